@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive side: records in from the TCP stream, IKE messages out to recvmsg.
+ *
+ * The reader pulls bytes with tcp_read_sock() and parses them with the pure
+ * state machine of include/iketcp_framing.h.  Every record body is copied
+ * once into an skb of its own (pages from alloc_skb_with_frags()), so nothing
+ * downstream shares memory with the TCP receive queue: IKE messages do not
+ * pin TCP's buffers while they wait for the daemon, and ESP bodies are
+ * private before XFRM decrypts them in place (the "shared fragment" CVE
+ * class).  iketcp does not use strparser: its message timer follows
+ * SO_RCVTIMEO and its size limit follows SO_RCVBUF, both the daemon's knobs,
+ * and its pause only takes effect at the end of the current TCP skb.
+ *
+ * Context: iketcp_rx_read() runs with the socket owned, either in softirq
+ * under bh_lock_sock() (data_ready, socket not owned by a process) or in
+ * process context under lock_sock() (recvmsg, the work item, attach).  See
+ * socket.h for which fields that protects.
+ */
+#include <linux/skbuff.h>
+#include <net/tcp.h>
+
+#include "netns.h"
+#include "rx.h"
+#include "socket.h"
+
+/* Room in front of an ESP body for the IP and UDP headers XFRM expects. */
+#define IKETCP_RX_HEADROOM	(NET_SKB_PAD + 64)
+/* Bodies up to this size are one kmalloc'ed buffer, larger ones pages. */
+#define IKETCP_RX_LINEAR_MAX	2048
+
+static struct sk_buff *iketcp_rx_alloc(u32 len, gfp_t gfp)
+{
+	u32 linear = len <= IKETCP_RX_LINEAR_MAX ? len : 0;
+	struct sk_buff *skb;
+	int err;
+
+	skb = alloc_skb_with_frags(IKETCP_RX_HEADROOM + linear, len - linear,
+				   PAGE_ALLOC_COSTLY_ORDER, &err,
+				   gfp | __GFP_NOWARN);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, IKETCP_RX_HEADROOM);
+	skb_put(skb, linear);
+	skb->data_len = len - linear;
+	skb->len = len;
+	return skb;
+}
+
+/* Copy n bytes at src_off of a TCP skb to offset pos of a body skb. */
+static void iketcp_rx_store(struct sk_buff *body, u32 pos,
+			    const struct sk_buff *src, u32 src_off, u32 n)
+{
+	u32 head = skb_headlen(body);
+	int i;
+
+	if (pos < head) {
+		u32 c = min(n, head - pos);
+
+		skb_copy_bits(src, src_off, body->data + pos, c);
+		pos += c;
+		src_off += c;
+		n -= c;
+	}
+	pos -= head;
+	for (i = 0; n && i < skb_shinfo(body)->nr_frags; i++) {
+		skb_frag_t *frag = &skb_shinfo(body)->frags[i];
+		u32 size = skb_frag_size(frag);
+		u32 c;
+
+		if (pos >= size) {
+			pos -= size;
+			continue;
+		}
+		c = min(n, size - pos);
+		skb_copy_bits(src, src_off, skb_frag_address(frag) + pos, c);
+		src_off += c;
+		n -= c;
+		pos = 0;
+	}
+}
+
+static void iketcp_rx_next_record(struct iketcp_sock *ctx)
+{
+	ctx->rx_body = NULL;
+	ctx->rx_body_got = 0;
+	ctx->rx_in_record = false;
+	iketcp_hdr_reset(&ctx->hdr);
+}
+
+static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
+{
+	iketcp_count(ctx, c);
+	ctx->rx_stopped = true;
+	kfree_skb(ctx->rx_body);
+	ctx->rx_body = NULL;
+	iketcp_schedule_work(ctx, IKETCP_WORK_ABORT);
+}
+
+static void iketcp_rx_queue_ike(struct iketcp_sock *ctx, struct sk_buff *skb,
+				u32 offset)
+{
+	u32 len = skb->len - offset;
+
+	IKETCP_SKB_CB(skb)->offset = offset;
+	IKETCP_SKB_CB(skb)->kind = IKETCP_K_IKE;
+	__skb_queue_tail(&ctx->rxq, skb);
+	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued + len);
+	iketcp_count(ctx, IKETCP_CNT_RX_IKE_MSGS);
+	iketcp_count_add(ctx, IKETCP_CNT_RX_IKE_BYTES, len);
+	if (ctx->rx_queued >= READ_ONCE(ctx->in->rx_queue_limit)) {
+		ctx->rx_paused = true;
+		iketcp_count(ctx, IKETCP_CNT_RX_BACKPRESSURE);
+	}
+	ctx->saved_data_ready(ctx->sk);
+}
+
+/* A whole record body has arrived (body is NULL for an empty record). */
+static void iketcp_rx_record(struct iketcp_sock *ctx, struct sk_buff *body,
+			     u32 len)
+{
+	u8 head[IKETCP_CLASSIFY_LEN];
+	u32 offset;
+
+	if (body)
+		skb_copy_bits(body, 0, head, min_t(u32, len, sizeof(head)));
+	switch (iketcp_classify(ctx->framing, head, len, &offset)) {
+	case IKETCP_K_IKE:
+		iketcp_rx_queue_ike(ctx, body, offset);
+		return;
+	case IKETCP_K_ESP:
+		/* No SA is bound to this socket (binding comes with ESP). */
+		iketcp_count(ctx, IKETCP_CNT_RX_DROP_ESP_UNBOUND);
+		break;
+	case IKETCP_K_KEEPALIVE:
+		iketcp_count(ctx, IKETCP_CNT_RX_KEEPALIVES);
+		break;
+	case IKETCP_K_EMPTY:
+		iketcp_count(ctx, IKETCP_CNT_RX_EMPTY_RECORDS);
+		break;
+	case IKETCP_K_RUNT:
+		iketcp_count(ctx, IKETCP_CNT_RX_DROP_RUNT);
+		break;
+	case IKETCP_K_BAD_IKE_LENGTH:
+		iketcp_count(ctx, IKETCP_CNT_RX_DROP_IKE_LENGTH);
+		break;
+	}
+	kfree_skb(body);
+}
+
+/* The header is complete: set up the body.  False: try again later. */
+static bool iketcp_rx_start_body(struct iketcp_sock *ctx, gfp_t gfp)
+{
+	struct iketcp_hdr_state *hdr = &ctx->hdr;
+
+	if (!hdr->body_len) {
+		iketcp_rx_record(ctx, NULL, 0);
+		iketcp_rx_next_record(ctx);
+		return true;
+	}
+	ctx->rx_body = iketcp_rx_alloc(hdr->body_len, gfp);
+	if (!ctx->rx_body) {
+		/* The bytes stay in TCP; the work item retries. */
+		iketcp_schedule_work(ctx, IKETCP_WORK_RX);
+		return false;
+	}
+	/* Legacy framing: the IKE header just parsed is the message's start. */
+	skb_store_bits(ctx->rx_body, 0, hdr->buf, hdr->hdr_in_body);
+	ctx->rx_body_got = hdr->hdr_in_body;
+	return true;
+}
+
+/* Parse header bytes; returns how many were used, or -1 to stop reading. */
+static int iketcp_rx_header(struct iketcp_sock *ctx, const struct sk_buff *skb,
+			    u32 off, u32 avail)
+{
+	u8 buf[IKE_HDR_LEN];
+	u32 n = min(avail, iketcp_hdr_need(&ctx->hdr));
+	u32 used;
+
+	if (ctx->role == IKETCP_ROLE_UNKNOWN)
+		ctx->role = IKETCP_ROLE_ACCEPTOR;	/* bytes came first */
+	skb_copy_bits(skb, off, buf, n);
+	switch (iketcp_hdr_feed(&ctx->hdr, buf, n, &used)) {
+	case IKETCP_V_MORE:
+	case IKETCP_V_PREFIX_OK:
+		return used;
+	case IKETCP_V_RECORD:
+		ctx->rx_in_record = true;
+		return used;
+	case IKETCP_V_BAD_PREFIX:
+		iketcp_rx_fatal(ctx, IKETCP_CNT_RESET_BAD_PREFIX);
+		return -1;
+	case IKETCP_V_BAD_LENGTH:
+		iketcp_rx_fatal(ctx, IKETCP_CNT_RESET_BAD_LENGTH);
+		return -1;
+	case IKETCP_V_LEGACY_LENGTH:
+		iketcp_rx_fatal(ctx, IKETCP_CNT_RESET_LEGACY_LENGTH);
+		return -1;
+	}
+	return -1;
+}
+
+struct iketcp_rx_desc {
+	struct iketcp_sock *ctx;
+	gfp_t gfp;
+};
+
+static int iketcp_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			   unsigned int offset, size_t len)
+{
+	struct iketcp_rx_desc *rd = desc->arg.data;
+	struct iketcp_sock *ctx = rd->ctx;
+	u32 used = 0;
+	int n;
+
+	/* A record may complete with no input left (legacy 28-byte message). */
+	while (!ctx->rx_stopped && !ctx->rx_paused) {
+		if (ctx->rx_in_record && !ctx->rx_body) {
+			if (!iketcp_rx_start_body(ctx, rd->gfp))
+				break;
+			continue;
+		}
+		if (ctx->rx_in_record &&
+		    ctx->rx_body_got == ctx->hdr.body_len) {
+			iketcp_rx_record(ctx, ctx->rx_body, ctx->hdr.body_len);
+			iketcp_rx_next_record(ctx);
+			continue;
+		}
+		if (used == len)
+			break;
+		if (!ctx->rx_in_record) {
+			n = iketcp_rx_header(ctx, skb, offset + used,
+					     len - used);
+			if (n < 0)
+				break;
+			used += n;
+			continue;
+		}
+		n = min_t(u32, len - used,
+			  ctx->hdr.body_len - ctx->rx_body_got);
+		iketcp_rx_store(ctx->rx_body, ctx->rx_body_got, skb,
+				offset + used, n);
+		ctx->rx_body_got += n;
+		used += n;
+	}
+	if (used < len)
+		desc->count = 0;	/* stop tcp_read_sock() */
+	return used;
+}
+
+/* The peer closed (or reset): whatever record was started is lost. */
+static void iketcp_rx_check_eof(struct iketcp_sock *ctx)
+{
+	struct sock *sk = ctx->sk;
+
+	if (!(sk->sk_shutdown & RCV_SHUTDOWN) || ctx->rx_paused ||
+	    ctx->rx_stopped || tcp_inq(sk))
+		return;
+	if (!ctx->rx_in_record && !ctx->hdr.have)
+		return;
+	iketcp_count(ctx, IKETCP_CNT_RX_DROP_PARTIAL_EOF);
+	kfree_skb(ctx->rx_body);
+	iketcp_rx_next_record(ctx);
+}
+
+void iketcp_rx_read(struct iketcp_sock *ctx, gfp_t gfp)
+{
+	struct iketcp_rx_desc rd = { .ctx = ctx, .gfp = gfp };
+	read_descriptor_t desc = {
+		.arg.data = &rd,
+		.count = 1,
+	};
+
+	if (ctx->closing || ctx->rx_stopped || ctx->rx_paused)
+		return;
+	tcp_read_sock(ctx->sk, &desc, iketcp_rx_actor);
+	iketcp_rx_check_eof(ctx);
+}
+
+void iketcp_data_ready(struct sock *sk)
+{
+	struct iketcp_sock *ctx = iketcp_sk(sk);
+
+	/*
+	 * TCP calls this with the socket owned by us: in softirq under
+	 * bh_lock_sock(), or from a process's release_sock() processing its
+	 * backlog.  In the second case that process may be in the middle of
+	 * recvmsg() or sendmsg(), so leave the work to the work item.
+	 */
+	if (sock_owned_by_user_nocheck(sk)) {
+		iketcp_schedule_work(ctx, IKETCP_WORK_RX);
+		return;
+	}
+	iketcp_rx_read(ctx, GFP_ATOMIC);
+}
+
+bool iketcp_rx_readable(const struct iketcp_sock *ctx)
+{
+	const struct sock *sk = ctx->sk;
+
+	return !skb_queue_empty_lockless(&ctx->rxq) || READ_ONCE(sk->sk_err) ||
+	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/* Dequeue the head message after a successful read. */
+static void iketcp_rx_consume(struct iketcp_sock *ctx, struct sk_buff *skb)
+{
+	u32 len = skb->len - IKETCP_SKB_CB(skb)->offset;
+
+	__skb_unlink(skb, &ctx->rxq);
+	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued - len);
+	consume_skb(skb);
+	if (ctx->rx_paused &&
+	    ctx->rx_queued < READ_ONCE(ctx->in->rx_queue_limit)) {
+		ctx->rx_paused = false;
+		iketcp_rx_read(ctx, GFP_KERNEL);
+	}
+}
+
+/* Wait until a message, an error or EOF is there.  Socket locked. */
+static int iketcp_rx_wait(struct iketcp_sock *ctx, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = ctx->sk;
+
+	for (;;) {
+		iketcp_rx_read(ctx, GFP_KERNEL);
+		if (!skb_queue_empty(&ctx->rxq))
+			return 0;
+		if (sk->sk_err)
+			return sock_error(sk);
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			return 1;
+		if (!*timeo)
+			return -EAGAIN;
+		if (signal_pending(current))
+			return sock_intr_errno(*timeo);
+		add_wait_queue(sk_sleep(sk), &wait);
+		sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+		sk_wait_event(sk, timeo,
+			      !skb_queue_empty(&ctx->rxq) || sk->sk_err ||
+			      (sk->sk_shutdown & RCV_SHUTDOWN) ||
+			      test_bit(IKETCP_WORK_RX, &ctx->work_bits),
+			      &wait);
+		sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+		remove_wait_queue(sk_sleep(sk), &wait);
+	}
+}
+
+int iketcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		   int *addr_len)
+{
+	struct iketcp_sock *ctx = iketcp_sk(sk);
+	struct sk_buff *skb;
+	u32 offset, msglen;
+	size_t copied;
+	long timeo;
+	int err;
+
+	if (flags & MSG_ERRQUEUE)
+		return ctx->base_prot->recvmsg(sk, msg, len, flags, addr_len);
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	lock_sock(sk);
+	err = iketcp_rx_wait(ctx, &timeo);
+	if (err) {
+		if (err > 0)
+			err = 0;	/* EOF */
+		goto out;
+	}
+	skb = skb_peek(&ctx->rxq);
+	offset = IKETCP_SKB_CB(skb)->offset;
+	msglen = skb->len - offset;
+	copied = min_t(size_t, len, msglen);
+	err = skb_copy_datagram_msg(skb, offset, msg, copied);
+	if (err)
+		goto out;	/* EFAULT: the message stays queued */
+	if (copied < msglen) {
+		msg->msg_flags |= MSG_TRUNC;
+		if (!(flags & MSG_PEEK))
+			iketcp_count(ctx, IKETCP_CNT_RX_TRUNCATED);
+	}
+	if (!(flags & MSG_PEEK))
+		iketcp_rx_consume(ctx, skb);
+	err = (flags & MSG_TRUNC) ? msglen : copied;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Socket closing: free what is queued or half-parsed.  Socket locked. */
+void iketcp_rx_purge(struct iketcp_sock *ctx)
+{
+	__skb_queue_purge(&ctx->rxq);
+	WRITE_ONCE(ctx->rx_queued, 0);
+	kfree_skb(ctx->rx_body);
+	ctx->rx_body = NULL;
+	ctx->rx_stopped = true;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct iketcp_sock: the state iketcp keeps for one attached TCP socket.
+ *
+ * Owned by ulp.c (attach and detach); rx.c and tx.c run its data paths.
+ *
+ * Locking, per field group:
+ *  - RX state (hdr, rx_body, rxq, rx_queued, rx_paused, rx_stopped): only
+ *    touched by whoever owns the socket: a process holding lock_sock(), or
+ *    softirq under bh_lock_sock() while no process owns it.  TCP guarantees
+ *    those never overlap.  poll() and netlink dumps read them locklessly
+ *    (READ_ONCE, skb_queue_empty_lockless).
+ *  - txq, tx_queued: txq.lock (BH-safe); the netfilter hook appends ESP
+ *    records from any context.  tx_off and the head record are only touched
+ *    by the pusher, which holds lock_sock().
+ *  - role, prefix_sent, closing: written under the socket lock.
+ *  - counters: atomic64, any context.
+ *  - the context itself is freed with kfree_rcu() after close, so RCU
+ *    readers (the ESP output hook) may still look at it briefly.
+ */
+#ifndef IKETCP_SOCKET_H
+#define IKETCP_SOCKET_H
+
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
+
+#include "../include/iketcp_framing.h"
+
+struct iketcp_net;
+
+enum iketcp_work_bits {
+	IKETCP_WORK_RX,		/* data arrived while the socket was owned */
+	IKETCP_WORK_TX,		/* records wait for TCP write space */
+	IKETCP_WORK_ABORT,	/* fatal stream error: reset the connection */
+};
+
+struct iketcp_sock {
+	struct sock *sk;
+	struct iketcp_net *in;
+	u8 framing;		/* enum iketcp_framing */
+	u8 role;		/* enum iketcp_role */
+	bool prefix_sent;
+	bool closing;
+	bool shutdown_pending;	/* shutdown(SHUT_WR) waits for txq */
+
+	/* receive side */
+	struct iketcp_hdr_state hdr;
+	struct sk_buff *rx_body;	/* record body being filled */
+	u32 rx_body_got;
+	struct sk_buff_head rxq;	/* whole IKE messages for recvmsg */
+	u32 rx_queued;			/* bytes in rxq */
+	bool rx_paused;			/* rx_queued reached the limit */
+	bool rx_stopped;		/* fatal error, reading is over */
+	bool rx_in_record;		/* header done, body pending */
+
+	/* send side */
+	struct sk_buff_head txq;	/* whole records, in stream order */
+	u32 tx_queued;			/* bytes in txq (txq.lock) */
+	u32 tx_off;			/* bytes of the head record sent */
+
+	unsigned long work_bits;
+	struct work_struct work;
+
+	struct proto *base_prot;
+	const struct proto_ops *base_ops;
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+
+	struct list_head netns_node;	/* iketcp_net.socks */
+	atomic64_t cnt[__IKETCP_CNT_MAX];
+	struct rcu_head rcu;
+};
+
+/* Per-skb data of queued records: where the payload starts, and its kind. */
+struct iketcp_skb_cb {
+	u32 offset;
+	u8 kind;		/* enum iketcp_kind */
+};
+
+#define IKETCP_SKB_CB(skb) ((struct iketcp_skb_cb *)&((skb)->cb[0]))
+
+/*
+ * The context hangs off icsk_ulp_data.  It is set at attach and cleared at
+ * close, both under the socket lock, and every caller of this helper holds
+ * that lock or runs as a socket callback (which TCP calls under it), or is a
+ * syscall on an open file (poll), which close cannot race.
+ */
+static inline struct iketcp_sock *iketcp_sk(const struct sock *sk)
+{
+	return (__force struct iketcp_sock *)inet_csk(sk)->icsk_ulp_data;
+}
+
+static inline void iketcp_count(struct iketcp_sock *ctx,
+				enum iketcp_counter c)
+{
+	atomic64_inc(&ctx->cnt[c]);
+}
+
+static inline void iketcp_count_add(struct iketcp_sock *ctx,
+				    enum iketcp_counter c, u64 n)
+{
+	atomic64_add(n, &ctx->cnt[c]);
+}
+
+void iketcp_schedule_work(struct iketcp_sock *ctx, enum iketcp_work_bits b);
+
+#endif /* IKETCP_SOCKET_H */
