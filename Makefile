@@ -1,0 +1,221 @@
+# SPDX-License-Identifier: GPL-2.0
+# iketcp: build, test, demo, bench, install.  `make help` lists the targets.
+# The module itself is built by Kbuild (see Kbuild and kernel/Kbuild).
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+CACHE ?= /var/cache/iketcp
+export IKETCP_CACHE := $(CACHE)
+
+# Debian kernel release of the newest installed headers; KVER= overrides.
+KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+	sed 's|.*/linux-headers-||' | sort -V | tail -1)
+
+# KERNEL= picks the kernel the VM tests run on (and the module is built for):
+#   (empty)     Debian's $(KVER), module in kernel/iketcp.ko
+#   6.1, 6.12   the newest installed Debian kernel of that series
+#   debug, ref  kernels from `make kernel-debug` / `make kernel-ref`
+KERNEL ?=
+ifeq ($(KERNEL),)
+VM_KDIR = /lib/modules/$(KVER)/build
+VM_MODDIR = $(TOP)
+VM_ARGS = --kver $(KVER)
+else ifneq ($(filter debug ref,$(KERNEL)),)
+VM_KDIR = $(shell $(TOP)/selftests/vm/build-kernel --path-only $(KERNEL))
+VM_MODDIR = $(BUILD)/mod-$(KERNEL)
+VM_ARGS = --kernel $(VM_KDIR)/arch/x86/boot/bzImage
+else
+SERIES_KVER = $(shell ls -d /usr/src/linux-headers-$(KERNEL).*-amd64 2>/dev/null | \
+	sed 's|.*/linux-headers-||' | sort -V | tail -1)
+VM_KDIR = /lib/modules/$(SERIES_KVER)/build
+VM_MODDIR = $(BUILD)/mod-$(KERNEL)
+VM_ARGS = --kver $(SERIES_KVER)
+endif
+VM_KO = $(VM_MODDIR)/kernel/iketcp.ko
+
+# Files of linux-source-6.1 the build needs: the kselftest harness and
+# checkpatch.  Extracted once into the cache; build/ksrc points there.
+KSRC := $(CACHE)/ksrc-6.1
+KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/kselftest.h scripts/checkpatch.pl \
+	scripts/spelling.txt scripts/const_structs.checkpatch
+
+DEB_PACKAGES := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
+	busybox-static kmod cpio iproute2 iputils-ping iperf3 nftables tcpdump \
+	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev clang sparse \
+	linux-source-6.1 gcc make bc flex bison libelf-dev dkms xz-utils \
+	libclang-rt-14-dev
+# Debian 12's backported 6.12 kernel (the series Debian 13 ships).
+BPO_SERIES := 6.12.95+deb12
+DEB_PACKAGES_612 := linux-image-$(BPO_SERIES)-amd64 \
+	linux-headers-$(BPO_SERIES)-amd64
+
+CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-I$(TOP)/include
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+KSFT_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-Wno-unused-parameter -I$(TOP)/include -I$(KSRC)/tools/testing/selftests
+
+VM_TESTS_C := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
+VM_TESTS_SH := $(patsubst selftests/%.sh,%,$(wildcard selftests/*.sh))
+TESTS ?= $(VM_TESTS_C) $(VM_TESTS_SH)
+UNIT_TESTS := $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/*.c))
+SELFTEST_LIB := $(wildcard selftests/lib/*.c)
+
+.PHONY: all help deps deps-6.12 module module-vm user selftests unit \
+	check check-unit check-vm demo bench fuzz install dkms kernel-debug \
+	kernel-ref checkpatch sparse clean
+
+all: module user selftests
+
+help:
+	@echo 'make deps          install build and test dependencies (apt)'
+	@echo 'make               module ($(KVER)), iketcpd, test programs'
+	@echo 'make check         unit tests, then VM tests; summary line at the end'
+	@echo 'make check-unit    host unit tests under ASan+UBSan'
+	@echo 'make check-vm      VM tests [KERNEL=6.1|6.12|debug|ref] [TESTS="a b"]'
+	@echo 'make demo          boot a VM and show the module at work'
+	@echo 'make bench         benchmarks; tables under build/bench/'
+	@echo 'make fuzz          run the libFuzzer targets briefly'
+	@echo 'make kernel-debug  build the debug kernel (20-30 min, cached)'
+	@echo 'make kernel-ref    build the reference kernel (15-20 min, cached)'
+	@echo 'make checkpatch sparse   kernel code checks'
+	@echo 'make install       install module and iketcpd; make dkms: DKMS'
+
+# ---------------------------------------------------------------- deps
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing \
+			>/dev/null || exit 1; \
+	fi
+	@$(MAKE) --no-print-directory $(KSRC)/.done
+	@mkdir -p $(BUILD) && ln -sfn $(KSRC) $(BUILD)/ksrc
+
+$(KSRC)/.done:
+	@echo "deps: extracting kselftest headers and checkpatch into $(KSRC)"
+	@rm -rf $(KSRC) && mkdir -p $(KSRC) && \
+	tar -C $(KSRC) --strip-components=1 -xf /usr/src/linux-source-6.1.tar.xz \
+		$(addprefix linux-source-6.1/,$(KSRC_FILES)) && touch $@
+
+deps-6.12:
+	@if ! dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES_612) 2>/dev/null | \
+		grep -vq 'ok installed' && \
+		[ "$$(dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES_612) 2>/dev/null | \
+		grep -c 'ok installed')" = 2 ]; then \
+		echo "deps: adding bookworm-backports for $(BPO_SERIES)"; \
+		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
+		'Suites: bookworm-backports' 'Components: main' \
+		'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' \
+		> /etc/apt/sources.list.d/iketcp-backports.sources; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends \
+			$(DEB_PACKAGES_612) >/dev/null || exit 1; \
+	fi
+
+# -------------------------------------------------------------- module
+module:
+	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) W=1 modules
+
+# The module for KERNEL=...: built in a tree of links under build/.
+module-vm:
+ifeq ($(KERNEL),)
+	@$(MAKE) --no-print-directory module
+else
+	@test -d "$(VM_KDIR)" || { echo "no kernel build dir for KERNEL=$(KERNEL)"; exit 2; }
+	@mkdir -p $(VM_MODDIR)/kernel
+	@ln -sf $(TOP)/Kbuild $(VM_MODDIR)/Kbuild
+	@ln -sfn $(TOP)/include $(VM_MODDIR)/include
+	@for f in $(TOP)/kernel/*.[ch] $(TOP)/kernel/Kbuild; do \
+		ln -sf $$f $(VM_MODDIR)/kernel/; done
+	$(MAKE) -C $(VM_KDIR) M=$(VM_MODDIR) W=1 modules
+endif
+
+kernel-debug kernel-ref:
+	$(TOP)/selftests/vm/build-kernel $(@:kernel-%=%)
+
+checkpatch: deps
+	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--show-types -f kernel/*.[ch] include/*.h include/uapi/linux/*.h
+
+sparse:
+	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) W=1 C=2 modules
+
+# ---------------------------------------------------------------- user
+user: $(BUILD)/user/.done
+
+$(BUILD)/user/.done: $(wildcard user/*.c user/*.h) $(wildcard include/*.h include/uapi/linux/*.h)
+	@mkdir -p $(BUILD)/user
+	@if [ -f user/Makefile ]; then $(MAKE) -C user TOP=$(TOP) BUILD=$(BUILD); fi
+	@touch $@
+
+# ---------------------------------------------------------- selftests
+selftests: $(addprefix $(BUILD)/selftests/,$(VM_TESTS_C))
+
+$(BUILD)/selftests/%: selftests/%.c $(SELFTEST_LIB) $(wildcard selftests/lib/*.h) \
+		include/uapi/linux/iketcp.h include/iketcp_framing.h | $(KSRC)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(KSFT_CFLAGS) -o $@ $< $(SELFTEST_LIB) -lpthread
+
+$(BUILD)/unit/%: selftests/unit/%.c include/iketcp_framing.h | $(KSRC)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(KSFT_CFLAGS) $(SAN) -o $@ $<
+
+unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+
+# ------------------------------------------------------------- checks
+# Every suite prints KTAP; selftests/summarize counts the whole log.
+check: deps
+	@mkdir -p $(BUILD)
+	@set -o pipefail; { $(MAKE) --no-print-directory check-unit; u=$$?; \
+	  $(MAKE) --no-print-directory check-vm; v=$$?; \
+	  echo "check: unit exit $$u, vm exit $$v"; } 2>&1 | tee $(BUILD)/check.log; \
+	$(TOP)/selftests/summarize $(BUILD)/check.log
+
+check-unit: unit user
+	@for t in $(UNIT_TESTS); do echo "# unit: $$t"; \
+		$(BUILD)/unit/$$t || true; done
+	@if [ -f user/Makefile ]; then $(MAKE) --no-print-directory -C user \
+		TOP=$(TOP) BUILD=$(BUILD) check; fi
+
+check-vm: module-vm selftests
+	@start=$$(date +%s); \
+	$(TOP)/selftests/vm/run $(VM_ARGS) --module $(VM_KO) --env IKETCP_MODULE=$(VM_KO) -- \
+		$(TOP)/selftests/vm-tests.sh $(TESTS); rc=$$?; \
+	echo "check-vm: KERNEL=$(or $(KERNEL),$(KVER)) took $$(( $$(date +%s) - start )) s, exit $$rc"; \
+	[ $$rc = 0 ] || echo "not ok 9999 vm-run # harness exit $$rc"; exit $$rc
+
+demo: deps all
+	$(TOP)/selftests/vm/run $(VM_ARGS) --module $(VM_KO) --env IKETCP_MODULE=$(VM_KO) -- $(TOP)/selftests/demo.sh
+
+bench: deps all
+	@mkdir -p $(BUILD)/bench
+	$(TOP)/selftests/vm/run $(VM_ARGS) --module $(VM_KO) --env IKETCP_MODULE=$(VM_KO) -- \
+		$(TOP)/selftests/bench/run.sh $(BUILD)/bench
+
+fuzz: | $(KSRC)/.done
+	@mkdir -p $(BUILD)/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)/include \
+		-o $(BUILD)/fuzz/fuzz_framing selftests/fuzz/fuzz_framing.c
+	$(BUILD)/fuzz/fuzz_framing -max_total_time=$(or $(FUZZ_SECONDS),60) \
+		-max_len=4096 $(BUILD)/fuzz/corpus-framing
+
+# ------------------------------------------------------------- install
+install: module user
+	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) modules_install
+	depmod -a $(KVER)
+	@if [ -f user/Makefile ]; then $(MAKE) -C user TOP=$(TOP) BUILD=$(BUILD) install; fi
+
+dkms:
+	dkms add $(TOP) && dkms build iketcp/0.1 -k $(KVER) && \
+		dkms install iketcp/0.1 -k $(KVER)
+
+clean:
+	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) clean
+	rm -rf $(BUILD)

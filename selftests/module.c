@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module as a whole: it loads, registers the "iketcp" ULP and generic
+ * netlink family, refuses unload while a socket uses it, and unloads after.
+ * Runs in the VM as root; IKETCP_MODULE names the .ko the harness loaded.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "kselftest_harness.h"
+#include "uapi/linux/iketcp.h"
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+static int module_loaded(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/modules", "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "iketcp ", 7))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+static int run(const char *fmt, const char *arg)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), fmt, arg);
+	return system(cmd);
+}
+
+/* A connected loopback pair: *cli connected to *srv (accepted). */
+static void tcp_pair(struct __test_metadata *_metadata, int *cli, int *srv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int lfd;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_GE(lfd, 0);
+	ASSERT_EQ(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ASSERT_EQ(listen(lfd, 1), 0);
+	ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	*cli = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_GE(*cli, 0);
+	ASSERT_EQ(connect(*cli, (struct sockaddr *)&a, sizeof(a)), 0);
+	*srv = accept(lfd, NULL, NULL);
+	ASSERT_GE(*srv, 0);
+	close(lfd);
+}
+
+/* Close so that the socket is destroyed now (RST), not after FIN_WAIT. */
+static void close_now(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static int attach(int fd)
+{
+	return setsockopt(fd, IPPROTO_TCP, TCP_ULP, IKETCP_ULP_NAME,
+			  sizeof(IKETCP_ULP_NAME));
+}
+
+/* Resolve a generic netlink family; returns its id, fills *version. */
+static int genl_family_id(const char *name, int *version)
+{
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+		char buf[256];
+	} req = {
+		.n.nlmsg_type = GENL_ID_CTRL,
+		.n.nlmsg_flags = NLM_F_REQUEST,
+		.g.cmd = CTRL_CMD_GETFAMILY,
+		.g.version = 1,
+	};
+	char reply[4096];
+	struct nlattr *na = (struct nlattr *)req.buf;
+	struct nlmsghdr *n = (struct nlmsghdr *)reply;
+	int fd, len, id = -1;
+
+	na->nla_type = CTRL_ATTR_FAMILY_NAME;
+	na->nla_len = NLA_HDRLEN + strlen(name) + 1;
+	strcpy((char *)na + NLA_HDRLEN, name);
+	req.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) + NLA_ALIGN(na->nla_len);
+
+	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+	if (fd < 0)
+		return -1;
+	if (send(fd, &req, req.n.nlmsg_len, 0) < 0)
+		goto out;
+	len = recv(fd, reply, sizeof(reply), 0);
+	if (len < (int)NLMSG_LENGTH(GENL_HDRLEN) || n->nlmsg_type == NLMSG_ERROR)
+		goto out;
+	len = n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	na = (struct nlattr *)((char *)NLMSG_DATA(n) + GENL_HDRLEN);
+	while (len >= NLA_HDRLEN && na->nla_len >= NLA_HDRLEN &&
+	       na->nla_len <= len) {
+		if (na->nla_type == CTRL_ATTR_FAMILY_ID)
+			id = *(__u16 *)((char *)na + NLA_HDRLEN);
+		if (na->nla_type == CTRL_ATTR_VERSION)
+			*version = *(__u32 *)((char *)na + NLA_HDRLEN);
+		len -= NLA_ALIGN(na->nla_len);
+		na = (struct nlattr *)((char *)na + NLA_ALIGN(na->nla_len));
+	}
+out:
+	close(fd);
+	return id;
+}
+
+TEST(module_is_loaded)
+{
+	ASSERT_EQ(module_loaded(), 1);
+}
+
+TEST(genl_family_resolves)
+{
+	int version = 0;
+
+	ASSERT_GT(genl_family_id(IKETCP_GENL_NAME, &version), 0);
+	ASSERT_EQ(version, IKETCP_GENL_VERSION);
+}
+
+TEST(ulp_attach_succeeds_on_connected_socket)
+{
+	int cli, srv;
+
+	tcp_pair(_metadata, &cli, &srv);
+	ASSERT_EQ(attach(cli), 0);
+	ASSERT_EQ(attach(srv), 0);
+	close_now(cli);
+	close_now(srv);
+}
+
+TEST(ulp_attach_refused_on_unconnected_socket)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(attach(fd), -1);
+	ASSERT_EQ(errno, ENOTCONN);
+	close(fd);
+}
+
+TEST(unload_refused_while_attached_then_allowed)
+{
+	int cli, srv;
+
+	tcp_pair(_metadata, &cli, &srv);
+	ASSERT_EQ(attach(cli), 0);
+	ASSERT_NE(run("rmmod %s 2>/dev/null", "iketcp"), 0);
+	ASSERT_EQ(module_loaded(), 1);
+	close_now(cli);
+	close_now(srv);
+	ASSERT_EQ(run("rmmod %s", "iketcp"), 0);
+	ASSERT_EQ(module_loaded(), 0);
+	ASSERT_EQ(run("insmod %s", getenv("IKETCP_MODULE")), 0);
+}
+
+TEST(ulp_attach_fails_without_module_and_works_after_load)
+{
+	const char *ko = getenv("IKETCP_MODULE");
+	int version, cli, srv;
+
+	ASSERT_NE(ko, NULL);
+	ASSERT_EQ(run("rmmod %s", "iketcp"), 0);
+	tcp_pair(_metadata, &cli, &srv);
+	/* Not installed under /lib/modules, so autoloading cannot find it. */
+	ASSERT_EQ(attach(cli), -1);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_LT(genl_family_id(IKETCP_GENL_NAME, &version), 0);
+
+	ASSERT_EQ(run("insmod %s", ko), 0);
+	ASSERT_EQ(attach(cli), 0);
+	ASSERT_GT(genl_family_id(IKETCP_GENL_NAME, &version), 0);
+	close_now(cli);
+	close_now(srv);
+}
+
+TEST_HARNESS_MAIN
