@@ -52,11 +52,12 @@ DEB_PACKAGES_612 := linux-image-$(BPO_SERIES)-amd64 \
 	linux-headers-$(BPO_SERIES)-amd64
 
 CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-	-I$(TOP)/include
+	-I$(TOP)/include -I$(TOP)/user
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 KSFT_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-	-Wno-unused-parameter -I$(TOP)/include -I$(KSRC)/tools/testing/selftests
+	-Wno-unused-parameter -I$(TOP)/include -I$(TOP)/user \
+	-I$(KSRC)/tools/testing/selftests
 
 VM_TESTS_C := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
 VM_TESTS_SH := $(patsubst selftests/%.sh,%,$(wildcard selftests/*.sh))
@@ -142,7 +143,8 @@ kernel-debug kernel-ref:
 
 checkpatch: deps
 	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
-		--show-types -f kernel/*.[ch] include/*.h include/uapi/linux/*.h
+		--show-types -f $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) \
+		include/*.h include/uapi/linux/*.h
 
 sparse:
 	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) W=1 C=2 modules
@@ -202,6 +204,7 @@ bench: deps all
 fuzz: | $(KSRC)/.done
 	@mkdir -p $(BUILD)/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)/include \
+		-I$(TOP)/user \
 		-o $(BUILD)/fuzz/fuzz_framing selftests/fuzz/fuzz_framing.c
 	$(BUILD)/fuzz/fuzz_framing -max_total_time=$(or $(FUZZ_SECONDS),60) \
 		-max_len=4096 $(BUILD)/fuzz/corpus-framing

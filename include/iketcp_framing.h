@@ -22,13 +22,7 @@
 #include <linux/types.h>
 #include <linux/string.h>
 #else
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
+#include "iketcp_user_types.h"	/* in user/: u8, u16, u32, bool, memcpy */
 #endif
 
 #include "uapi/linux/iketcp.h"

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Named helpers for the kernel API differences between the series iketcp
- * builds against (Debian's 6.1 and 6.12).  Every version test lives here.
+ * builds against (Debian's 6.1 and 6.12).  The differences are detected from
+ * the headers by kernel/Kbuild (feature tests, not version numbers, so a
+ * distribution backport is handled too), and every use lives here.
  *
- *  - sendpage: 6.1 has proto_ops.sendpage (sendfile() and splice() into a
- *    socket go through it); 6.5 removed it and routes them through sendmsg()
- *    with MSG_SPLICE_PAGES.  Either way a raw page write would bypass the
- *    record framing, so iketcp refuses it.
+ *  - IKETCP_HAVE_SENDPAGE: proto_ops.sendpage exists (6.1; removed in 6.5).
+ *    sendfile() and splice() into a socket go through it there; later
+ *    kernels route them through sendmsg() with MSG_SPLICE_PAGES.  Either way
+ *    a raw page write would bypass the record framing: iketcp refuses it.
  */
 #ifndef IKETCP_COMPAT_H
 #define IKETCP_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#ifdef IKETCP_HAVE_SENDPAGE
 static inline void iketcp_compat_refuse_sendpage(struct proto_ops *ops)
 {
 	ops->sendpage = sock_no_sendpage;

@@ -237,6 +237,7 @@ static int iketcp_family_index(struct sock *sk)
 			iketcp_build_proto(&iketcp_prots[IKETCP_V6],
 					   &iketcp_ops[IKETCP_V6], sk->sk_prot,
 					   sk->sk_socket->ops);
+			/* Publish the copies only once they are complete. */
 			smp_store_release(&iketcp_v6_built, true);
 		}
 		mutex_unlock(&iketcp_v6_lock);

@@ -234,6 +234,7 @@ enum iketcp_cmd {
 	IKETCP_CMD_EVENT,
 	__IKETCP_CMD_MAX
 };
+
 #define IKETCP_CMD_MAX (__IKETCP_CMD_MAX - 1)
 
 enum iketcp_attr {
@@ -249,6 +250,7 @@ enum iketcp_attr {
 	IKETCP_A_PAD,
 	__IKETCP_A_MAX
 };
+
 #define IKETCP_A_MAX (__IKETCP_A_MAX - 1)
 
 enum iketcp_sock_attr {
@@ -268,6 +270,7 @@ enum iketcp_sock_attr {
 	IKETCP_SOCK_PAD,
 	__IKETCP_SOCK_MAX
 };
+
 #define IKETCP_SOCK_MAX (__IKETCP_SOCK_MAX - 1)
 
 enum iketcp_dir {
@@ -296,6 +299,7 @@ enum iketcp_sa_attr {
 	IKETCP_SA_PAD,
 	__IKETCP_SA_MAX
 };
+
 #define IKETCP_SA_MAX (__IKETCP_SA_MAX - 1)
 
 enum iketcp_config_attr {
@@ -304,6 +308,7 @@ enum iketcp_config_attr {
 	IKETCP_CONFIG_TX_QUEUE_LIMIT,	/* u32, bytes */
 	__IKETCP_CONFIG_MAX
 };
+
 #define IKETCP_CONFIG_MAX (__IKETCP_CONFIG_MAX - 1)
 
 enum iketcp_event {
