@@ -174,11 +174,11 @@ unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 # ------------------------------------------------------------- checks
 # Every suite prints KTAP; selftests/summarize counts the whole log.
 check: deps
-	@mkdir -p $(BUILD)
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/summary
 	@set -o pipefail; { $(MAKE) --no-print-directory check-unit; u=$$?; \
 	  $(MAKE) --no-print-directory check-vm; v=$$?; \
 	  echo "check: unit exit $$u, vm exit $$v"; } 2>&1 | tee $(BUILD)/check.log; \
-	$(TOP)/selftests/summarize $(BUILD)/check.log
+	$(TOP)/selftests/summarize $(BUILD)/check.log $(BUILD)/summary
 
 check-unit: unit user
 	@for t in $(UNIT_TESTS); do echo "# unit: $$t"; \
