@@ -6,11 +6,13 @@
  * Context: process (attach, close, netlink).  socks and nr_socks are under
  * socks_lock, a BH-safe spinlock, because attach runs under the socket lock
  * and must not sleep on a mutex that netlink may hold while locking sockets.
- * The limits are plain u32 read with READ_ONCE on the data path.
+ * The limits are plain u32 read with READ_ONCE on the data path.  The SA
+ * bindings live here too; esp.c owns them.
  */
 #include <linux/module.h>
 #include <net/netns/generic.h>
 
+#include "esp.h"
 #include "netns.h"
 #include "socket.h"
 
@@ -42,6 +44,12 @@ void iketcp_netns_del_sock(struct iketcp_net *in, struct iketcp_sock *ctx)
 	spin_unlock_bh(&in->socks_lock);
 }
 
+/* An event with no socket to charge it to (an orphaned binding). */
+void iketcp_netns_count(struct iketcp_net *in, enum iketcp_counter c)
+{
+	atomic64_inc(&in->retired[c]);
+}
+
 void iketcp_netns_counters(struct iketcp_net *in, u64 *sum)
 {
 	struct iketcp_sock *ctx;
@@ -63,6 +71,8 @@ static int __net_init iketcp_net_init(struct net *net)
 	in->net = net;
 	spin_lock_init(&in->socks_lock);
 	INIT_LIST_HEAD(&in->socks);
+	mutex_init(&in->bind_lock);
+	hash_init(in->bindings);
 	in->rx_queue_limit = IKETCP_QUEUE_LIMIT_DEFAULT;
 	in->tx_queue_limit = IKETCP_QUEUE_LIMIT_DEFAULT;
 	return 0;
@@ -74,6 +84,7 @@ static void __net_exit iketcp_net_exit(struct net *net)
 
 	/* Sockets hold their namespace: none can be attached any more. */
 	WARN_ON_ONCE(!list_empty(&in->socks));
+	iketcp_esp_netns_exit(in);
 }
 
 static struct pernet_operations iketcp_net_ops = {

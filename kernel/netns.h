@@ -3,6 +3,9 @@
 #define IKETCP_NETNS_H
 
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <net/net_namespace.h>
@@ -18,6 +21,12 @@ struct iketcp_net {
 	u32 nr_socks;
 	u32 rx_queue_limit;		/* READ_ONCE: set by netlink */
 	u32 tx_queue_limit;
+	/* SA bindings (esp.c): writers hold bind_lock, the hook reads RCU */
+	struct mutex bind_lock;
+	DECLARE_HASHTABLE(bindings, 10);
+	u32 nr_bindings;
+	bool hooks_registered;
+	struct nf_hook_ops hooks[2];
 	/* counters of sockets already closed, and drops with no socket */
 	atomic64_t retired[__IKETCP_CNT_MAX];
 };
@@ -26,6 +35,7 @@ struct iketcp_net *iketcp_net(const struct net *net);
 void iketcp_netns_add_sock(struct iketcp_net *in, struct iketcp_sock *ctx);
 void iketcp_netns_del_sock(struct iketcp_net *in, struct iketcp_sock *ctx);
 void iketcp_netns_counters(struct iketcp_net *in, u64 *sum);
+void iketcp_netns_count(struct iketcp_net *in, enum iketcp_counter c);
 int iketcp_netns_init(void);
 void iketcp_netns_exit(void);
 

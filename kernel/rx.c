@@ -20,6 +20,7 @@
 #include <linux/skbuff.h>
 #include <net/tcp.h>
 
+#include "esp.h"
 #include "netns.h"
 #include "rx.h"
 #include "socket.h"
@@ -129,9 +130,8 @@ static void iketcp_rx_record(struct iketcp_sock *ctx, struct sk_buff *body,
 		iketcp_rx_queue_ike(ctx, body, offset);
 		return;
 	case IKETCP_K_ESP:
-		/* No SA is bound to this socket (binding comes with ESP). */
-		iketcp_count(ctx, IKETCP_CNT_RX_DROP_ESP_UNBOUND);
-		break;
+		iketcp_esp_rcv(ctx, body);
+		return;
 	case IKETCP_K_KEEPALIVE:
 		iketcp_count(ctx, IKETCP_CNT_RX_KEEPALIVES);
 		break;
@@ -230,6 +230,8 @@ static int iketcp_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		if (used == len)
 			break;
 		if (!ctx->rx_in_record) {
+			/* Where ESP records "arrived", for XFRM input. */
+			WRITE_ONCE(ctx->rx_iif, skb->skb_iif);
 			n = iketcp_rx_header(ctx, skb, offset + used,
 					     len - used);
 			if (n < 0)

@@ -13,7 +13,9 @@
  *  - txq, tx_queued: txq.lock (BH-safe); the netfilter hook appends ESP
  *    records from any context.  tx_off and the head record are only touched
  *    by the pusher, which holds lock_sock().
- *  - role, prefix_sent, closing: written under the socket lock.
+ *  - role, prefix_sent: written under the socket lock.  closing and
+ *    tx_dead: written under the socket lock and txq.lock both.
+ *  - bindings, nr_bound, unbound: iketcp_net.bind_lock (see esp.c).
  *  - counters: atomic64, any context.
  *  - the context itself is freed with kfree_rcu() after close, so RCU
  *    readers (the ESP output hook) may still look at it briefly.
@@ -67,6 +69,15 @@ struct iketcp_sock {
 	const struct proto_ops *base_ops;
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
+
+	/* ESP (esp.c) */
+	struct list_head bindings;	/* iketcp_binding.sock_node, bind_lock */
+	u32 nr_bound;			/* bindings: bind_lock, read lockless */
+	bool unbound;			/* closing: no more bindings, bind_lock */
+	bool tx_dead;			/* connection gone: ESP is dropped */
+	int rx_iif;			/* ingress ifindex of the last record */
+	unsigned long event_at[4];	/* jiffies of the last event by type */
+	void (*saved_state_change)(struct sock *sk);
 
 	struct list_head netns_node;	/* iketcp_net.socks */
 	atomic64_t cnt[__IKETCP_CNT_MAX];

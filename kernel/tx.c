@@ -19,6 +19,7 @@
 #include <net/tcp.h>
 
 #include "compat.h"
+#include "netlink.h"
 #include "netns.h"
 #include "socket.h"
 #include "tx.h"
@@ -55,6 +56,35 @@ static void iketcp_tx_enqueue(struct iketcp_sock *ctx, struct sk_buff *skb)
 	spin_lock_bh(&ctx->txq.lock);
 	__skb_queue_tail(&ctx->txq, skb);
 	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	spin_unlock_bh(&ctx->txq.lock);
+}
+
+/*
+ * Queue an ESP record from the output hook (any context).  Dropped and
+ * counted when the socket is closing or gone, or the queue is full.  The
+ * work item is scheduled under txq.lock, so close (which sets closing under
+ * it, then cancels the work) cannot miss it.
+ */
+void iketcp_tx_queue_esp(struct iketcp_sock *ctx, struct sk_buff *skb)
+{
+	spin_lock_bh(&ctx->txq.lock);
+	if (ctx->closing || ctx->tx_dead) {
+		spin_unlock_bh(&ctx->txq.lock);
+		iketcp_netns_count(ctx->in, IKETCP_CNT_TX_DROP_ESP_NO_SOCKET);
+		kfree_skb(skb);
+		return;
+	}
+	if (!iketcp_tx_room(ctx, skb->len)) {
+		spin_unlock_bh(&ctx->txq.lock);
+		iketcp_count(ctx, IKETCP_CNT_TX_DROP_ESP_QUEUE_FULL);
+		iketcp_genl_event(ctx, IKETCP_EVENT_QUEUE_FULL, IKETCP_DIR_OUT,
+				  0);
+		kfree_skb(skb);
+		return;
+	}
+	__skb_queue_tail(&ctx->txq, skb);
+	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	iketcp_schedule_work(ctx, IKETCP_WORK_TX);
 	spin_unlock_bh(&ctx->txq.lock);
 }
 
@@ -320,10 +350,16 @@ void iketcp_tx_shutdown(struct iketcp_sock *ctx, int how)
 	ctx->base_prot->shutdown(sk, how);
 }
 
-/* Closing: give TCP what it takes now, count the rest.  Socket locked. */
+/*
+ * Closing: give TCP what it takes now, count the rest, and from now on
+ * refuse ESP from the hook (closing is set under txq.lock).  Socket locked.
+ */
 void iketcp_tx_close(struct iketcp_sock *ctx)
 {
 	ctx->shutdown_pending = false;
 	iketcp_tx_push(ctx);
+	spin_lock_bh(&ctx->txq.lock);
+	ctx->closing = true;
+	spin_unlock_bh(&ctx->txq.lock);
 	iketcp_tx_purge(ctx);
 }

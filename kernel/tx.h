@@ -18,6 +18,7 @@ void iketcp_tx_push(struct iketcp_sock *ctx);
 void iketcp_write_space(struct sock *sk);
 bool iketcp_tx_writable(struct iketcp_sock *ctx);
 int iketcp_tx_queue_prefix(struct iketcp_sock *ctx);
+void iketcp_tx_queue_esp(struct iketcp_sock *ctx, struct sk_buff *skb);
 void iketcp_tx_shutdown(struct iketcp_sock *ctx, int how);
 void iketcp_tx_close(struct iketcp_sock *ctx);
 

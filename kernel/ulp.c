@@ -6,7 +6,7 @@
  * Attaching replaces, for that socket only: sk_prot with a copy of TCP's
  * whose sendmsg/recvmsg/close/... are iketcp's, sk_socket->ops with a copy
  * whose poll is iketcp's and whose raw byte paths (splice, mmap, sendpage)
- * are refused, and the data_ready and write_space callbacks.  Close puts
+ * are refused, and the data_ready, write_space and state_change callbacks.  Close puts
  * them all back before TCP's own close runs, so the dying socket never calls
  * into this module again; the ULP's module reference (taken by the TCP ULP
  * core at attach, dropped when the socket is destroyed) keeps rmmod away
@@ -23,6 +23,7 @@
 #include <net/tcp.h>
 
 #include "compat.h"
+#include "esp.h"
 #include "netns.h"
 #include "rx.h"
 #include "socket.h"
@@ -178,6 +179,7 @@ static void iketcp_detach(struct sock *sk, struct iketcp_sock *ctx)
 	write_lock_bh(&sk->sk_callback_lock);
 	sk->sk_data_ready = ctx->saved_data_ready;
 	sk->sk_write_space = ctx->saved_write_space;
+	sk->sk_state_change = ctx->saved_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 	WRITE_ONCE(sk->sk_prot, ctx->base_prot);
 	if (sk->sk_socket)
@@ -190,9 +192,9 @@ static void iketcp_close(struct sock *sk, long timeout)
 	struct iketcp_sock *ctx = iketcp_sk(sk);
 	struct proto *base = ctx->base_prot;
 
+	iketcp_esp_sock_close(ctx);	/* before the socket lock: lock order */
 	lock_sock(sk);
 	iketcp_tx_close(ctx);
-	ctx->closing = true;
 	iketcp_rx_purge(ctx);
 	iketcp_detach(sk, ctx);
 	release_sock(sk);
@@ -269,6 +271,7 @@ static int iketcp_attach(struct sock *sk, u8 framing)
 	__skb_queue_head_init(&ctx->rxq);
 	skb_queue_head_init(&ctx->txq);
 	INIT_WORK(&ctx->work, iketcp_work);
+	INIT_LIST_HEAD(&ctx->bindings);
 	ctx->base_prot = sk->sk_prot;
 	ctx->base_ops = sk->sk_socket->ops;
 
@@ -276,8 +279,10 @@ static int iketcp_attach(struct sock *sk, u8 framing)
 	write_lock_bh(&sk->sk_callback_lock);
 	ctx->saved_data_ready = sk->sk_data_ready;
 	ctx->saved_write_space = sk->sk_write_space;
+	ctx->saved_state_change = sk->sk_state_change;
 	sk->sk_data_ready = iketcp_data_ready;
 	sk->sk_write_space = iketcp_write_space;
+	sk->sk_state_change = iketcp_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 	WRITE_ONCE(sk->sk_prot, &iketcp_prots[fam]);
 	WRITE_ONCE(sk->sk_socket->ops, &iketcp_ops[fam]);
@@ -316,6 +321,20 @@ static struct tcp_ulp_ops iketcp_ulp_ops[] = {
 		.init = iketcp_init_legacy,
 	},
 };
+
+/* ctx of a socket that has one of our ULPs attached, else NULL. */
+struct iketcp_sock *iketcp_sk_if_ours(struct sock *sk)
+{
+	const struct tcp_ulp_ops *ops;
+
+	if (sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
+		return NULL;
+	ops = READ_ONCE(inet_csk(sk)->icsk_ulp_ops);
+	if (ops != &iketcp_ulp_ops[0] && ops != &iketcp_ulp_ops[1])
+		return NULL;
+	return iketcp_sk(sk);
+}
 
 int iketcp_ulp_init(void)
 {

@@ -345,6 +345,7 @@ enum iketcp_counter {
 	IKETCP_CNT_RESET_BAD_PREFIX,	/* reset_bad_prefix */
 	IKETCP_CNT_RESET_BAD_LENGTH,	/* reset_bad_length */
 	IKETCP_CNT_RESET_LEGACY_LENGTH,	/* reset_legacy_length */
+	IKETCP_CNT_TX_DROP_ESP_TOO_BIG,	/* tx_drop_esp_too_big: > 65533 bytes */
 	__IKETCP_CNT_MAX
 };
 

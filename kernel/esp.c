@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ESP in the TCP stream: SA bindings, the output hook, and the hand-off of
+ * received ESP records to XFRM.
+ *
+ * Debian's esp4/esp6 are built without espintcp and refuse XFRM states with
+ * TCP encapsulation, so iketcp never asks XFRM for it.  The daemon installs
+ * its states as usual (no encapsulation, or ESP in UDP) and binds them here:
+ *  - OUT: the encrypted packet leaves through NF_INET_POST_ROUTING like any
+ *    other; the hook recognises (destination, SPI) of a bound SA, strips the
+ *    IP (and UDP) header, and queues the ESP packet as a record on the bound
+ *    socket instead.
+ *  - IN: an ESP record from the stream gets the IP (and UDP) header XFRM
+ *    would have seen on the SA's own transport, in front of a private copy
+ *    (rx.c copied it out of TCP's buffers), and enters XFRM through
+ *    xfrm4/6_rcv_encap() with that transport's encap type.
+ * The XFRM state itself never changes, so moving an SA between UDP and TCP
+ * is a bind or an unbind: no rekey, and one replay window sees every packet
+ * whichever way it came.
+ *
+ * Context and locking:
+ *  - bindings hash: writers (netlink, close, netns exit; process context)
+ *    hold iketcp_net.bind_lock; the hook and the receive path read under
+ *    RCU.  Bindings and the socket contexts they point to are freed with
+ *    kfree_rcu().  Lock order: socket lock, bind_lock, socks_lock; binding
+ *    takes no socket lock (the caller's file reference keeps ctx alive).
+ *  - the hook runs in any context (softirq for forwarded traffic, process
+ *    for local); it never takes a socket lock, it only appends to txq.
+ *  - iketcp_esp_rcv() runs where the receive path runs (see rx.c).
+ */
+#include <linux/ipv6.h>
+#include <linux/jhash.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netns/generic.h>
+#include <net/tcp.h>
+#include <net/xfrm.h>
+
+#include "esp.h"
+#include "netlink.h"
+#include "netns.h"
+#include "socket.h"
+#include "tx.h"
+
+static u32 iketcp_key_hash(const struct iketcp_sa_key *key)
+{
+	BUILD_BUG_ON(sizeof(*key) % sizeof(u32));
+	return jhash2((const u32 *)key, sizeof(*key) / sizeof(u32), 0);
+}
+
+static struct iketcp_binding *iketcp_binding_find(struct iketcp_net *in,
+						  const struct iketcp_sa_key *key)
+{
+	struct iketcp_binding *b;
+
+	hash_for_each_possible_rcu(in->bindings, b, hnode,
+				   iketcp_key_hash(key),
+				   lockdep_is_held(&in->bind_lock))
+		if (!memcmp(&b->key, key, sizeof(*key)))
+			return b;
+	return NULL;
+}
+
+/* The socket's own addresses as an SA's, for direction dir. */
+void iketcp_esp_sock_addrs(struct sock *sk, u8 dir, xfrm_address_t *saddr,
+			   xfrm_address_t *daddr)
+{
+	xfrm_address_t local = {}, peer = {};
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		local.in6 = sk->sk_v6_rcv_saddr;
+		peer.in6 = sk->sk_v6_daddr;
+	} else
+#endif
+	{
+		local.a4 = sk->sk_rcv_saddr;
+		peer.a4 = sk->sk_daddr;
+	}
+	*saddr = dir == IKETCP_DIR_OUT ? local : peer;
+	*daddr = dir == IKETCP_DIR_OUT ? peer : local;
+}
+
+/* ---------------------------------------------------------------- TX */
+
+/* Turn the IP packet into a record: [length][ESP packet]. */
+static int iketcp_esp_make_record(struct sk_buff *skb, u32 off, u32 esplen)
+{
+	skb_orphan(skb);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	if (!pskb_pull(skb, off) || skb_cow_head(skb, IKETCP_LEN_FIELD))
+		return -ENOMEM;
+	__skb_push(skb, IKETCP_LEN_FIELD);
+	put_unaligned_be16(esplen + IKETCP_LEN_FIELD, skb->data);
+	IKETCP_SKB_CB(skb)->kind = IKETCP_TX_ESP;
+	IKETCP_SKB_CB(skb)->offset = IKETCP_LEN_FIELD;
+	return 0;
+}
+
+struct iketcp_esp_pkt {
+	struct iketcp_sa_key key;
+	u32 off;		/* where ESP starts */
+	u8 encap;
+	__be16 sport, dport;
+};
+
+/* Is the transport payload at pkt->off ESP, bare or in UDP?  Fills pkt. */
+static bool iketcp_esp_parse(struct sk_buff *skb, u8 proto,
+			     struct iketcp_esp_pkt *pkt)
+{
+	struct udphdr _uh, *uh;
+	__be32 _spi, *spi;
+
+	if (proto == IPPROTO_UDP) {
+		uh = skb_header_pointer(skb, pkt->off, sizeof(_uh), &_uh);
+		if (!uh || skb->len < pkt->off + sizeof(*uh) + ESP_HDR_LEN)
+			return false;	/* keepalives are shorter */
+		pkt->encap = IKETCP_ENCAP_UDP;
+		pkt->sport = uh->source;
+		pkt->dport = uh->dest;
+		pkt->off += sizeof(*uh);
+	} else if (proto != IPPROTO_ESP) {
+		return false;
+	}
+	spi = skb_header_pointer(skb, pkt->off, sizeof(_spi), &_spi);
+	if (!spi || !*spi)
+		return false;	/* zero: the non-ESP marker of IKE */
+	pkt->key.spi = *spi;
+	return true;
+}
+
+static unsigned int iketcp_esp_steal(struct iketcp_net *in,
+				     struct sk_buff *skb,
+				     struct iketcp_esp_pkt *pkt)
+{
+	unsigned int verdict = NF_ACCEPT;
+	struct iketcp_binding *b;
+	struct iketcp_sock *ctx;
+	u32 esplen;
+
+	rcu_read_lock();
+	b = iketcp_binding_find(in, &pkt->key);
+	if (!b || b->encap != pkt->encap)
+		goto out;
+	if (b->encap == IKETCP_ENCAP_UDP &&
+	    (b->sport != pkt->sport || b->dport != pkt->dport))
+		goto out;
+	verdict = NF_DROP;
+	ctx = rcu_dereference(b->ctx);
+	if (!ctx) {
+		iketcp_netns_count(in, IKETCP_CNT_TX_DROP_ESP_NO_SOCKET);
+		goto out;
+	}
+	esplen = skb->len - pkt->off;
+	if (esplen > IKETCP_MAX_ESP_PKT) {
+		iketcp_count(ctx, IKETCP_CNT_TX_DROP_ESP_TOO_BIG);
+		goto out;
+	}
+	if (iketcp_esp_make_record(skb, pkt->off, esplen))
+		goto out;
+	atomic64_inc(&b->packets);
+	atomic64_add(esplen, &b->bytes);
+	iketcp_tx_queue_esp(ctx, skb);	/* consumes skb */
+	verdict = NF_STOLEN;
+out:
+	rcu_read_unlock();
+	return verdict;
+}
+
+static unsigned int iketcp_esp_out4(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct iketcp_esp_pkt pkt = {};
+
+	if (ip_is_fragment(iph))
+		return NF_ACCEPT;
+	pkt.off = skb_network_offset(skb) + iph->ihl * 4;
+	if (!iketcp_esp_parse(skb, iph->protocol, &pkt))
+		return NF_ACCEPT;
+	pkt.key.family = AF_INET;
+	pkt.key.dir = IKETCP_DIR_OUT;
+	pkt.key.daddr.a4 = iph->daddr;
+	return iketcp_esp_steal(priv, skb, &pkt);
+}
+
+static unsigned int iketcp_esp_out6(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct iketcp_esp_pkt pkt = {};
+	u8 proto = ip6h->nexthdr;
+	__be16 frag_off;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
+			       &proto, &frag_off);
+	if (off < 0 || frag_off)
+		return NF_ACCEPT;
+	pkt.off = off;
+	if (!iketcp_esp_parse(skb, proto, &pkt))
+		return NF_ACCEPT;
+	pkt.key.family = AF_INET6;
+	pkt.key.dir = IKETCP_DIR_OUT;
+	pkt.key.daddr.in6 = ip6h->daddr;
+	return iketcp_esp_steal(priv, skb, &pkt);
+}
+
+/* Hooks are registered in a namespace with its first binding. */
+static int iketcp_esp_hooks_on(struct iketcp_net *in)
+{
+	int err;
+
+	if (in->hooks_registered)
+		return 0;
+	in->hooks[0] = (struct nf_hook_ops) {
+		.hook = iketcp_esp_out4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		/* After source NAT: see the packet as it would leave. */
+		.priority = NF_IP_PRI_NAT_SRC + 1,
+		.priv = in,
+	};
+	in->hooks[1] = (struct nf_hook_ops) {
+		.hook = iketcp_esp_out6,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP6_PRI_NAT_SRC + 1,
+		.priv = in,
+	};
+	err = nf_register_net_hooks(in->net, in->hooks, ARRAY_SIZE(in->hooks));
+	if (!err)
+		in->hooks_registered = true;
+	return err;
+}
+
+/* ----------------------------------------------------------- bindings */
+
+static void iketcp_binding_attach(struct iketcp_binding *b,
+				  struct iketcp_sock *ctx)
+{
+	list_add_tail(&b->sock_node, &ctx->bindings);
+	WRITE_ONCE(ctx->nr_bound, ctx->nr_bound + 1);
+	rcu_assign_pointer(b->ctx, ctx);
+}
+
+static void iketcp_binding_detach(struct iketcp_binding *b)
+{
+	struct iketcp_sock *ctx = rcu_dereference_protected(b->ctx, true);
+
+	if (!ctx)
+		return;
+	list_del_init(&b->sock_node);
+	WRITE_ONCE(ctx->nr_bound, ctx->nr_bound - 1);
+	RCU_INIT_POINTER(b->ctx, NULL);
+}
+
+/* Bind (or move) an SA to ctx's socket.  Caller holds a file reference. */
+int iketcp_esp_bind(struct iketcp_sock *ctx, const struct iketcp_sa_spec *spec,
+		    struct netlink_ext_ack *extack)
+{
+	struct iketcp_net *in = ctx->in;
+	struct iketcp_binding *b;
+	int err = 0;
+
+	mutex_lock(&in->bind_lock);
+	if (ctx->unbound) {
+		NL_SET_ERR_MSG(extack, "socket is closing");
+		err = -EBADF;
+		goto out;
+	}
+	b = iketcp_binding_find(in, &spec->key);
+	if (b) {
+		iketcp_binding_detach(b);
+	} else {
+		if (in->nr_bindings >= IKETCP_MAX_BINDINGS) {
+			NL_SET_ERR_MSG(extack, "too many SA bindings in this namespace");
+			err = -ENOSPC;
+			goto out;
+		}
+		err = iketcp_esp_hooks_on(in);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot register the ESP output hooks");
+			goto out;
+		}
+		b = kzalloc(sizeof(*b), GFP_KERNEL);
+		if (!b) {
+			err = -ENOMEM;
+			goto out;
+		}
+		b->key = spec->key;
+		INIT_LIST_HEAD(&b->sock_node);
+		hash_add_rcu(in->bindings, &b->hnode, iketcp_key_hash(&b->key));
+		in->nr_bindings++;
+	}
+	/* Readers may see the old or the new ports for one packet: harmless. */
+	b->saddr = spec->saddr;
+	b->encap = spec->encap;
+	b->sport = spec->sport;
+	b->dport = spec->dport;
+	iketcp_binding_attach(b, ctx);
+out:
+	mutex_unlock(&in->bind_lock);
+	return err;
+}
+
+static void iketcp_binding_free(struct iketcp_net *in, struct iketcp_binding *b)
+{
+	iketcp_binding_detach(b);
+	hash_del_rcu(&b->hnode);
+	in->nr_bindings--;
+	kfree_rcu(b, rcu);
+}
+
+int iketcp_esp_unbind(struct iketcp_net *in, const struct iketcp_sa_key *key)
+{
+	struct iketcp_binding *b;
+	int err = -ENOENT;
+
+	mutex_lock(&in->bind_lock);
+	b = iketcp_binding_find(in, key);
+	if (b) {
+		iketcp_binding_free(in, b);
+		err = 0;
+	}
+	mutex_unlock(&in->bind_lock);
+	return err;
+}
+
+/*
+ * The socket is closing: its bindings stay, orphaned, so that their traffic
+ * is dropped and counted instead of leaking out unencapsulated, until the
+ * daemon rebinds or unbinds them.  Process context, socket not locked.
+ */
+void iketcp_esp_sock_close(struct iketcp_sock *ctx)
+{
+	struct iketcp_net *in = ctx->in;
+	struct iketcp_binding *b, *tmp;
+	bool had = false;
+
+	mutex_lock(&in->bind_lock);
+	ctx->unbound = true;
+	list_for_each_entry_safe(b, tmp, &ctx->bindings, sock_node) {
+		iketcp_binding_detach(b);
+		had = true;
+	}
+	mutex_unlock(&in->bind_lock);
+	if (had)
+		iketcp_genl_event(ctx, IKETCP_EVENT_SOCKET_CLOSED, 0, 0);
+}
+
+void iketcp_esp_netns_exit(struct iketcp_net *in)
+{
+	struct iketcp_binding *b;
+	struct hlist_node *tmp;
+	int bkt;
+
+	if (in->hooks_registered)
+		nf_unregister_net_hooks(in->net, in->hooks,
+					ARRAY_SIZE(in->hooks));
+	mutex_lock(&in->bind_lock);
+	hash_for_each_safe(in->bindings, bkt, tmp, b, hnode)
+		iketcp_binding_free(in, b);
+	mutex_unlock(&in->bind_lock);
+}
+
+/*
+ * The connection is gone (reset, or closed by both sides) while the daemon
+ * still holds the socket: stop queueing ESP on it and tell the daemon.
+ */
+void iketcp_state_change(struct sock *sk)
+{
+	struct iketcp_sock *ctx = iketcp_sk(sk);
+
+	ctx->saved_state_change(sk);
+	if (sk->sk_state != TCP_CLOSE || ctx->tx_dead)
+		return;
+	spin_lock_bh(&ctx->txq.lock);
+	ctx->tx_dead = true;
+	spin_unlock_bh(&ctx->txq.lock);
+	if (READ_ONCE(ctx->nr_bound))
+		iketcp_genl_event(ctx, IKETCP_EVENT_SOCKET_CLOSED, 0, 0);
+}
+
+/* ---------------------------------------------------------------- RX */
+
+/*
+ * Put in front of the ESP packet the headers it had on its own transport,
+ * as the IP (and UDP) input path leaves them for xfrm_input(): network
+ * header at IP, UDP (if any) after it, data and transport header at ESP,
+ * the IP length not counting UDP.
+ */
+static void iketcp_esp_inject(struct iketcp_sock *ctx,
+			      const struct iketcp_binding *b,
+			      struct sk_buff *skb)
+{
+	struct net *net = sock_net(ctx->sk);
+	int encap = b->encap == IKETCP_ENCAP_UDP ? UDP_ENCAP_ESPINUDP : 0;
+	u8 proto = encap ? IPPROTO_UDP : IPPROTO_ESP;
+	u32 esplen = skb->len, hlen = 0;
+	struct net_device *dev;
+
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb_reset_transport_header(skb);
+	if (encap) {
+		struct udphdr *uh = skb_push(skb, sizeof(*uh));
+
+		uh->source = b->sport;
+		uh->dest = b->dport;
+		uh->len = htons(sizeof(*uh) + esplen);
+		uh->check = 0;
+		hlen += sizeof(*uh);
+	}
+	dev = dev_get_by_index_rcu(net, READ_ONCE(ctx->rx_iif));
+	if (!dev)
+		dev = net->loopback_dev;
+	skb->dev = dev;
+	skb->skb_iif = dev->ifindex;
+	skb->pkt_type = PACKET_HOST;
+	skb->ip_summed = CHECKSUM_NONE;
+
+	if (b->key.family == AF_INET) {
+		struct iphdr *iph = skb_push(skb, sizeof(*iph));
+
+		memset(iph, 0, sizeof(*iph));
+		iph->version = 4;
+		iph->ihl = sizeof(*iph) / 4;
+		iph->ttl = 64;
+		iph->protocol = proto;
+		iph->tot_len = htons(sizeof(*iph) + esplen);
+		iph->saddr = b->saddr.a4;
+		iph->daddr = b->key.daddr.a4;
+		ip_send_check(iph);
+		skb->protocol = htons(ETH_P_IP);
+		skb_reset_network_header(skb);
+		__skb_pull(skb, sizeof(*iph) + hlen);
+		local_bh_disable();
+		xfrm4_rcv_encap(skb, IPPROTO_ESP, 0, encap);
+		local_bh_enable();
+		return;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct ipv6hdr *ip6h = skb_push(skb, sizeof(*ip6h));
+
+		memset(ip6h, 0, sizeof(*ip6h));
+		ip6h->version = 6;
+		ip6h->hop_limit = 64;
+		ip6h->nexthdr = proto;
+		ip6h->payload_len = htons(esplen);
+		ip6h->saddr = b->saddr.in6;
+		ip6h->daddr = b->key.daddr.in6;
+		skb->protocol = htons(ETH_P_IPV6);
+		skb_reset_network_header(skb);
+		IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
+		IP6CB(skb)->iif = dev->ifindex;
+		__skb_pull(skb, sizeof(*ip6h) + hlen);
+		local_bh_disable();
+		xfrm6_rcv_encap(skb, IPPROTO_ESP, 0, encap);
+		local_bh_enable();
+	}
+#else
+	kfree_skb(skb);
+#endif
+}
+
+/* An ESP record arrived on ctx's socket; skb is its private body. */
+void iketcp_esp_rcv(struct iketcp_sock *ctx, struct sk_buff *skb)
+{
+	struct iketcp_sa_key key = {};
+	struct iketcp_binding *b;
+	xfrm_address_t unused;
+	u32 len = skb->len;
+
+	skb_copy_bits(skb, 0, &key.spi, sizeof(key.spi));
+	key.family = ctx->sk->sk_family;
+	key.dir = IKETCP_DIR_IN;
+	iketcp_esp_sock_addrs(ctx->sk, IKETCP_DIR_IN, &unused, &key.daddr);
+
+	rcu_read_lock();
+	b = iketcp_binding_find(ctx->in, &key);
+	if (!b || rcu_access_pointer(b->ctx) != ctx) {
+		rcu_read_unlock();
+		iketcp_count(ctx, IKETCP_CNT_RX_DROP_ESP_UNBOUND);
+		iketcp_genl_event(ctx, IKETCP_EVENT_ESP_UNBOUND, IKETCP_DIR_IN,
+				  key.spi);
+		kfree_skb(skb);
+		return;
+	}
+	atomic64_inc(&b->packets);
+	atomic64_add(len, &b->bytes);
+	iketcp_count(ctx, IKETCP_CNT_RX_ESP_PKTS);
+	iketcp_count_add(ctx, IKETCP_CNT_RX_ESP_BYTES, len);
+	iketcp_esp_inject(ctx, b, skb);
+	rcu_read_unlock();
+}
