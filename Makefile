@@ -158,14 +158,21 @@ $(BUILD)/user/.done: $(wildcard user/*.c user/*.h) $(wildcard include/*.h includ
 	@touch $@
 
 # ---------------------------------------------------------- selftests
-selftests: $(addprefix $(BUILD)/selftests/,$(VM_TESTS_C))
+TOOLS := $(patsubst selftests/tools/%.c,%,$(wildcard selftests/tools/*.c))
+selftests: $(addprefix $(BUILD)/selftests/,$(VM_TESTS_C)) \
+	$(addprefix $(BUILD)/tools/,$(TOOLS))
+
+$(BUILD)/tools/%: selftests/tools/%.c include/uapi/linux/iketcp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -o $@ $<
 
 $(BUILD)/selftests/%: selftests/%.c $(SELFTEST_LIB) $(wildcard selftests/lib/*.h) \
 		include/uapi/linux/iketcp.h include/iketcp_framing.h | $(KSRC)/.done
 	@mkdir -p $(dir $@)
 	$(CC) $(KSFT_CFLAGS) -o $@ $< $(SELFTEST_LIB) -lpthread
 
-$(BUILD)/unit/%: selftests/unit/%.c include/iketcp_framing.h | $(KSRC)/.done
+$(BUILD)/unit/%: selftests/unit/%.c include/iketcp_framing.h \
+		$(wildcard selftests/unit/*.h) | $(KSRC)/.done
 	@mkdir -p $(dir $@)
 	$(CC) $(KSFT_CFLAGS) $(SAN) -o $@ $<
 
@@ -202,7 +209,7 @@ bench: deps all
 		$(TOP)/selftests/bench/run.sh $(BUILD)/bench
 
 fuzz: | $(KSRC)/.done
-	@mkdir -p $(BUILD)/fuzz
+	@mkdir -p $(BUILD)/fuzz/corpus-framing
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)/include \
 		-I$(TOP)/user \
 		-o $(BUILD)/fuzz/fuzz_framing selftests/fuzz/fuzz_framing.c

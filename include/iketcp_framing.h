@@ -194,14 +194,15 @@ static inline enum iketcp_kind iketcp_classify(u8 framing, const u8 *head,
 
 /*
  * Header to put in front of an IKE message of len bytes when sending; returns
- * its size (RFC 9329: length and marker; legacy: nothing), or 0 if the
- * message cannot be sent (length out of range).
+ * its size (RFC 9329: length and marker, 6), or 0: legacy framing has no
+ * header, and an RFC 9329 message over IKETCP_MAX_IKE_MSG has none that fits
+ * (callers check iketcp_max_ike_msg() first).
  */
 static inline u32 iketcp_ike_header(u8 framing, u32 len, u8 *hdr)
 {
 	u32 rec;
 
-	if (framing == IKETCP_FRAMING_LEGACY)
+	if (framing == IKETCP_FRAMING_LEGACY || len > IKETCP_MAX_IKE_MSG)
 		return 0;
 	rec = IKETCP_LEN_FIELD + IKETCP_MARKER_LEN + len;
 	hdr[0] = (u8)(rec >> 8);
