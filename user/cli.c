@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command line parsing.  Kept apart from the commands so that the tests can
+ * check every accepted and refused command line without a kernel.  Errors
+ * name the argument at fault, since an operator types these by hand.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void ik_usage(FILE *f)
+{
+	fputs("usage: iketcpd status [--json]\n"
+	      "       iketcpd set {rx-queue-limit|tx-queue-limit} BYTES ...\n"
+	      "       iketcpd --help | --version\n"
+	      "\n"
+	      "  status   settings, counters and attached sockets of the iketcp\n"
+	      "           module in this network namespace\n"
+	      "  set      change a queue limit (needs CAP_NET_ADMIN); BYTES may\n"
+	      "           end in K or M (x1024), range 131070 to 64M\n", f);
+}
+
+int ik_parse_bytes(const char *s, uint32_t *out)
+{
+	unsigned long long v = 0, mult = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;	/* no sign, no space, no empty string */
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned long long)(*p - '0');
+		if (v > UINT32_MAX)
+			return -1;
+	}
+	if (*p == 'k' || *p == 'K')
+		mult = 1024, p++;
+	else if (*p == 'm' || *p == 'M')
+		mult = 1024 * 1024, p++;
+	if (*p != '\0' || v * mult > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)(v * mult);
+	return 0;
+}
+
+static int parse_status(int argc, char **argv, struct ik_cmdline *cl,
+			char *err, size_t errlen)
+{
+	int i;
+
+	cl->cmd = IK_CMD_STATUS;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			cl->json = true;
+			continue;
+		}
+		snprintf(err, errlen, "status: unknown argument '%s'", argv[i]);
+		return -1;
+	}
+	return 0;
+}
+
+/* One "NAME BYTES" pair of `set`; the value is range-checked here. */
+static int parse_limit(const char *name, const char *val,
+		       struct ik_limits *lim, char *err, size_t errlen)
+{
+	bool rx = !strcmp(name, "rx-queue-limit");
+	uint32_t v;
+
+	if (!rx && strcmp(name, "tx-queue-limit")) {
+		snprintf(err, errlen, "set: unknown setting '%s' "
+			 "(rx-queue-limit or tx-queue-limit)", name);
+		return -1;
+	}
+	if (!val) {
+		snprintf(err, errlen, "set: %s needs a value in bytes", name);
+		return -1;
+	}
+	if (ik_parse_bytes(val, &v)) {
+		snprintf(err, errlen, "set: %s: '%s' is not a number of bytes "
+			 "(e.g. 524288, 512K, 1M)", name, val);
+		return -1;
+	}
+	if (v < IKETCP_QUEUE_LIMIT_MIN || v > IKETCP_QUEUE_LIMIT_MAX) {
+		snprintf(err, errlen, "set: %s: %" PRIu32 " is out of range "
+			 "(%u to %u bytes)", name, v, IKETCP_QUEUE_LIMIT_MIN,
+			 IKETCP_QUEUE_LIMIT_MAX);
+		return -1;
+	}
+	if (rx)
+		lim->set_rx = true, lim->rx = v;
+	else
+		lim->set_tx = true, lim->tx = v;
+	return 0;
+}
+
+static int parse_set(int argc, char **argv, struct ik_cmdline *cl,
+		     char *err, size_t errlen)
+{
+	int i;
+
+	cl->cmd = IK_CMD_SET;
+	if (argc == 0) {
+		snprintf(err, errlen, "set: nothing to set "
+			 "(rx-queue-limit BYTES or tx-queue-limit BYTES)");
+		return -1;
+	}
+	for (i = 0; i < argc; i += 2)
+		if (parse_limit(argv[i], i + 1 < argc ? argv[i + 1] : NULL,
+				&cl->limits, err, errlen))
+			return -1;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*parse)(int argc, char **argv, struct ik_cmdline *cl,
+		     char *err, size_t errlen);
+} subcmds[] = {
+	{ "status", parse_status },
+	{ "set", parse_set },
+};
+
+int ik_parse_cmdline(int argc, char **argv, struct ik_cmdline *cl,
+		     char *err, size_t errlen)
+{
+	size_t i;
+
+	memset(cl, 0, sizeof(*cl));
+	if (argc < 2) {
+		snprintf(err, errlen, "no command given");
+		return -1;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		cl->cmd = IK_CMD_HELP;
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		cl->cmd = IK_CMD_VERSION;
+		return 0;
+	}
+	for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
+		if (strcmp(argv[1], subcmds[i].name))
+			continue;
+		/* Any subcommand takes --help as well. */
+		if (argc > 2 && (!strcmp(argv[2], "--help") ||
+				 !strcmp(argv[2], "-h"))) {
+			cl->cmd = IK_CMD_HELP;
+			return 0;
+		}
+		return subcmds[i].parse(argc - 2, argv + 2, cl, err, errlen);
+	}
+	snprintf(err, errlen, "unknown command '%s'", argv[1]);
+	return -1;
+}
+
+void ik_describe_error(char *buf, size_t size, const char *what,
+		       const struct ik_nlerr *e, bool family_lookup)
+{
+	if (family_lookup && e->err == -ENOENT) {
+		snprintf(buf, size,
+			 "the iketcp module is not loaded (modprobe iketcp)");
+		return;
+	}
+	if (e->err == -EPERM || e->err == -EACCES) {
+		snprintf(buf, size, "%s: permission denied: this needs "
+			 "CAP_NET_ADMIN in the network namespace (run as root)",
+			 what);
+		return;
+	}
+	snprintf(buf, size, "%s: %s%s%s", what, strerror(-e->err),
+		 e->msg[0] ? ": " : "", e->msg);
+}
