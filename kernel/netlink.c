@@ -67,7 +67,7 @@ static int iketcp_put_counters(struct sk_buff *skb, int type, const u64 *cnt)
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < __IKETCP_CNT_MAX; i++)
-		if (nla_put_u64_64bit(skb, i + 1, cnt[i], IKETCP_A_PAD))
+		if (nla_put_u64_64bit(skb, i + 1, cnt[i], IKETCP_CNT_PAD))
 			goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;

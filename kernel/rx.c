@@ -95,6 +95,12 @@ static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 	ctx->rx_stopped = true;
 	kfree_skb(ctx->rx_body);
 	ctx->rx_body = NULL;
+	/*
+	 * recv() reports EPROTO before any EOF, even when the peer's FIN came
+	 * with the bad bytes and before the work item has reset the socket.
+	 */
+	WRITE_ONCE(ctx->rx_err, EPROTO);
+	ctx->saved_data_ready(ctx->sk);
 	iketcp_schedule_work(ctx, IKETCP_WORK_ABORT);
 }
 
@@ -178,7 +184,8 @@ static int iketcp_rx_header(struct iketcp_sock *ctx, const struct sk_buff *skb,
 	u32 n = min(avail, iketcp_hdr_need(&ctx->hdr));
 	u32 used;
 
-	if (ctx->role == IKETCP_ROLE_UNKNOWN)
+	if (ctx->framing == IKETCP_FRAMING_RFC9329 &&
+	    ctx->role == IKETCP_ROLE_UNKNOWN)
 		ctx->role = IKETCP_ROLE_ACCEPTOR;	/* bytes came first */
 	skb_copy_bits(skb, off, buf, n);
 	switch (iketcp_hdr_feed(&ctx->hdr, buf, n, &used)) {
@@ -301,7 +308,8 @@ bool iketcp_rx_readable(const struct iketcp_sock *ctx)
 {
 	const struct sock *sk = ctx->sk;
 
-	return !skb_queue_empty_lockless(&ctx->rxq) || READ_ONCE(sk->sk_err) ||
+	return !skb_queue_empty_lockless(&ctx->rxq) || READ_ONCE(ctx->rx_err) ||
+	       READ_ONCE(sk->sk_err) ||
 	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
 }
 
@@ -330,6 +338,14 @@ static int iketcp_rx_wait(struct iketcp_sock *ctx, long *timeo)
 		iketcp_rx_read(ctx, GFP_KERNEL);
 		if (!skb_queue_empty(&ctx->rxq))
 			return 0;
+		if (ctx->rx_err) {
+			WRITE_ONCE(ctx->rx_err, 0);
+			ctx->rx_err_reported = true;
+			return -EPROTO;
+		}
+		/* Our own reset of the connection, already reported. */
+		if (ctx->rx_err_reported && READ_ONCE(sk->sk_err) == EPROTO)
+			sock_error(sk);
 		if (sk->sk_err)
 			return sock_error(sk);
 		if (sk->sk_shutdown & RCV_SHUTDOWN)
@@ -341,7 +357,8 @@ static int iketcp_rx_wait(struct iketcp_sock *ctx, long *timeo)
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
 		sk_wait_event(sk, timeo,
-			      !skb_queue_empty(&ctx->rxq) || sk->sk_err ||
+			      !skb_queue_empty(&ctx->rxq) || ctx->rx_err ||
+			      sk->sk_err ||
 			      (sk->sk_shutdown & RCV_SHUTDOWN) ||
 			      test_bit(IKETCP_WORK_RX, &ctx->work_bits),
 			      &wait);

@@ -56,6 +56,9 @@ struct iketcp_sock {
 	bool rx_paused;			/* rx_queued reached the limit */
 	bool rx_stopped;		/* fatal error, reading is over */
 	bool rx_in_record;		/* header done, body pending */
+	int rx_err;			/* fatal stream error not yet reported */
+	bool rx_err_reported;		/* recv() returned it: the EPROTO of
+					 * our own tcp_abort() is not news */
 
 	/* send side */
 	struct sk_buff_head txq;	/* whole records, in stream order */

@@ -312,7 +312,8 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	lock_sock(sk);
-	if (ctx->role == IKETCP_ROLE_UNKNOWN) {
+	if (ctx->framing == IKETCP_FRAMING_RFC9329 &&
+	    ctx->role == IKETCP_ROLE_UNKNOWN) {
 		err = iketcp_set_role(ctx, IKETCP_ROLE_ORIGINATOR);
 		if (err)
 			goto fail;

@@ -321,6 +321,9 @@ enum iketcp_event {
  * Counters, per socket and per namespace.  Each keeps its name (the comment)
  * in the code, the netlink dump, the tests and the documentation.
  */
+/* Padding inside counter nests (counter N has attribute type N + 1). */
+#define IKETCP_CNT_PAD		0
+
 enum iketcp_counter {
 	IKETCP_CNT_RX_IKE_MSGS,		/* rx_ike_msgs */
 	IKETCP_CNT_RX_IKE_BYTES,	/* rx_ike_bytes: IKE bytes, no framing */
