@@ -60,7 +60,7 @@ KSFT_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-I$(KSRC)/tools/testing/selftests
 
 VM_TESTS_C := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
-VM_TESTS_SH := $(patsubst selftests/%.sh,%,$(wildcard selftests/*.sh))
+VM_TESTS_SH := $(filter-out demo,$(patsubst selftests/%.sh,%,$(wildcard selftests/*.sh)))
 TESTS ?= $(VM_TESTS_C) $(VM_TESTS_SH)
 UNIT_TESTS := $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/*.c))
 SELFTEST_LIB := $(wildcard selftests/lib/*.c)

@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers for the iketcp selftests; see iketcp_test.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "iketcp_test.h"
+
+/* ---- namespace and sockets ---------------------------------------------- */
+
+int ikt_netns_new(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!ret) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+static socklen_t loopback(int family, uint16_t port,
+			  struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_loopback;
+		return sizeof(*a);
+	}
+}
+
+int ikt_listen(int family, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(family, 0, &ss);
+	int fd, one = 1;
+
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 128) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(family == AF_INET ?
+		      ((struct sockaddr_in *)&ss)->sin_port :
+		      ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+int ikt_connect(int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(family, port, &ss);
+	int fd;
+
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int ikt_tcp_pair(int family, int *cli, int *srv)
+{
+	uint16_t port;
+	int lfd = ikt_listen(family, &port);
+
+	if (lfd < 0)
+		return -1;
+	*cli = ikt_connect(family, port);
+	if (*cli < 0) {
+		close(lfd);
+		return -1;
+	}
+	*srv = accept(lfd, NULL, NULL);
+	close(lfd);
+	if (*srv < 0) {
+		close(*cli);
+		return -1;
+	}
+	return 0;
+}
+
+int ikt_attach(int fd, int framing)
+{
+	const char *name = framing == IKETCP_FRAMING_LEGACY ?
+			   IKETCP_LEGACY_ULP_NAME : IKETCP_ULP_NAME;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_ULP, name, strlen(name) + 1);
+}
+
+int ikt_set_role(int fd, int role)
+{
+	return setsockopt(fd, SOL_IKETCP, IKETCP_ROLE, &role, sizeof(role));
+}
+
+int ikt_get_int(int fd, int optname, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	return getsockopt(fd, SOL_IKETCP, optname, val, &len);
+}
+
+int ikt_set_timeouts(int fd, int rcv_ms, int snd_ms)
+{
+	struct timeval r = { rcv_ms / 1000, (rcv_ms % 1000) * 1000 };
+	struct timeval s = { snd_ms / 1000, (snd_ms % 1000) * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &r, sizeof(r)))
+		return -1;
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &s, sizeof(s));
+}
+
+int ikt_nodelay(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+void ikt_close_rst(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+/* ---- bytes ---------------------------------------------------------------- */
+
+int ikt_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int ikt_read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = recv(fd, p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENODATA;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+ssize_t ikt_pending(int fd, void *buf, size_t len)
+{
+	ssize_t n = recv(fd, buf, len, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	return n;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint8_t pattern(uint32_t id, size_t i)
+{
+	return (uint8_t)(id * 7 + i * 13 + (i >> 8));
+}
+
+void ikt_msg(uint8_t *buf, size_t len, uint32_t id)
+{
+	size_t i;
+
+	memcpy(buf, "SPIi", 4);			/* initiator SPI: non-zero */
+	put_be32(buf + 4, id);
+	memcpy(buf + 8, "SPIr", 4);		/* responder SPI */
+	put_be32(buf + 12, ~id);
+	buf[16] = 46;				/* next payload: SK */
+	buf[17] = 0x20;				/* IKEv2 */
+	buf[18] = 37;				/* INFORMATIONAL */
+	buf[19] = 0x08;				/* initiator */
+	put_be32(buf + 20, id);			/* message ID */
+	put_be32(buf + 24, (uint32_t)len);	/* length: the whole message */
+	for (i = IKT_IKE_HDR; i < len; i++)
+		buf[i] = pattern(id, i);
+}
+
+bool ikt_msg_ok(const uint8_t *buf, size_t len, uint32_t *id)
+{
+	uint32_t v;
+	size_t i;
+
+	if (len < IKT_IKE_HDR || memcmp(buf, "SPIi", 4) ||
+	    memcmp(buf + 8, "SPIr", 4) || get_be32(buf + 24) != len)
+		return false;
+	v = get_be32(buf + 4);
+	if (get_be32(buf + 12) != ~v || get_be32(buf + 20) != v)
+		return false;
+	for (i = IKT_IKE_HDR; i < len; i++)
+		if (buf[i] != pattern(v, i))
+			return false;
+	if (id)
+		*id = v;
+	return true;
+}
+
+size_t ikt_frame(int framing, const uint8_t *msg, size_t len, uint8_t *out)
+{
+	if (framing == IKETCP_FRAMING_LEGACY) {
+		memmove(out, msg, len);
+		return len;
+	}
+	memmove(out + IKT_RFC_HDR, msg, len);
+	out[0] = (uint8_t)((len + IKT_RFC_HDR) >> 8);
+	out[1] = (uint8_t)(len + IKT_RFC_HDR);
+	memset(out + 2, 0, 4);
+	return len + IKT_RFC_HDR;
+}
+
+size_t ikt_raw_record(const uint8_t *body, size_t len, uint8_t *out)
+{
+	memmove(out + 2, body, len);
+	out[0] = (uint8_t)((len + 2) >> 8);
+	out[1] = (uint8_t)(len + 2);
+	return len + 2;
+}
+
+ssize_t ikt_read_framed(int fd, int framing, uint8_t *buf, size_t cap)
+{
+	uint8_t hdr[IKT_RFC_HDR];
+	size_t len;
+
+	if (framing == IKETCP_FRAMING_LEGACY) {
+		if (cap < IKT_IKE_HDR || ikt_read_all(fd, buf, IKT_IKE_HDR))
+			return -1;
+		len = get_be32(buf + 24);
+		if (len < IKT_IKE_HDR || len > cap) {
+			errno = EBADMSG;
+			return -1;
+		}
+		if (ikt_read_all(fd, buf + IKT_IKE_HDR, len - IKT_IKE_HDR))
+			return -1;
+		return len;
+	}
+	if (ikt_read_all(fd, hdr, sizeof(hdr)))
+		return -1;
+	len = (size_t)hdr[0] << 8 | hdr[1];
+	if (len < IKT_RFC_HDR || hdr[2] || hdr[3] || hdr[4] || hdr[5] ||
+	    len - IKT_RFC_HDR > cap) {
+		errno = EBADMSG;
+		return -1;
+	}
+	len -= IKT_RFC_HDR;
+	if (ikt_read_all(fd, buf, len))
+		return -1;
+	return len;
+}
+
+/* ---- generic netlink ---------------------------------------------------- */
+
+#define NLBUF 65536
+
+struct nlreq {
+	struct nlmsghdr n;
+	struct genlmsghdr g;
+	uint8_t attrs[256];
+};
+
+static uint8_t *nla_put(uint8_t *p, uint16_t type, const void *data,
+			uint16_t len)
+{
+	struct nlattr *na = (struct nlattr *)p;
+
+	na->nla_type = type;
+	na->nla_len = NLA_HDRLEN + len;
+	memcpy(p + NLA_HDRLEN, data, len);
+	return p + NLA_ALIGN(na->nla_len);
+}
+
+/* Walk attributes in [p, p+len): calls fn for each well-formed one. */
+#define nla_for_each(na, p, len) \
+	for (na = (struct nlattr *)(p); \
+	     (uint8_t *)na + NLA_HDRLEN <= (uint8_t *)(p) + (len) && \
+	     na->nla_len >= NLA_HDRLEN && \
+	     (uint8_t *)na + na->nla_len <= (uint8_t *)(p) + (len); \
+	     na = (struct nlattr *)((uint8_t *)na + NLA_ALIGN(na->nla_len)))
+
+#define NLA_DATA(na) ((uint8_t *)(na) + NLA_HDRLEN)
+#define NLA_PLEN(na) ((na)->nla_len - NLA_HDRLEN)
+#define NLA_TYPE(na) ((na)->nla_type & NLA_TYPE_MASK)
+
+static int nl_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	struct timeval tv = { 5, 0 };
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static int nl_send(int fd, struct nlreq *req, uint8_t *end)
+{
+	req->n.nlmsg_len = end - (uint8_t *)req;
+	req->n.nlmsg_seq = 1;
+	return send(fd, req, req->n.nlmsg_len, 0) < 0 ? -1 : 0;
+}
+
+int ikt_genl_family(void)
+{
+	static int id;
+	struct nlreq req = {
+		.n.nlmsg_type = GENL_ID_CTRL,
+		.n.nlmsg_flags = NLM_F_REQUEST,
+		.g.cmd = CTRL_CMD_GETFAMILY,
+		.g.version = 1,
+	};
+	uint8_t *buf, *end;
+	struct nlmsghdr *n;
+	struct nlattr *na;
+	int fd, len;
+
+	if (id > 0)
+		return id;
+	fd = nl_open();
+	if (fd < 0)
+		return -1;
+	buf = malloc(NLBUF);
+	end = nla_put(req.attrs, CTRL_ATTR_FAMILY_NAME, IKETCP_GENL_NAME,
+		      sizeof(IKETCP_GENL_NAME));
+	if (!buf || nl_send(fd, &req, end))
+		goto out;
+	len = recv(fd, buf, NLBUF, 0);
+	n = (struct nlmsghdr *)buf;
+	if (len < (int)NLMSG_LENGTH(GENL_HDRLEN) || !NLMSG_OK(n, len))
+		goto out;
+	if (n->nlmsg_type == NLMSG_ERROR) {
+		errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
+		goto out;
+	}
+	nla_for_each(na, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
+		     n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
+		if (NLA_TYPE(na) == CTRL_ATTR_FAMILY_ID && NLA_PLEN(na) >= 2)
+			id = *(uint16_t *)NLA_DATA(na);
+out:
+	free(buf);
+	close(fd);
+	return id > 0 ? id : -1;
+}
+
+static int req_init(struct nlreq *req, uint8_t cmd, uint16_t flags)
+{
+	int fam = ikt_genl_family();
+
+	if (fam < 0)
+		return -1;
+	memset(req, 0, sizeof(*req));
+	req->n.nlmsg_type = fam;
+	req->n.nlmsg_flags = NLM_F_REQUEST | flags;
+	req->g.cmd = cmd;
+	req->g.version = IKETCP_GENL_VERSION;
+	return 0;
+}
+
+/* Counters nest: u64 values, type = counter + 1; pads (empty) skipped. */
+static void parse_counters(struct nlattr *nest, uint64_t *cnt)
+{
+	struct nlattr *na;
+
+	nla_for_each(na, NLA_DATA(nest), NLA_PLEN(nest)) {
+		int t = NLA_TYPE(na);
+
+		if (t >= 1 && t <= __IKETCP_CNT_MAX && NLA_PLEN(na) == 8)
+			memcpy(&cnt[t - 1], NLA_DATA(na), 8);
+	}
+}
+
+int ikt_get_netns(struct ikt_netns_info *info)
+{
+	struct nlreq req;
+	struct nlmsghdr *n;
+	struct nlattr *na, *c;
+	uint8_t *buf = NULL;
+	int fd, len, ret = -1;
+
+	memset(info, 0, sizeof(*info));
+	if (req_init(&req, IKETCP_CMD_GET_NETNS, 0))
+		return -1;
+	fd = nl_open();
+	if (fd < 0)
+		return -1;
+	buf = malloc(NLBUF);
+	if (!buf || nl_send(fd, &req, req.attrs))
+		goto out;
+	len = recv(fd, buf, NLBUF, 0);
+	n = (struct nlmsghdr *)buf;
+	if (len < 0 || !NLMSG_OK(n, len))
+		goto out;
+	if (n->nlmsg_type == NLMSG_ERROR) {
+		errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
+		goto out;
+	}
+	nla_for_each(na, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
+		     n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
+		switch (NLA_TYPE(na)) {
+		case IKETCP_A_COUNTERS:
+			parse_counters(na, info->cnt);
+			break;
+		case IKETCP_A_NR_SOCKETS:
+			memcpy(&info->nr_sockets, NLA_DATA(na), 4);
+			break;
+		case IKETCP_A_NR_BINDINGS:
+			memcpy(&info->nr_bindings, NLA_DATA(na), 4);
+			break;
+		case IKETCP_A_CONFIG:
+			nla_for_each(c, NLA_DATA(na), NLA_PLEN(na)) {
+				if (NLA_TYPE(c) == IKETCP_CONFIG_RX_QUEUE_LIMIT)
+					memcpy(&info->rx_queue_limit,
+					       NLA_DATA(c), 4);
+				if (NLA_TYPE(c) == IKETCP_CONFIG_TX_QUEUE_LIMIT)
+					memcpy(&info->tx_queue_limit,
+					       NLA_DATA(c), 4);
+			}
+			break;
+		}
+	}
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int ikt_set_limits(uint32_t rx, uint32_t tx)
+{
+	struct nlreq req;
+	struct nlattr *nest;
+	struct nlmsghdr *n;
+	uint8_t *p, reply[1024];
+	int fd, len, ret = -1;
+
+	if (req_init(&req, IKETCP_CMD_SET_NETNS, NLM_F_ACK))
+		return -1;
+	nest = (struct nlattr *)req.attrs;
+	nest->nla_type = NLA_F_NESTED | IKETCP_A_CONFIG;
+	p = req.attrs + NLA_HDRLEN;
+	if (rx)
+		p = nla_put(p, IKETCP_CONFIG_RX_QUEUE_LIMIT, &rx, 4);
+	if (tx)
+		p = nla_put(p, IKETCP_CONFIG_TX_QUEUE_LIMIT, &tx, 4);
+	nest->nla_len = p - req.attrs;
+	fd = nl_open();
+	if (fd < 0)
+		return -1;
+	if (nl_send(fd, &req, p))
+		goto out;
+	len = recv(fd, reply, sizeof(reply), 0);
+	n = (struct nlmsghdr *)reply;
+	if (len < 0 || !NLMSG_OK(n, len) || n->nlmsg_type != NLMSG_ERROR) {
+		errno = EPROTO;
+		goto out;
+	}
+	errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
+	ret = errno ? -1 : 0;
+out:
+	close(fd);
+	return ret;
+}
+
+static void parse_sock(struct nlattr *nest, struct ikt_sock_info *s)
+{
+	struct nlattr *na;
+
+	memset(s, 0, sizeof(*s));
+	nla_for_each(na, NLA_DATA(nest), NLA_PLEN(nest)) {
+		void *d = NLA_DATA(na);
+		int l = NLA_PLEN(na);
+
+		switch (NLA_TYPE(na)) {
+		case IKETCP_SOCK_INODE:
+			if (l == 8)
+				memcpy(&s->inode, d, 8);
+			break;
+		case IKETCP_SOCK_FAMILY:
+			memcpy(&s->family, d, 2);
+			break;
+		case IKETCP_SOCK_SADDR:
+			if (l <= 16) {
+				memcpy(s->saddr, d, l);
+				s->addr_len = l;
+			}
+			break;
+		case IKETCP_SOCK_DADDR:
+			if (l <= 16)
+				memcpy(s->daddr, d, l);
+			break;
+		case IKETCP_SOCK_SPORT:
+			memcpy(&s->sport, d, 2);
+			break;
+		case IKETCP_SOCK_DPORT:
+			memcpy(&s->dport, d, 2);
+			break;
+		case IKETCP_SOCK_FRAMING:
+			s->framing = *(uint8_t *)d;
+			break;
+		case IKETCP_SOCK_ROLE:
+			s->role = *(uint8_t *)d;
+			break;
+		case IKETCP_SOCK_RX_QUEUED:
+			memcpy(&s->rx_queued, d, 4);
+			break;
+		case IKETCP_SOCK_TX_QUEUED:
+			memcpy(&s->tx_queued, d, 4);
+			break;
+		case IKETCP_SOCK_COUNTERS:
+			parse_counters(na, s->cnt);
+			break;
+		}
+	}
+}
+
+int ikt_get_socket(uint64_t inode, struct ikt_sock_info *info, bool *found)
+{
+	struct ikt_sock_info s;
+	struct nlreq req;
+	struct nlmsghdr *n;
+	struct nlattr *na;
+	uint8_t *buf;
+	int fd, len, seen = 0, ret = -1;
+
+	*found = false;
+	if (req_init(&req, IKETCP_CMD_GET_SOCKETS, NLM_F_DUMP))
+		return -1;
+	fd = nl_open();
+	if (fd < 0)
+		return -1;
+	buf = malloc(NLBUF);
+	if (!buf || nl_send(fd, &req, req.attrs))
+		goto out;
+	for (;;) {
+		len = recv(fd, buf, NLBUF, 0);
+		if (len < 0)
+			goto out;
+		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len);
+		     n = NLMSG_NEXT(n, len)) {
+			if (n->nlmsg_type == NLMSG_DONE) {
+				ret = seen;
+				goto out;
+			}
+			if (n->nlmsg_type == NLMSG_ERROR) {
+				errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
+				goto out;
+			}
+			nla_for_each(na, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
+				     n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
+				if (NLA_TYPE(na) != IKETCP_A_SOCK)
+					continue;
+				parse_sock(na, &s);
+				seen++;
+				if (s.inode == inode) {
+					*info = s;
+					*found = true;
+				}
+			}
+		}
+	}
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+uint64_t ikt_counter(enum iketcp_counter c)
+{
+	struct ikt_netns_info info;
+
+	if (ikt_get_netns(&info))
+		return UINT64_MAX;
+	return info.cnt[c];
+}
+
+uint64_t ikt_fd_inode(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return 0;
+	return st.st_ino;
+}
