@@ -45,7 +45,7 @@ DEB_PACKAGES := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
 	busybox-static kmod cpio iproute2 iputils-ping iperf3 nftables tcpdump \
 	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev clang sparse \
 	linux-source-6.1 gcc make bc flex bison libelf-dev dkms xz-utils \
-	libclang-rt-14-dev
+	libclang-rt-14-dev python3 python3-yaml
 # Debian 12's backported 6.12 kernel (the series Debian 13 ships).
 BPO_SERIES := 6.12.95+deb12
 DEB_PACKAGES_612 := linux-image-$(BPO_SERIES)-amd64 \
@@ -60,13 +60,13 @@ KSFT_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-I$(KSRC)/tools/testing/selftests
 
 VM_TESTS_C := $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
-VM_TESTS_SH := $(filter-out demo,$(patsubst selftests/%.sh,%,$(wildcard selftests/*.sh)))
+VM_TESTS_SH := $(filter-out demo vm-tests,$(patsubst selftests/%.sh,%,$(wildcard selftests/*.sh)))
 TESTS ?= $(VM_TESTS_C) $(VM_TESTS_SH)
 UNIT_TESTS := $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/*.c))
 SELFTEST_LIB := $(wildcard selftests/lib/*.c)
 
 .PHONY: all help deps deps-6.12 module module-vm user selftests unit \
-	check check-unit check-vm demo bench fuzz install dkms kernel-debug \
+	check check-unit check-harness check-vm demo bench fuzz install dkms kernel-debug \
 	kernel-ref checkpatch sparse clean
 
 all: module user selftests
@@ -106,11 +106,10 @@ $(KSRC)/.done:
 		$(addprefix linux-source-6.1/,$(KSRC_FILES)) && touch $@
 
 deps-6.12:
-	@if ! dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES_612) 2>/dev/null | \
-		grep -vq 'ok installed' && \
-		[ "$$(dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES_612) 2>/dev/null | \
-		grep -c 'ok installed')" = 2 ]; then \
-		echo "deps: adding bookworm-backports for $(BPO_SERIES)"; \
+	@n=$$(dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES_612) 2>/dev/null | \
+		grep -c 'ok installed'); \
+	if [ "$$n" != 2 ]; then \
+		echo "deps: adding bookworm-backports for Linux $(BPO_SERIES)"; \
 		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
 		'Suites: bookworm-backports' 'Components: main' \
 		'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' \
@@ -121,8 +120,12 @@ deps-6.12:
 	fi
 
 # -------------------------------------------------------------- module
+# Kbuild does not notice a different kernel: clean when KVER changes.
 module:
+	@if [ "$$(cat kernel/.kver 2>/dev/null)" != "$(KVER)" ]; then \
+		$(MAKE) -s -C /lib/modules/$(KVER)/build M=$(TOP) clean; fi
 	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) W=1 modules
+	@echo "$(KVER)" > kernel/.kver
 
 # The module for KERNEL=...: built in a tree of links under build/.
 module-vm:
@@ -183,8 +186,10 @@ unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 check: deps
 	@mkdir -p $(BUILD) && rm -f $(BUILD)/summary
 	@set -o pipefail; { $(MAKE) --no-print-directory check-unit; u=$$?; \
+	  $(MAKE) --no-print-directory check-harness; h=$$?; \
 	  $(MAKE) --no-print-directory check-vm; v=$$?; \
-	  echo "check: unit exit $$u, vm exit $$v"; } 2>&1 | tee $(BUILD)/check.log; \
+	  echo "check: unit exit $$u, harness exit $$h, vm exit $$v"; } 2>&1 | \
+	  tee $(BUILD)/check.log; \
 	$(TOP)/selftests/summarize $(BUILD)/check.log $(BUILD)/summary
 
 check-unit: unit user
@@ -192,8 +197,16 @@ check-unit: unit user
 		$(BUILD)/unit/$$t || true; done
 	@if [ -f user/Makefile ]; then $(MAKE) --no-print-directory -C user \
 		TOP=$(TOP) BUILD=$(BUILD) check; fi
+	@echo "# unit: yaml_sync"; $(TOP)/selftests/unit/yaml_sync.sh || true
 
-check-vm: module-vm selftests
+# Only the tests asked for are built: one broken test does not stop others.
+VM_BUILD = $(addprefix $(BUILD)/selftests/,$(filter $(VM_TESTS_C),$(TESTS))) \
+	$(addprefix $(BUILD)/tools/,$(TOOLS))
+# The VM harness itself: exit codes, and a WARN from a test module fails it.
+check-harness:
+	@KVER=$(KVER) $(TOP)/selftests/vm/test-harness.sh
+
+check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm $(VM_BUILD)
 	@start=$$(date +%s); \
 	$(TOP)/selftests/vm/run $(VM_ARGS) --module $(VM_KO) --env IKETCP_MODULE=$(VM_KO) -- \
 		$(TOP)/selftests/vm-tests.sh $(TESTS); rc=$$?; \

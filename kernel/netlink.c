@@ -126,8 +126,10 @@ static int iketcp_set_netns(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[IKETCP_CONFIG_MAX + 1];
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, IKETCP_A_CONFIG))
+	if (GENL_REQ_ATTR_CHECK(info, IKETCP_A_CONFIG)) {
+		NL_SET_ERR_MSG(info->extack, "IKETCP_A_CONFIG missing");
 		return -EINVAL;
+	}
 	err = nla_parse_nested(tb, IKETCP_CONFIG_MAX, info->attrs[IKETCP_A_CONFIG],
 			       iketcp_config_policy, info->extack);
 	if (err)
@@ -169,8 +171,10 @@ static int iketcp_put_addr(struct sk_buff *skb, int type, u16 family,
 	return nla_put_in6_addr(skb, type, &a->in6);
 }
 
+/* One SA; with ctx (GET_BINDINGS), the inode of its socket. */
 static int iketcp_put_binding(struct sk_buff *skb,
-			      const struct iketcp_binding *b)
+			      const struct iketcp_binding *b,
+			      struct iketcp_sock *ctx)
 {
 	struct nlattr *nest = nla_nest_start(skb, IKETCP_A_SA);
 	const struct iketcp_sa_key *k = &b->key;
@@ -191,7 +195,9 @@ static int iketcp_put_binding(struct sk_buff *skb,
 	    nla_put_u64_64bit(skb, IKETCP_SA_BYTES, atomic64_read(&b->bytes),
 			      IKETCP_SA_PAD) ||
 	    (!rcu_access_pointer(b->ctx) &&
-	     nla_put_flag(skb, IKETCP_SA_ORPHANED))) {
+	     nla_put_flag(skb, IKETCP_SA_ORPHANED)) ||
+	    (ctx && nla_put_u64_64bit(skb, IKETCP_SA_SOCK_INODE,
+				      sock_i_ino(ctx->sk), IKETCP_SA_PAD))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -199,11 +205,17 @@ static int iketcp_put_binding(struct sk_buff *skb,
 	return 0;
 }
 
-/* The SAs bound to ctx's socket.  bind_lock held. */
-static int iketcp_put_bindings(struct sk_buff *skb, struct iketcp_sock *ctx)
+/*
+ * The SAs bound to ctx's socket, from the *pos'th on.  Returns 0 when all
+ * are in, or -EMSGSIZE with *pos at the first one that did not fit (the
+ * dump continues with it in the next message).  bind_lock held.
+ */
+static int iketcp_put_bindings(struct sk_buff *skb, struct iketcp_sock *ctx,
+			       long *pos)
 {
 	struct iketcp_binding *b;
 	struct nlattr *nest;
+	long i = 0;
 
 	if (list_empty(&ctx->bindings))
 		return 0;
@@ -211,8 +223,11 @@ static int iketcp_put_bindings(struct sk_buff *skb, struct iketcp_sock *ctx)
 	if (!nest)
 		return -EMSGSIZE;
 	list_for_each_entry(b, &ctx->bindings, sock_node) {
-		if (iketcp_put_binding(skb, b)) {
-			nla_nest_cancel(skb, nest);
+		if (i++ < *pos)
+			continue;
+		if (iketcp_put_binding(skb, b, NULL)) {
+			nla_nest_end(skb, nest);
+			*pos = i - 1;
 			return -EMSGSIZE;
 		}
 	}
@@ -227,9 +242,15 @@ static int iketcp_put_sock_id(struct sk_buff *skb, struct sock *sk)
 	       iketcp_put_addrs(skb, sk) ? -EMSGSIZE : 0;
 }
 
+/*
+ * One socket; with admin, its SAs from *sa_pos on.  -EMSGSIZE: nothing of
+ * the socket fits.  -EAGAIN: the socket and some SAs are in, *sa_pos says
+ * where the next message goes on.
+ */
 static int iketcp_put_sock(struct sk_buff *skb, struct iketcp_sock *ctx,
-			   bool admin)
+			   bool admin, long *sa_pos)
 {
+	long first = *sa_pos;
 	u64 cnt[__IKETCP_CNT_MAX];
 	struct nlattr *nest;
 	int i;
@@ -244,53 +265,110 @@ static int iketcp_put_sock(struct sk_buff *skb, struct iketcp_sock *ctx,
 	    nla_put_u8(skb, IKETCP_SOCK_ROLE, READ_ONCE(ctx->role)) ||
 	    nla_put_u32(skb, IKETCP_SOCK_RX_QUEUED, READ_ONCE(ctx->rx_queued)) ||
 	    nla_put_u32(skb, IKETCP_SOCK_TX_QUEUED, READ_ONCE(ctx->tx_queued)) ||
-	    iketcp_put_counters(skb, IKETCP_SOCK_COUNTERS, cnt) ||
-	    (admin && iketcp_put_bindings(skb, ctx))) {
+	    iketcp_put_counters(skb, IKETCP_SOCK_COUNTERS, cnt)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
+	}
+	if (admin && iketcp_put_bindings(skb, ctx, sa_pos)) {
+		if (*sa_pos == first) {
+			/* Not one SA fitted: try the socket in a new message. */
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, nest);
+		return -EAGAIN;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
 /*
- * cb->args[0]: how many sockets of the list earlier parts already sent.
- * Unprivileged callers see what ss(8) shows them (addresses, queues,
- * counters) but not the SAs, whose SPIs and addresses XFRM keeps for
- * CAP_NET_ADMIN too.
+ * cb->args[0]: sockets of the list that earlier parts sent completely;
+ * cb->args[1]: SAs of the next socket that earlier parts sent.  A socket
+ * with more SAs than fit one message is sent in several, each repeating
+ * the socket's attributes.  Unprivileged callers see what ss(8) shows them
+ * (addresses, queues, counters) but not the SAs, whose SPIs and addresses
+ * XFRM keeps for CAP_NET_ADMIN too.
  */
 static int iketcp_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct iketcp_net *in = iketcp_net(sock_net(skb->sk));
 	bool admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	long idx = 0, skip = cb->args[0], sa_pos = cb->args[1];
 	struct iketcp_sock *ctx;
-	long idx = 0, skip = cb->args[0];
 	void *hdr;
+	int err;
 
 	mutex_lock(&in->bind_lock);
 	spin_lock_bh(&in->socks_lock);
 	list_for_each_entry(ctx, &in->socks, netns_node) {
-		if (idx++ < skip)
+		if (idx < skip) {
+			idx++;
 			continue;
+		}
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &iketcp_genl_family,
 				  NLM_F_MULTI, IKETCP_CMD_GET_SOCKETS);
 		if (!hdr)
-			goto full;
-		if (iketcp_put_sock(skb, ctx, admin)) {
+			break;
+		err = iketcp_put_sock(skb, ctx, admin, &sa_pos);
+		if (err == -EMSGSIZE) {
 			genlmsg_cancel(skb, hdr);
-			goto full;
+			break;
 		}
 		genlmsg_end(skb, hdr);
+		if (err == -EAGAIN)
+			break;
+		sa_pos = 0;
+		idx++;
 	}
 	spin_unlock_bh(&in->socks_lock);
 	mutex_unlock(&in->bind_lock);
 	cb->args[0] = idx;
-	return skb->len;
+	cb->args[1] = sa_pos;
+	/* An empty part would read as the end of the dump. */
+	return skb->len ?: (idx < in->nr_socks ? -EMSGSIZE : 0);
+}
+
+/*
+ * Every binding of the namespace, orphaned ones included: one message per
+ * SA, with the inode of its socket or IKETCP_SA_ORPHANED.  cb->args[0] is
+ * the hash bucket, cb->args[1] the entry in it.  Admin only.
+ */
+static int iketcp_dump_bindings(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct iketcp_net *in = iketcp_net(sock_net(skb->sk));
+	long bkt = cb->args[0], pos = cb->args[1], i;
+	struct iketcp_binding *b;
+	struct iketcp_sock *ctx;
+	void *hdr;
+
+	mutex_lock(&in->bind_lock);
+	for (; bkt < HASH_SIZE(in->bindings); bkt++, pos = 0) {
+		i = 0;
+		hlist_for_each_entry(b, &in->bindings[bkt], hnode) {
+			if (i++ < pos)
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq,
+					  &iketcp_genl_family, NLM_F_MULTI,
+					  IKETCP_CMD_GET_BINDINGS);
+			if (!hdr)
+				goto full;
+			ctx = rcu_dereference_protected(b->ctx,
+					lockdep_is_held(&in->bind_lock));
+			if (iketcp_put_binding(skb, b, ctx)) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+			pos = i;
+		}
+	}
 full:
-	spin_unlock_bh(&in->socks_lock);
 	mutex_unlock(&in->bind_lock);
-	cb->args[0] = idx - 1;
+	cb->args[0] = bkt;
+	cb->args[1] = pos;
 	return skb->len;
 }
 
@@ -401,8 +479,10 @@ static int iketcp_get_spec(struct nlattr **tb, struct nlattr *nest,
 
 static int iketcp_parse_sa(struct genl_info *info, struct nlattr **tb)
 {
-	if (GENL_REQ_ATTR_CHECK(info, IKETCP_A_SA))
+	if (GENL_REQ_ATTR_CHECK(info, IKETCP_A_SA)) {
+		NL_SET_ERR_MSG(info->extack, "IKETCP_A_SA missing");
 		return -EINVAL;
+	}
 	return nla_parse_nested(tb, IKETCP_SA_MAX, info->attrs[IKETCP_A_SA],
 				iketcp_sa_policy, info->extack);
 }
@@ -415,8 +495,10 @@ static int iketcp_bind_sa(struct sk_buff *skb, struct genl_info *info)
 	struct socket *sock;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, IKETCP_A_SOCK_FD))
+	if (GENL_REQ_ATTR_CHECK(info, IKETCP_A_SOCK_FD)) {
+		NL_SET_ERR_MSG(info->extack, "IKETCP_A_SOCK_FD missing");
 		return -EINVAL;
+	}
 	err = iketcp_parse_sa(info, tb);
 	if (err)
 		return err;
@@ -543,6 +625,11 @@ static const struct genl_small_ops iketcp_genl_ops[] = {
 	{
 		.cmd = IKETCP_CMD_UNBIND_SA,
 		.doit = iketcp_unbind_sa,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = IKETCP_CMD_GET_BINDINGS,
+		.dumpit = iketcp_dump_bindings,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

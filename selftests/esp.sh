@@ -10,7 +10,9 @@
 #  │ SA out 0x1000, in 0x2000            │ SA out 0x2000, in 0x1000
 #  └────────────────────────┘            └────────────────────────┘
 #
-# For IPv4 and IPv6, tunnel and transport mode: ping and iperf3 through the
+# For IPv4 and IPv6, tunnel and transport mode, bare ESP states and ESP-in-UDP
+# states (the module hands their records to XFRM behind a UDP header, and
+# takes their UDP packets off the wire): ping and iperf3 through the
 # tunnel while the SAs are bound (an nft counter placed after iketcp's hook
 # proves no bare ESP left), switching to bare ESP and back (unbind, bind),
 # switching in the middle of a ping flood, and a peer reset.
@@ -87,8 +89,8 @@ sock() {
 # is bound for input, so bind input on both sides before output, and
 # unbind output on both sides before input.
 bind_all() {
-	sock 1 bind in 0x2000 && sock 2 bind in 0x1000 &&
-	sock 1 bind out 0x1000 && sock 2 bind out 0x2000
+	sock 1 bind in 0x2000 $ENCAP && sock 2 bind in 0x1000 $ENCAP &&
+	sock 1 bind out 0x1000 $ENCAP && sock 2 bind out 0x2000 $ENCAP
 }
 
 unbind_all() {
@@ -101,8 +103,22 @@ bare_esp() {
 	q1 nft list counter inet iketcp bare_esp | awk '/packets/ { print $2 }'
 }
 
+# An ESP-in-UDP receiver for the times the SAs are not bound: a UDP socket
+# on port 4500 with UDP_ENCAP_ESPINUDP, as an IKE daemon keeps.
+udp_encap_socket() {
+	ip netns exec "$1" python3 -c '
+import socket, sys, time
+a = sys.argv[1]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET,
+                  socket.SOCK_DGRAM)
+s.bind((a, 4500))
+s.setsockopt(socket.IPPROTO_UDP, 100, 2)  # UDP_ENCAP, UDP_ENCAP_ESPINUDP
+time.sleep(3600)' "$2" &
+	UDP_PIDS="${UDP_PIDS:-} $!"
+}
+
 setup() {
-	local fam=$1 mode=$2 plen icmp
+	local fam=$1 mode=$2 encap=$3 plen icmp xencap=""
 	ip netns add $ns1 && ip netns add $ns2 || return 1
 	q1 ip link set lo up
 	q2 ip link set lo up
@@ -118,14 +134,21 @@ setup() {
 	n2 ip addr add $O2/$plen dev veth2 nodad 2>/dev/null || n2 ip addr add $O2/$plen dev veth2
 	n1 ip link set veth1 up
 	n2 ip link set veth2 up
+	ENCAP=
+	if [ "$encap" = udp ]; then
+		ENCAP="udp 4500 4500"
+		xencap="encap espinudp 4500 4500 $([ "$fam" = 4 ] && echo 0.0.0.0 || echo ::)"
+		udp_encap_socket $ns1 $O1
+		udp_encap_socket $ns2 $O2
+	fi
 	n1 ip xfrm state add src $O1 dst $O2 proto esp spi 0x1000 mode $mode \
-		aead 'rfc4106(gcm(aes))' $KEY1 128 || return 1
+		aead 'rfc4106(gcm(aes))' $KEY1 128 $xencap || return 1
 	n1 ip xfrm state add src $O2 dst $O1 proto esp spi 0x2000 mode $mode \
-		aead 'rfc4106(gcm(aes))' $KEY2 128
+		aead 'rfc4106(gcm(aes))' $KEY2 128 $xencap
 	n2 ip xfrm state add src $O1 dst $O2 proto esp spi 0x1000 mode $mode \
-		aead 'rfc4106(gcm(aes))' $KEY1 128
+		aead 'rfc4106(gcm(aes))' $KEY1 128 $xencap
 	n2 ip xfrm state add src $O2 dst $O1 proto esp spi 0x2000 mode $mode \
-		aead 'rfc4106(gcm(aes))' $KEY2 128
+		aead 'rfc4106(gcm(aes))' $KEY2 128 $xencap
 	if [ "$mode" = tunnel ]; then
 		n1 ip addr add $IN1 dev lo
 		n2 ip addr add $IN2 dev lo
@@ -149,6 +172,7 @@ setup() {
 		chain post {
 			type filter hook postrouting priority 200;
 			meta l4proto esp counter name bare_esp
+			udp dport 4500 counter name bare_esp
 		}
 	}
 	EOF
@@ -165,6 +189,8 @@ policies() {
 
 teardown() {
 	stop_socks 2>/dev/null
+	[ -n "${UDP_PIDS:-}" ] && kill $UDP_PIDS 2>/dev/null
+	UDP_PIDS=
 	ip netns del $ns1 2>/dev/null
 	ip netns del $ns2 2>/dev/null
 }
@@ -194,9 +220,10 @@ switch_mid_flow() {
 }
 
 run_combo() {
-	local fam=$1 mode=$2 t="v$1_$2" before
-	echo "# ---- IPv$fam, $mode mode"
-	if ! setup "$fam" "$mode" || ! start_socks "$O2"; then
+	local fam=$1 mode=$2 encap=$3 t="v$1_$2" before
+	[ "$encap" = udp ] && t="${t}_udp"
+	echo "# ---- IPv$fam, $mode mode, ESP ${encap/none/bare}"
+	if ! setup "$fam" "$mode" "$encap" || ! start_socks "$O2"; then
 		fail "${t}_setup"
 		teardown
 		return
@@ -233,8 +260,10 @@ modprobe -q xfrm_user 2>/dev/null; modprobe -q veth 2>/dev/null
 trap 'teardown; rm -rf "$work"' EXIT
 for fam in 4 6; do
 	for mode in tunnel transport; do
-		run_combo $fam $mode
+		run_combo $fam $mode none
 	done
 done
+run_combo 4 tunnel udp
+run_combo 6 transport udp
 echo "1..$ntest"
 [ $nfail = 0 ]

@@ -127,8 +127,10 @@
  *     IKETCP_SOCK_COUNTERS   nest of u64 as IKETCP_A_COUNTERS, this socket
  *     IKETCP_SOCK_SAS        (admin callers only) nest of IKETCP_A_SA nests,
  *                            the SAs bound to this socket, as below
- *   A dump that does not fit one message continues in the next; sockets
- *   attached or closed during a dump may be missed or reported twice.
+ *   A dump that does not fit one message continues in the next; a socket
+ *   with more SAs than fit one message comes in several messages, each
+ *   repeating its attributes with the next SAs.  Sockets attached or closed
+ *   during a dump may be missed or reported twice.
  *
  * IKETCP_CMD_BIND_SA (admin; do)
  *   Request:
@@ -165,6 +167,12 @@
  *   key); or with DIR and SPI plus IKETCP_A_SOCK_FD, which supplies FAMILY and
  *   the default DADDR as for BIND.  Removes the binding, orphaned or not: OUT
  *   traffic goes back to the SA's own transport.  ENOENT if there is none.
+ *
+ * IKETCP_CMD_GET_BINDINGS (admin; dump)
+ *   Every binding of the namespace, orphaned ones included, one per message:
+ *   IKETCP_A_SA with the attributes above plus IKETCP_SA_PACKETS,
+ *   IKETCP_SA_BYTES, and either IKETCP_SA_SOCK_INODE (u64, the socket it is
+ *   bound to) or IKETCP_SA_ORPHANED.
  *
  * When a socket with bound SAs closes or is reset, its bindings become
  * orphaned: they stay, and OUT packets for them are dropped and counted
@@ -232,6 +240,7 @@ enum iketcp_cmd {
 	IKETCP_CMD_BIND_SA,
 	IKETCP_CMD_UNBIND_SA,
 	IKETCP_CMD_EVENT,
+	IKETCP_CMD_GET_BINDINGS,
 	__IKETCP_CMD_MAX
 };
 
@@ -297,6 +306,7 @@ enum iketcp_sa_attr {
 	IKETCP_SA_BYTES,	/* u64, reported */
 	IKETCP_SA_ORPHANED,	/* flag, reported: its socket is gone */
 	IKETCP_SA_PAD,
+	IKETCP_SA_SOCK_INODE,	/* u64, reported by GET_BINDINGS */
 	__IKETCP_SA_MAX
 };
 

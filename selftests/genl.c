@@ -1,0 +1,1518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "iketcp" generic netlink family seen from userspace: SA binding
+ * (BIND_SA, UNBIND_SA, the SAs in the GET_SOCKETS dump, NR_BINDINGS),
+ * request validation and its extended ACK messages, permissions, the
+ * "events" multicast group, scale, and module unload with bindings left.
+ * include/uapi/linux/iketcp.h is the specification; one test per rule.
+ *
+ * Each test runs in a forked child that first moves to a network namespace
+ * of its own, so bindings and counters start empty.  The connections run
+ * over loopback with different addresses at the two ends (127.0.0.2 ->
+ * 127.0.0.1, ::2 -> ::1), so the default SA addresses taken from the socket
+ * are told apart.
+ *
+ * Fixtures:
+ *   genl     binding, validation, permissions, events (IPv4, IPv6)
+ *   scale    1000 bindings on 100 connections, dump, orphans, netns exit
+ *   rmmod    unloading the module with bindings (runs last; reloads it
+ *            from $IKETCP_MODULE)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include "kselftest_harness.h"
+#include "lib/genl_sa.h"
+#include "lib/iketcp_test.h"
+
+#define TIMEOUT_MS	5000
+#define EVENT_MS	3000
+
+/* in6_ifreq of <linux/ipv6.h>, which clashes with <netinet/in.h>. */
+struct ikt_in6_ifreq {
+	struct in6_addr addr;
+	uint32_t prefixlen;
+	int ifindex;
+};
+
+/* A request nest with dir and spi only, as an rvalue pointer. */
+#define SA(d, s) (&(struct gsa_sa){ .dir = (d), .spi_set = true,	\
+		.spi = (s), .encap = -1, .sport = -1, .dport = -1 })
+
+static void msleep(int ms)
+{
+	usleep(ms * 1000);
+}
+
+/* The TCP acceptor's address (listener) and the originator's (client). */
+static void addr_of(int family, bool client, uint8_t *out, int *len)
+{
+	memset(out, 0, 16);
+	if (family == AF_INET) {
+		out[0] = 127;
+		out[3] = client ? 2 : 1;
+		*len = 4;
+	} else {
+		out[15] = client ? 2 : 1;
+		*len = 16;
+	}
+}
+
+/* IPv6: put ::2 on lo (loopback has no DAD, but the add is asynchronous). */
+static int add_v6_addr(void)
+{
+	struct ikt_in6_ifreq r = { .prefixlen = 128 };
+	int fd, ret;
+
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	r.addr.s6_addr[15] = 2;
+	r.ifindex = if_nametoindex("lo");
+	ret = ioctl(fd, SIOCSIFADDR, &r);
+	if (ret && errno == EEXIST)
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/* Bind fd to the client address of family, retrying while it is tentative. */
+static int bind_client(int fd, int family)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t len;
+	uint8_t a[16];
+	int alen, tries;
+
+	addr_of(family, true, a, &alen);
+	if (family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, a, 4);
+		len = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, a, 16);
+		len = sizeof(*s);
+	}
+	for (tries = 0; tries < 300; tries++) {
+		if (!bind(fd, (struct sockaddr *)&ss, len))
+			return 0;
+		if (errno != EADDRNOTAVAIL)
+			return -1;
+		msleep(10);
+	}
+	return -1;
+}
+
+/* A connection from the client address to lfd (listening on port). */
+static int pair_on(int family, int lfd, uint16_t port, int *cli, int *srv)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t len;
+	uint8_t a[16];
+	int alen;
+
+	*cli = socket(family, SOCK_STREAM, 0);
+	if (*cli < 0)
+		return -1;
+	addr_of(family, false, a, &alen);
+	if (family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons(port);
+		memcpy(&s->sin_addr, a, 4);
+		len = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(port);
+		memcpy(&s->sin6_addr, a, 16);
+		len = sizeof(*s);
+	}
+	if (bind_client(*cli, family) ||
+	    connect(*cli, (struct sockaddr *)&ss, len)) {
+		close(*cli);
+		return -1;
+	}
+	*srv = accept(lfd, NULL, NULL);
+	if (*srv < 0) {
+		close(*cli);
+		return -1;
+	}
+	return 0;
+}
+
+static int pair(int family, int *cli, int *srv)
+{
+	uint16_t port;
+	int lfd, ret;
+
+	if (family == AF_INET6 && add_v6_addr())
+		return -1;
+	lfd = ikt_listen(family, &port);
+	if (lfd < 0)
+		return -1;
+	ret = pair_on(family, lfd, port, cli, srv);
+	close(lfd);
+	return ret;
+}
+
+/*
+ * Attach iketcp to both ends and settle the roles the way a daemon does:
+ * the client sends one IKE message (originator), the server receives it
+ * (acceptor).
+ */
+static int attach_pair(int cli, int srv)
+{
+	uint8_t msg[64], buf[128];
+
+	if (ikt_set_timeouts(cli, TIMEOUT_MS, TIMEOUT_MS) ||
+	    ikt_set_timeouts(srv, TIMEOUT_MS, TIMEOUT_MS) ||
+	    ikt_attach(cli, IKETCP_FRAMING_RFC9329) ||
+	    ikt_attach(srv, IKETCP_FRAMING_RFC9329))
+		return -1;
+	ikt_msg(msg, sizeof(msg), 1);
+	if (send(cli, msg, sizeof(msg), 0) != sizeof(msg))
+		return -1;
+	if (recv(srv, buf, sizeof(buf), 0) != sizeof(msg)) {
+		errno = errno ?: EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * ret and ack are what a request returned; want the errno expected (0: the
+ * request must succeed); want2 another acceptable errno (0: none).  A
+ * failure must carry an extack message containing substr (NULL: any
+ * non-empty message).
+ */
+static void check_ack(struct __test_metadata *_metadata, const char *what,
+		      int ret, const struct gsa_ack *ack, int want, int want2,
+		      const char *substr)
+{
+	if (!want) {
+		EXPECT_EQ(ret, 0)
+			TH_LOG("%s: %s (extack \"%s\")", what, strerror(-ret),
+			       ack->msg);
+		return;
+	}
+	if (want2 && ret == -want2)
+		want = want2;
+	EXPECT_EQ(ret, -want)
+		TH_LOG("%s: got %d (%s), want %s; extack \"%s\"", what, ret,
+		       strerror(-ret), strerror(want), ack->msg);
+	if (substr) {
+		EXPECT_NE(strstr(ack->msg, substr), NULL)
+			TH_LOG("%s: extack \"%s\" does not say \"%s\" (miss_type %d)",
+			       what, ack->msg, substr, ack->miss_type);
+	} else {
+		EXPECT_NE(ack->msg[0], 0)
+			TH_LOG("%s: no extack message (miss_type %d, offs %d)",
+			       what, ack->miss_type, ack->offs);
+	}
+}
+
+static int nr_bindings(struct __test_metadata *_metadata)
+{
+	struct ikt_netns_info info;
+
+	EXPECT_EQ(ikt_get_netns(&info), 0)
+		TH_LOG("GET_NETNS: %s", strerror(errno));
+	return info.nr_bindings;
+}
+
+static int nr_sockets(struct __test_metadata *_metadata)
+{
+	struct ikt_netns_info info;
+
+	EXPECT_EQ(ikt_get_netns(&info), 0)
+		TH_LOG("GET_NETNS: %s", strerror(errno));
+	return info.nr_sockets;
+}
+
+/* ========================================================================
+ * genl: binding, validation, permissions, events
+ */
+
+FIXTURE(genl)
+{
+	int cli, srv;			/* both attached; cli is originator */
+	struct gsa_nl nl;
+	uint8_t cli_addr[16], srv_addr[16];
+	int alen;
+	uint64_t cli_ino, srv_ino;
+};
+
+FIXTURE_VARIANT(genl)
+{
+	int family;
+	int other;
+};
+
+FIXTURE_VARIANT_ADD(genl, ipv4)
+{
+	.family = AF_INET,
+	.other = AF_INET6,
+};
+
+FIXTURE_VARIANT_ADD(genl, ipv6)
+{
+	.family = AF_INET6,
+	.other = AF_INET,
+};
+
+FIXTURE_SETUP(genl)
+{
+	int role;
+
+	self->nl.fd = -1;
+	ASSERT_EQ(ikt_netns_new(), 0) TH_LOG("netns: %s", strerror(errno));
+	ASSERT_EQ(pair(variant->family, &self->cli, &self->srv), 0)
+		TH_LOG("tcp pair: %s", strerror(errno));
+	ASSERT_EQ(attach_pair(self->cli, self->srv), 0)
+		TH_LOG("attach and first IKE message: %s", strerror(errno));
+	ASSERT_EQ(ikt_get_int(self->cli, IKETCP_ROLE, &role), 0);
+	ASSERT_EQ(role, IKETCP_ROLE_ORIGINATOR);
+	ASSERT_EQ(ikt_get_int(self->srv, IKETCP_ROLE, &role), 0);
+	ASSERT_EQ(role, IKETCP_ROLE_ACCEPTOR);
+	addr_of(variant->family, true, self->cli_addr, &self->alen);
+	addr_of(variant->family, false, self->srv_addr, &self->alen);
+	self->cli_ino = ikt_fd_inode(self->cli);
+	self->srv_ino = ikt_fd_inode(self->srv);
+	ASSERT_EQ(gsa_open(&self->nl), 0) TH_LOG("genl: family not found");
+	ASSERT_NE(self->nl.events_grp, 0U)
+		TH_LOG("no \"%s\" group in CTRL_ATTR_MCAST_GROUPS",
+		       IKETCP_MCGRP_EVENTS);
+}
+
+FIXTURE_TEARDOWN(genl)
+{
+	gsa_close(&self->nl);
+	if (self->cli >= 0)
+		close(self->cli);
+	if (self->srv >= 0)
+		close(self->srv);
+}
+
+static void bind_ok(struct __test_metadata *_metadata, struct gsa_nl *nl,
+		    int fd, const struct gsa_sa *sa)
+{
+	struct gsa_ack ack;
+	int ret = gsa_bind(nl, fd, sa, &ack);
+
+	ASSERT_EQ(ret, 0) TH_LOG("BIND_SA dir %d spi %#x: %s (extack \"%s\")",
+				 sa->dir, sa->spi, strerror(-ret), ack.msg);
+}
+
+static void dump_ok(struct __test_metadata *_metadata, struct gsa_nl *nl,
+		    struct gsa_dump *d)
+{
+	int ret = gsa_dump(nl, d);
+
+	ASSERT_EQ(ret, 0) TH_LOG("GET_SOCKETS: %s", strerror(-ret));
+}
+
+/* The listed SA matches what was bound. */
+static void expect_sa(struct __test_metadata *_metadata,
+		      const struct gsa_dump *d, uint64_t inode, int dir,
+		      uint32_t spi, int family, const uint8_t *saddr,
+		      const uint8_t *daddr, int alen, int encap, int sport,
+		      int dport)
+{
+	const struct gsa_dump_sa *s;
+	int count;
+
+	s = gsa_dump_find(d, dir, spi, &count);
+	ASSERT_NE(s, NULL) TH_LOG("SA dir %d spi %#x not listed", dir, spi);
+	EXPECT_EQ(count, 1);
+	EXPECT_EQ(s->inode, inode) TH_LOG("SA %#x listed under another socket",
+					  spi);
+	EXPECT_EQ(s->family, family);
+	EXPECT_EQ(s->saddr_len, alen);
+	EXPECT_EQ(s->daddr_len, alen);
+	EXPECT_EQ(memcmp(s->saddr, saddr, alen), 0)
+		TH_LOG("SA %#x: wrong source address", spi);
+	EXPECT_EQ(memcmp(s->daddr, daddr, alen), 0)
+		TH_LOG("SA %#x: wrong destination address", spi);
+	EXPECT_EQ(s->encap, encap);
+	EXPECT_EQ(s->sport, sport);
+	EXPECT_EQ(s->dport, dport);
+	EXPECT_FALSE(s->orphaned);
+	EXPECT_TRUE(s->has_packets);
+	EXPECT_TRUE(s->has_bytes);
+	EXPECT_EQ(s->packets, 0U);
+}
+
+/* ---- happy paths ---------------------------------------------------------- */
+
+TEST_F(genl, bind_out_in_listed_with_socket_defaults)
+{
+	struct gsa_sa out = gsa_sa_make(IKETCP_DIR_OUT, 0x1001);
+	struct gsa_sa in = gsa_sa_make(IKETCP_DIR_IN, 0x2001);
+	struct gsa_sa udp = gsa_sa_make(IKETCP_DIR_OUT, 0x1002);
+	const struct gsa_dump_sock *s;
+	struct gsa_dump d;
+
+	udp.encap = IKETCP_ENCAP_UDP;
+	udp.sport = 4500;
+	udp.dport = 4501;
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+	bind_ok(_metadata, &self->nl, self->cli, &out);
+	bind_ok(_metadata, &self->nl, self->cli, &in);
+	bind_ok(_metadata, &self->nl, self->cli, &udp);
+	EXPECT_EQ(nr_bindings(_metadata), 3);
+
+	dump_ok(_metadata, &self->nl, &d);
+	EXPECT_EQ(d.nsocks, 2);
+	EXPECT_EQ(d.nsas, 3);
+	s = gsa_dump_sock(&d, self->cli_ino);
+	ASSERT_NE(s, NULL);
+	EXPECT_TRUE(s->has_sas);
+	EXPECT_EQ(s->nr_sas, 3);
+	s = gsa_dump_sock(&d, self->srv_ino);
+	ASSERT_NE(s, NULL);
+	EXPECT_FALSE(s->has_sas) TH_LOG("a socket with no SAs has an SAS nest");
+	/* OUT: local -> peer; IN: peer -> local. */
+	expect_sa(_metadata, &d, self->cli_ino, IKETCP_DIR_OUT, 0x1001,
+		  variant->family, self->cli_addr, self->srv_addr, self->alen,
+		  IKETCP_ENCAP_NONE, -1, -1);
+	expect_sa(_metadata, &d, self->cli_ino, IKETCP_DIR_IN, 0x2001,
+		  variant->family, self->srv_addr, self->cli_addr, self->alen,
+		  IKETCP_ENCAP_NONE, -1, -1);
+	expect_sa(_metadata, &d, self->cli_ino, IKETCP_DIR_OUT, 0x1002,
+		  variant->family, self->cli_addr, self->srv_addr, self->alen,
+		  IKETCP_ENCAP_UDP, 4500, 4501);
+	gsa_dump_free(&d);
+}
+
+TEST_F(genl, bind_on_acceptor_and_explicit_addresses)
+{
+	struct gsa_sa out = gsa_sa_make(IKETCP_DIR_OUT, 0x3001);
+	struct gsa_sa in = gsa_sa_make(IKETCP_DIR_IN, 0x3002);
+	uint8_t a[16] = {}, b[16] = {};
+	struct gsa_dump d;
+
+	/* Default on the acceptor: the other way round. */
+	bind_ok(_metadata, &self->nl, self->srv, &out);
+	/* Explicit addresses are kept as given. */
+	memcpy(a, self->srv_addr, self->alen);
+	memcpy(b, self->cli_addr, self->alen);
+	a[self->alen - 1] = 9;
+	b[self->alen - 1] = 10;
+	in.family = variant->family;
+	memcpy(in.saddr, a, 16);
+	memcpy(in.daddr, b, 16);
+	in.saddr_len = in.daddr_len = self->alen;
+	bind_ok(_metadata, &self->nl, self->srv, &in);
+	EXPECT_EQ(nr_bindings(_metadata), 2);
+
+	dump_ok(_metadata, &self->nl, &d);
+	expect_sa(_metadata, &d, self->srv_ino, IKETCP_DIR_OUT, 0x3001,
+		  variant->family, self->srv_addr, self->cli_addr, self->alen,
+		  IKETCP_ENCAP_NONE, -1, -1);
+	expect_sa(_metadata, &d, self->srv_ino, IKETCP_DIR_IN, 0x3002,
+		  variant->family, a, b, self->alen, IKETCP_ENCAP_NONE, -1, -1);
+	gsa_dump_free(&d);
+
+	/* The explicit DADDR is the key: unbinding by it works. */
+	in = gsa_sa_make(IKETCP_DIR_IN, 0x3002);
+	in.family = variant->family;
+	memcpy(in.daddr, b, 16);
+	in.daddr_len = self->alen;
+	EXPECT_EQ(gsa_unbind(&self->nl, -1, &in, NULL), 0);
+	EXPECT_EQ(nr_bindings(_metadata), 1);
+}
+
+TEST_F(genl, rebind_to_new_connection_moves_binding)
+{
+	struct gsa_sa out = gsa_sa_make(IKETCP_DIR_OUT, 0x4001);
+	struct gsa_sa in = gsa_sa_make(IKETCP_DIR_IN, 0x4002);
+	const struct gsa_dump_sock *s;
+	uint64_t cli2_ino;
+	struct gsa_dump d;
+	int cli2, srv2;
+
+	bind_ok(_metadata, &self->nl, self->cli, &out);
+	bind_ok(_metadata, &self->nl, self->cli, &in);
+	EXPECT_EQ(nr_bindings(_metadata), 2);
+
+	/* TCP reconnect: same addresses, so the same (family, dir, daddr, spi). */
+	ASSERT_EQ(pair(variant->family, &cli2, &srv2), 0);
+	ASSERT_EQ(attach_pair(cli2, srv2), 0);
+	cli2_ino = ikt_fd_inode(cli2);
+	bind_ok(_metadata, &self->nl, cli2, &out);
+	bind_ok(_metadata, &self->nl, cli2, &in);
+	EXPECT_EQ(nr_bindings(_metadata), 2) TH_LOG("rebinding added bindings");
+
+	dump_ok(_metadata, &self->nl, &d);
+	EXPECT_EQ(d.nsas, 2);
+	expect_sa(_metadata, &d, cli2_ino, IKETCP_DIR_OUT, 0x4001,
+		  variant->family, self->cli_addr, self->srv_addr, self->alen,
+		  IKETCP_ENCAP_NONE, -1, -1);
+	expect_sa(_metadata, &d, cli2_ino, IKETCP_DIR_IN, 0x4002,
+		  variant->family, self->srv_addr, self->cli_addr, self->alen,
+		  IKETCP_ENCAP_NONE, -1, -1);
+	s = gsa_dump_sock(&d, self->cli_ino);
+	ASSERT_NE(s, NULL);
+	EXPECT_EQ(s->nr_sas, 0) TH_LOG("old socket still lists the SAs");
+	EXPECT_FALSE(s->has_sas);
+	gsa_dump_free(&d);
+
+	/* Binding again to the same socket changes nothing either. */
+	bind_ok(_metadata, &self->nl, cli2, &out);
+	EXPECT_EQ(nr_bindings(_metadata), 2);
+
+	/* Closing the old socket no longer affects the moved bindings. */
+	ikt_close_rst(self->cli);
+	self->cli = -1;
+	dump_ok(_metadata, &self->nl, &d);
+	EXPECT_EQ(d.nsas, 2);
+	EXPECT_FALSE(gsa_dump_find(&d, IKETCP_DIR_OUT, 0x4001, NULL)->orphaned);
+	gsa_dump_free(&d);
+	EXPECT_EQ(nr_bindings(_metadata), 2);
+	close(cli2);
+	close(srv2);
+}
+
+TEST_F(genl, unbind_by_fd_and_by_family_daddr)
+{
+	struct gsa_sa out = gsa_sa_make(IKETCP_DIR_OUT, 0x5001);
+	struct gsa_sa in = gsa_sa_make(IKETCP_DIR_IN, 0x5002);
+	struct gsa_sa key;
+	struct gsa_ack ack;
+	struct gsa_dump d;
+	int ret;
+
+	bind_ok(_metadata, &self->nl, self->cli, &out);
+	bind_ok(_metadata, &self->nl, self->cli, &in);
+	EXPECT_EQ(nr_bindings(_metadata), 2);
+
+	/* By fd: dir and spi, the socket supplies family and daddr. */
+	ret = gsa_unbind(&self->nl, self->cli, SA(IKETCP_DIR_OUT, 0x5001),
+			 &ack);
+	check_ack(_metadata, "UNBIND by fd", ret, &ack, 0, 0, NULL);
+	EXPECT_EQ(nr_bindings(_metadata), 1);
+
+	/* By key: IN's daddr is the local address. */
+	key = gsa_sa_make(IKETCP_DIR_IN, 0x5002);
+	key.family = variant->family;
+	memcpy(key.daddr, self->cli_addr, 16);
+	key.daddr_len = self->alen;
+	ret = gsa_unbind(&self->nl, -1, &key, &ack);
+	check_ack(_metadata, "UNBIND by family+daddr", ret, &ack, 0, 0, NULL);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+
+	dump_ok(_metadata, &self->nl, &d);
+	EXPECT_EQ(d.nsas, 0);
+	gsa_dump_free(&d);
+}
+
+TEST_F(genl, unbind_missing_enoent)
+{
+	struct gsa_sa key = gsa_sa_make(IKETCP_DIR_OUT, 0x6001);
+	struct gsa_ack ack;
+	int ret;
+
+	ret = gsa_unbind(&self->nl, self->cli, &key, &ack);
+	check_ack(_metadata, "UNBIND by fd, nothing bound", ret, &ack, ENOENT,
+		  0, "no such SA binding");
+	key.family = variant->family;
+	memcpy(key.daddr, self->srv_addr, 16);
+	key.daddr_len = self->alen;
+	ret = gsa_unbind(&self->nl, -1, &key, &ack);
+	check_ack(_metadata, "UNBIND by key, nothing bound", ret, &ack, ENOENT,
+		  0, "no such SA binding");
+
+	/* Bound OUT, unbinding IN with the same SPI: still nothing. */
+	bind_ok(_metadata, &self->nl, self->cli,
+		SA(IKETCP_DIR_OUT, 0x6001));
+	ret = gsa_unbind(&self->nl, self->cli,
+			 SA(IKETCP_DIR_IN, 0x6001), &ack);
+	check_ack(_metadata, "UNBIND other direction", ret, &ack, ENOENT, 0,
+		  "no such SA binding");
+	/* Removed once, the second time it is gone. */
+	EXPECT_EQ(gsa_unbind(&self->nl, self->cli,
+			     SA(IKETCP_DIR_OUT, 0x6001), NULL), 0);
+	ret = gsa_unbind(&self->nl, self->cli,
+			 SA(IKETCP_DIR_OUT, 0x6001), &ack);
+	check_ack(_metadata, "UNBIND twice", ret, &ack, ENOENT, 0,
+		  "no such SA binding");
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+/*
+ * One socket with more SAs than fit one dump message (an skb holds at most
+ * 32 KiB): the dump must list them all, or fail; it must not end early as
+ * if the list were complete.
+ */
+TEST_F(genl, dump_socket_with_many_sas_not_truncated)
+{
+	const int n = 600;
+	struct gsa_dump d;
+	int i, ret;
+
+	for (i = 0; i < n; i++)
+		bind_ok(_metadata, &self->nl, self->cli,
+			SA(IKETCP_DIR_OUT, 0x70000 + i));
+	bind_ok(_metadata, &self->nl, self->srv,
+		SA(IKETCP_DIR_OUT, 0x7ffff));
+	EXPECT_EQ(nr_bindings(_metadata), n + 1);
+	ret = gsa_dump(&self->nl, &d);
+	if (ret == 0) {
+		EXPECT_EQ(d.nsocks, 2)
+			TH_LOG("dump ended without error after %d sockets, %d SAs",
+			       d.nsocks, d.nsas);
+		EXPECT_EQ(d.nsas, n + 1)
+			TH_LOG("dump silently lost SAs: %d of %d listed",
+			       d.nsas, n + 1);
+	} else {
+		TH_LOG("dump failed with %s", strerror(-ret));
+	}
+	gsa_dump_free(&d);
+}
+
+/*
+ * The same with only 50 SAs, dumped on a fresh netlink socket: netlink sizes
+ * a dump part by the largest recv() seen on the socket, NLMSG_GOODSIZE (one
+ * page) before any, so ~4 KiB is all one socket's message may take here.
+ */
+TEST_F(genl, dump_fresh_nl_socket_50_sas_not_truncated)
+{
+	const int n = 50;
+	struct gsa_nl fresh;
+	struct gsa_dump d;
+	int i, ret;
+
+	for (i = 0; i < n; i++)
+		bind_ok(_metadata, &self->nl, self->cli,
+			SA(IKETCP_DIR_OUT, 0x70000 + i));
+	ASSERT_EQ(gsa_open(&fresh), 0);
+	ret = gsa_dump(&fresh, &d);
+	if (ret == 0) {
+		EXPECT_EQ(d.nsocks, 2)
+			TH_LOG("dump ended without error after %d sockets, %d SAs",
+			       d.nsocks, d.nsas);
+		EXPECT_EQ(d.nsas, n)
+			TH_LOG("dump silently lost SAs: %d of %d listed",
+			       d.nsas, n);
+	} else {
+		TH_LOG("dump failed with %s", strerror(-ret));
+	}
+	gsa_dump_free(&d);
+	/* A second dump on the same socket (now sized by that recv()). */
+	ret = gsa_dump(&fresh, &d);
+	EXPECT_EQ(ret, 0);
+	EXPECT_EQ(d.nsas, n) TH_LOG("second dump: %d of %d SAs", d.nsas, n);
+	gsa_dump_free(&d);
+	gsa_close(&fresh);
+}
+
+/* ---- bad input ------------------------------------------------------------ */
+
+TEST_F(genl, bind_missing_sock_fd_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int ret;
+
+	ret = gsa_bind(&self->nl, -1, &sa, &ack);
+	check_ack(_metadata, "BIND without IKETCP_A_SOCK_FD", ret, &ack,
+		  EINVAL, 0, NULL);
+	EXPECT_EQ(ack.miss_type, IKETCP_A_SOCK_FD);
+}
+
+TEST_F(genl, bind_missing_sa_einval)
+{
+	struct gsa_ack ack;
+	int ret;
+
+	ret = gsa_bind(&self->nl, self->cli, NULL, &ack);
+	check_ack(_metadata, "BIND without IKETCP_A_SA", ret, &ack, EINVAL, 0,
+		  NULL);
+	EXPECT_EQ(ack.miss_type, IKETCP_A_SA);
+	ret = gsa_unbind(&self->nl, self->cli, NULL, &ack);
+	check_ack(_metadata, "UNBIND without IKETCP_A_SA", ret, &ack, EINVAL,
+		  0, NULL);
+	EXPECT_EQ(ack.miss_type, IKETCP_A_SA);
+}
+
+TEST_F(genl, bind_missing_dir_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(-1, 0x100);
+	struct gsa_ack ack;
+	int ret;
+
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND without dir", ret, &ack, EINVAL, 0,
+		  "direction missing");
+	EXPECT_EQ(ack.miss_type, IKETCP_SA_DIR);
+	ret = gsa_unbind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "UNBIND without dir", ret, &ack, EINVAL, 0,
+		  "direction missing");
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_zero_or_missing_spi_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_IN, 0);
+	struct gsa_ack ack;
+	int ret;
+
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND spi 0", ret, &ack, EINVAL, 0,
+		  "SPI missing or zero");
+	sa.spi_set = false;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND without spi", ret, &ack, EINVAL, 0,
+		  "SPI missing or zero");
+	EXPECT_EQ(ack.miss_type, IKETCP_SA_SPI);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_dir_or_encap_out_of_range_policy)
+{
+	struct gsa_sa sa;
+	struct gsa_ack ack;
+	int ret;
+
+	sa = gsa_sa_make(0, 0x100);
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND dir 0", ret, &ack, ERANGE, EINVAL, NULL);
+	sa = gsa_sa_make(IKETCP_DIR_OUT + 1, 0x100);
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND dir 3", ret, &ack, ERANGE, EINVAL, NULL);
+	sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	sa.encap = IKETCP_ENCAP_UDP + 1;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND encap 2", ret, &ack, ERANGE, EINVAL, NULL);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_bad_address_length_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	int wrong = variant->family == AF_INET ? 16 : 4;
+	struct gsa_ack ack;
+	int ret;
+
+	sa.daddr_len = wrong;
+	memcpy(sa.daddr, self->srv_addr, self->alen);
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND daddr of the other family's length", ret,
+		  &ack, EINVAL, 0, "address length");
+	sa.daddr_len = 0;
+	sa.saddr_len = 5;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND saddr of 5 bytes", ret, &ack, EINVAL, 0,
+		  "address length");
+	sa.saddr_len = 17;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND saddr of 17 bytes (policy)", ret, &ack,
+		  ERANGE, EINVAL, NULL);
+	/* UNBIND by key checks the length against the given family. */
+	sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	sa.family = variant->family;
+	sa.daddr_len = wrong;
+	ret = gsa_unbind(&self->nl, -1, &sa, &ack);
+	check_ack(_metadata, "UNBIND daddr of wrong length", ret, &ack, EINVAL,
+		  0, "address length");
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_family_mismatch_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int ret;
+
+	sa.family = variant->other;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND family of the other kind", ret, &ack,
+		  EINVAL, 0, "family differs");
+	ret = gsa_unbind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "UNBIND by fd, other family", ret, &ack, EINVAL,
+		  0, "family differs");
+	/* UNBIND by key: only AF_INET and AF_INET6. */
+	sa.family = AF_UNIX;
+	sa.daddr_len = 4;
+	ret = gsa_unbind(&self->nl, -1, &sa, &ack);
+	check_ack(_metadata, "UNBIND family AF_UNIX", ret, &ack, EINVAL, 0,
+		  "AF_INET or AF_INET6");
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, unbind_without_fd_or_key_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int ret;
+
+	ret = gsa_unbind(&self->nl, -1, &sa, &ack);
+	check_ack(_metadata, "UNBIND with neither fd nor family+daddr", ret,
+		  &ack, EINVAL, 0, "FAMILY and DADDR");
+	sa.family = variant->family;
+	ret = gsa_unbind(&self->nl, -1, &sa, &ack);
+	check_ack(_metadata, "UNBIND with family but no daddr", ret, &ack,
+		  EINVAL, 0, "FAMILY and DADDR");
+}
+
+TEST_F(genl, bind_udp_encap_without_ports_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int ret;
+
+	sa.encap = IKETCP_ENCAP_UDP;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND udp, no ports", ret, &ack, EINVAL, 0,
+		  "both ports");
+	sa.sport = 4500;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND udp, sport only", ret, &ack, EINVAL, 0,
+		  "both ports");
+	sa.sport = -1;
+	sa.dport = 4500;
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND udp, dport only", ret, &ack, EINVAL, 0,
+		  "both ports");
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_fd_not_a_socket)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int fd, ret;
+
+	fd = open("/dev/null", O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ret = gsa_bind(&self->nl, fd, &sa, &ack);
+	check_ack(_metadata, "BIND /dev/null", ret, &ack, ENOTSOCK, 0,
+		  "not an open socket");
+	ret = gsa_bind(&self->nl, 1000, &sa, &ack);
+	check_ack(_metadata, "BIND closed fd", ret, &ack, EBADF, 0,
+		  "not an open socket");
+	ret = gsa_unbind(&self->nl, fd, &sa, &ack);
+	check_ack(_metadata, "UNBIND /dev/null", ret, &ack, ENOTSOCK, 0,
+		  "not an open socket");
+	close(fd);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_socket_without_ulp_eopnotsupp)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int cli, srv, udp, ret;
+
+	ASSERT_EQ(pair(variant->family, &cli, &srv), 0);
+	ret = gsa_bind(&self->nl, cli, &sa, &ack);
+	check_ack(_metadata, "BIND plain TCP", ret, &ack, EOPNOTSUPP, 0,
+		  "no iketcp ULP");
+	udp = socket(variant->family, SOCK_DGRAM, 0);
+	ASSERT_GE(udp, 0);
+	ret = gsa_bind(&self->nl, udp, &sa, &ack);
+	check_ack(_metadata, "BIND UDP socket", ret, &ack, EOPNOTSUPP, 0,
+		  "no iketcp ULP");
+	ret = gsa_bind(&self->nl, self->nl.fd, &sa, &ack);
+	check_ack(_metadata, "BIND netlink socket", ret, &ack, EOPNOTSUPP, 0,
+		  "no iketcp ULP");
+	close(udp);
+	close(cli);
+	close(srv);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_legacy_socket_eopnotsupp)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int cli, srv, ret;
+
+	ASSERT_EQ(pair(variant->family, &cli, &srv), 0);
+	ASSERT_EQ(ikt_attach(cli, IKETCP_FRAMING_LEGACY), 0);
+	ret = gsa_bind(&self->nl, cli, &sa, &ack);
+	check_ack(_metadata, "BIND legacy socket", ret, &ack, EOPNOTSUPP, 0,
+		  "legacy");
+	close(cli);
+	close(srv);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+}
+
+TEST_F(genl, bind_role_unknown_einval)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_ack ack;
+	int cli, srv, ret;
+
+	ASSERT_EQ(pair(variant->family, &cli, &srv), 0);
+	ASSERT_EQ(ikt_attach(cli, IKETCP_FRAMING_RFC9329), 0);
+	ret = gsa_bind(&self->nl, cli, &sa, &ack);
+	check_ack(_metadata, "BIND before the role is known", ret, &ack,
+		  EINVAL, 0, "role unknown");
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+	/* Setting the role is enough. */
+	ASSERT_EQ(ikt_set_role(cli, IKETCP_ROLE_ORIGINATOR), 0);
+	ret = gsa_bind(&self->nl, cli, &sa, &ack);
+	check_ack(_metadata, "BIND after IKETCP_ROLE", ret, &ack, 0, 0, NULL);
+	EXPECT_EQ(nr_bindings(_metadata), 1);
+	close(cli);
+	close(srv);
+}
+
+TEST_F(genl, bind_socket_of_other_netns_exdev)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100);
+	struct gsa_nl nl_b;
+	struct gsa_ack ack;
+	struct gsa_dump d;
+	int ns_a, ret;
+
+	ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(ns_a, 0);
+	/* Namespace B: a netlink socket there, then back to A. */
+	ASSERT_EQ(ikt_netns_new(), 0);
+	ASSERT_EQ(gsa_open(&nl_b), 0);
+	ASSERT_EQ(setns(ns_a, CLONE_NEWNET), 0) TH_LOG("setns: %s",
+						       strerror(errno));
+
+	ret = gsa_bind(&nl_b, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND from another netns", ret, &ack, EXDEV, 0,
+		  "another network namespace");
+	ret = gsa_unbind(&nl_b, self->cli, &sa, &ack);
+	check_ack(_metadata, "UNBIND by fd from another netns", ret, &ack,
+		  EXDEV, 0, "another network namespace");
+	/* B sees none of A's sockets; A's requests still work. */
+	ASSERT_EQ(gsa_dump(&nl_b, &d), 0);
+	EXPECT_EQ(d.nsocks, 0);
+	gsa_dump_free(&d);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+	bind_ok(_metadata, &self->nl, self->cli, &sa);
+	EXPECT_EQ(nr_bindings(_metadata), 1);
+	/* An A binding cannot be removed by key from B. */
+	sa.family = variant->family;
+	memcpy(sa.daddr, self->srv_addr, 16);
+	sa.daddr_len = self->alen;
+	ret = gsa_unbind(&nl_b, -1, &sa, &ack);
+	check_ack(_metadata, "UNBIND by key from another netns", ret, &ack,
+		  ENOENT, 0, "no such SA binding");
+	EXPECT_EQ(nr_bindings(_metadata), 1);
+	gsa_close(&nl_b);
+	close(ns_a);
+}
+
+TEST_F(genl, set_netns_limits_out_of_range)
+{
+	static const struct {
+		uint32_t rx, tx;
+	} bad[] = {
+		{ IKETCP_QUEUE_LIMIT_MIN - 1, 0 },
+		{ 0, IKETCP_QUEUE_LIMIT_MIN - 1 },
+		{ IKETCP_QUEUE_LIMIT_MAX + 1, 0 },
+		{ 0, IKETCP_QUEUE_LIMIT_MAX + 1 },
+		{ 0xffffffffu, 0 },
+	};
+	struct ikt_netns_info info;
+	struct nlattr *nest;
+	struct gsa_req r;
+	struct gsa_ack ack;
+	char what[64];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		gsa_req_init(&self->nl, &r, IKETCP_CMD_SET_NETNS);
+		nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
+		if (bad[i].rx)
+			gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, bad[i].rx);
+		if (bad[i].tx)
+			gsa_put_u32(&r, IKETCP_CONFIG_TX_QUEUE_LIMIT, bad[i].tx);
+		gsa_nest_end(&r, nest);
+		ret = gsa_call(&self->nl, &r, &ack);
+		snprintf(what, sizeof(what), "SET_NETNS rx %u tx %u",
+			 bad[i].rx, bad[i].tx);
+		check_ack(_metadata, what, ret, &ack, ERANGE, EINVAL, NULL);
+	}
+	/* A u16 where a u32 belongs: policy too. */
+	gsa_req_init(&self->nl, &r, IKETCP_CMD_SET_NETNS);
+	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
+	gsa_put_u16(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, 1000);
+	gsa_nest_end(&r, nest);
+	ret = gsa_call(&self->nl, &r, &ack);
+	check_ack(_metadata, "SET_NETNS u16 limit", ret, &ack, ERANGE, EINVAL,
+		  NULL);
+
+	ASSERT_EQ(ikt_get_netns(&info), 0);
+	EXPECT_EQ(info.rx_queue_limit, (uint32_t)IKETCP_QUEUE_LIMIT_DEFAULT);
+	EXPECT_EQ(info.tx_queue_limit, (uint32_t)IKETCP_QUEUE_LIMIT_DEFAULT);
+	/* Both bounds are allowed. */
+	EXPECT_EQ(ikt_set_limits(IKETCP_QUEUE_LIMIT_MIN, IKETCP_QUEUE_LIMIT_MAX),
+		  0);
+	ASSERT_EQ(ikt_get_netns(&info), 0);
+	EXPECT_EQ(info.rx_queue_limit, (uint32_t)IKETCP_QUEUE_LIMIT_MIN);
+	EXPECT_EQ(info.tx_queue_limit, (uint32_t)IKETCP_QUEUE_LIMIT_MAX);
+}
+
+TEST_F(genl, set_netns_missing_config_einval)
+{
+	struct gsa_req r;
+	struct gsa_ack ack;
+	int ret;
+
+	gsa_req_init(&self->nl, &r, IKETCP_CMD_SET_NETNS);
+	ret = gsa_call(&self->nl, &r, &ack);
+	check_ack(_metadata, "SET_NETNS without IKETCP_A_CONFIG", ret, &ack,
+		  EINVAL, 0, NULL);
+	EXPECT_EQ(ack.miss_type, IKETCP_A_CONFIG);
+}
+
+/* ---- permissions ---------------------------------------------------------- */
+
+#define UCHK(cond, ...) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "# unprivileged, line %d: ", __LINE__);	\
+		fprintf(stderr, __VA_ARGS__);				\
+		fprintf(stderr, "\n");					\
+		fails++;						\
+	}								\
+} while (0)
+
+/* Runs as uid/gid 65534 with no capabilities; returns the failures. */
+static int unprivileged_checks(int sock_fd, uint64_t inode, uint32_t spi,
+			       int family, const uint8_t *daddr, int alen)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, spi);
+	struct ikt_netns_info info;
+	struct nlattr *nest;
+	struct gsa_req r;
+	struct gsa_ack ack;
+	struct gsa_nl nl;
+	struct gsa_dump d;
+	int fails = 0, ret, i;
+
+	UCHK(gsa_open(&nl) == 0, "genl open");
+	ret = gsa_bind(&nl, sock_fd, SA(IKETCP_DIR_OUT, spi + 1),
+		       &ack);
+	UCHK(ret == -EPERM, "BIND: %d (%s), want EPERM", ret, ack.msg);
+	ret = gsa_unbind(&nl, sock_fd, &sa, &ack);
+	UCHK(ret == -EPERM, "UNBIND by fd: %d (%s), want EPERM", ret, ack.msg);
+	sa.family = family;
+	memcpy(sa.daddr, daddr, alen);
+	sa.daddr_len = alen;
+	ret = gsa_unbind(&nl, -1, &sa, &ack);
+	UCHK(ret == -EPERM, "UNBIND by key: %d (%s), want EPERM", ret, ack.msg);
+
+	gsa_req_init(&nl, &r, IKETCP_CMD_SET_NETNS);
+	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
+	gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, IKETCP_QUEUE_LIMIT_MIN);
+	gsa_nest_end(&r, nest);
+	ret = gsa_call(&nl, &r, &ack);
+	UCHK(ret == -EPERM, "SET_NETNS: %d (%s), want EPERM", ret, ack.msg);
+
+	UCHK(ikt_get_netns(&info) == 0, "GET_NETNS: %s", strerror(errno));
+	UCHK(info.nr_bindings == 1, "GET_NETNS nr_bindings %u, want 1",
+	     info.nr_bindings);
+	UCHK(info.rx_queue_limit == IKETCP_QUEUE_LIMIT_DEFAULT,
+	     "SET_NETNS changed the limit anyway");
+
+	ret = gsa_dump(&nl, &d);
+	UCHK(ret == 0, "GET_SOCKETS: %d", ret);
+	if (!ret) {
+		UCHK(d.nsocks == 2, "GET_SOCKETS lists %d sockets, want 2",
+		     d.nsocks);
+		UCHK(gsa_dump_sock(&d, inode) != NULL, "bound socket missing");
+		for (i = 0; i < d.nsocks; i++)
+			UCHK(!d.socks[i].has_sas,
+			     "IKETCP_SOCK_SAS shown to an unprivileged caller");
+		UCHK(d.nsas == 0, "%d SAs shown to an unprivileged caller",
+		     d.nsas);
+		gsa_dump_free(&d);
+	}
+
+	ret = gsa_join_events(&nl);
+	UCHK(ret == -EPERM, "joining \"events\": %d, want EPERM", ret);
+	gsa_close(&nl);
+	return fails;
+}
+
+TEST_F(genl, unprivileged_caller)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x8001);
+	int status;
+	pid_t pid;
+
+	bind_ok(_metadata, &self->nl, self->cli, &sa);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fails;
+
+		/* Changing every uid from 0 clears all capability sets. */
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534)) {
+			perror("# drop privileges");
+			_exit(100);
+		}
+		fails = unprivileged_checks(self->cli, self->cli_ino, 0x8001,
+					    variant->family, self->srv_addr,
+					    self->alen);
+		_exit(fails > 99 ? 99 : fails);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0)
+		TH_LOG("%d unprivileged check(s) failed (see above)",
+		       WEXITSTATUS(status));
+	/* Nothing changed. */
+	EXPECT_EQ(nr_bindings(_metadata), 1);
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+static void expect_closed_event(struct __test_metadata *_metadata,
+				struct gsa_nl *ev_nl, uint64_t inode,
+				int family)
+{
+	struct gsa_event ev;
+	int ret;
+
+	ret = gsa_wait_event(ev_nl, IKETCP_EVENT_SOCKET_CLOSED, EVENT_MS, &ev);
+	ASSERT_EQ(ret, 0) TH_LOG("no SOCKET_CLOSED event: %s", strerror(-ret));
+	EXPECT_EQ(ev.inode, inode);
+	EXPECT_EQ(ev.family, family);
+	EXPECT_EQ(ev.addr_len, family == AF_INET ? 4 : 16);
+	EXPECT_NE(ev.sport, 0);
+	EXPECT_NE(ev.dport, 0);
+}
+
+TEST_F(genl, event_peer_reset_socket_closed)
+{
+	struct gsa_nl ev_nl;
+
+	ASSERT_EQ(gsa_open(&ev_nl), 0);
+	ASSERT_EQ(gsa_join_events(&ev_nl), 0);
+	bind_ok(_metadata, &self->nl, self->cli,
+		SA(IKETCP_DIR_OUT, 0x9001));
+	bind_ok(_metadata, &self->nl, self->cli,
+		SA(IKETCP_DIR_IN, 0x9002));
+
+	ikt_close_rst(self->srv);
+	self->srv = -1;
+	expect_closed_event(_metadata, &ev_nl, self->cli_ino, variant->family);
+	/* The socket is still open: the bindings are still its. */
+	EXPECT_EQ(nr_bindings(_metadata), 2);
+	gsa_close(&ev_nl);
+}
+
+TEST_F(genl, event_own_close_orphans_bindings)
+{
+	struct gsa_sa key;
+	struct gsa_nl ev_nl;
+	struct gsa_dump d;
+	struct gsa_ack ack;
+	int ret;
+
+	ASSERT_EQ(gsa_open(&ev_nl), 0);
+	ASSERT_EQ(gsa_join_events(&ev_nl), 0);
+	bind_ok(_metadata, &self->nl, self->cli,
+		SA(IKETCP_DIR_OUT, 0xa001));
+	bind_ok(_metadata, &self->nl, self->cli,
+		SA(IKETCP_DIR_IN, 0xa002));
+	/* Bound: GET_BINDINGS names the socket. */
+	ASSERT_EQ(gsa_dump_cmd(&self->nl, &d, IKETCP_CMD_GET_BINDINGS), 0);
+	ASSERT_EQ(d.nsas, 2);
+	EXPECT_EQ(d.sas[0].inode, self->cli_ino);
+	EXPECT_FALSE(d.sas[0].orphaned);
+	gsa_dump_free(&d);
+
+	close(self->cli);
+	self->cli = -1;
+	expect_closed_event(_metadata, &ev_nl, self->cli_ino, variant->family);
+	EXPECT_EQ(nr_bindings(_metadata), 2) TH_LOG("orphans must stay");
+	EXPECT_EQ(nr_sockets(_metadata), 1);
+	dump_ok(_metadata, &self->nl, &d);
+	EXPECT_EQ(d.nsocks, 1);
+	EXPECT_EQ(gsa_dump_sock(&d, self->cli_ino), NULL);
+	gsa_dump_free(&d);
+
+	/* GET_BINDINGS lists them, orphaned, with no socket inode. */
+	ASSERT_EQ(gsa_dump_cmd(&self->nl, &d, IKETCP_CMD_GET_BINDINGS), 0);
+	ASSERT_EQ(d.nsas, 2);
+	EXPECT_TRUE(d.sas[0].orphaned);
+	EXPECT_TRUE(d.sas[1].orphaned);
+	EXPECT_EQ(d.sas[0].inode, (uint64_t)0);
+	EXPECT_EQ(d.sas[0].spi + d.sas[1].spi, (uint32_t)(0xa001 + 0xa002));
+	gsa_dump_free(&d);
+
+	/* Only the key can name them now. */
+	key = gsa_sa_make(IKETCP_DIR_OUT, 0xa001);
+	key.family = variant->family;
+	memcpy(key.daddr, self->srv_addr, 16);
+	key.daddr_len = self->alen;
+	ret = gsa_unbind(&self->nl, -1, &key, &ack);
+	check_ack(_metadata, "UNBIND orphan OUT", ret, &ack, 0, 0, NULL);
+	key = gsa_sa_make(IKETCP_DIR_IN, 0xa002);
+	key.family = variant->family;
+	memcpy(key.daddr, self->cli_addr, 16);
+	key.daddr_len = self->alen;
+	ret = gsa_unbind(&self->nl, -1, &key, &ack);
+	check_ack(_metadata, "UNBIND orphan IN", ret, &ack, 0, 0, NULL);
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+	gsa_close(&ev_nl);
+}
+
+TEST_F(genl, event_close_without_sas_is_silent)
+{
+	struct gsa_nl ev_nl;
+	struct gsa_event ev;
+
+	ASSERT_EQ(gsa_open(&ev_nl), 0);
+	ASSERT_EQ(gsa_join_events(&ev_nl), 0);
+	ikt_close_rst(self->srv);
+	self->srv = -1;
+	close(self->cli);
+	self->cli = -1;
+	EXPECT_EQ(gsa_wait_event(&ev_nl, 0, 500, &ev), -ETIMEDOUT)
+		TH_LOG("event %u for a socket with no SAs", ev.event);
+	gsa_close(&ev_nl);
+}
+
+TEST_F(genl, event_esp_unbound_counted)
+{
+	static const uint8_t esp[16] = {
+		0x12, 0x34, 0x56, 0x78,		/* SPI */
+		0, 0, 0, 1,			/* sequence number */
+		0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4,
+	};
+	uint8_t rec[64], msg[40], buf[64];
+	struct ikt_sock_info info;
+	struct gsa_nl ev_nl;
+	struct gsa_event ev;
+	bool found;
+	uint64_t ino;
+	int cli, srv, ret, i;
+	size_t n;
+
+	/* A plain TCP peer, so the test writes the records itself. */
+	ASSERT_EQ(pair(variant->family, &cli, &srv), 0);
+	ASSERT_EQ(ikt_set_timeouts(srv, TIMEOUT_MS, TIMEOUT_MS), 0);
+	ASSERT_EQ(ikt_attach(srv, IKETCP_FRAMING_RFC9329), 0);
+	ino = ikt_fd_inode(srv);
+	ASSERT_EQ(gsa_open(&ev_nl), 0);
+	ASSERT_EQ(gsa_join_events(&ev_nl), 0);
+	/*
+	 * That SPI bound OUT here, and IN with the same key (local address)
+	 * on another socket, is still not bound IN on this one.
+	 */
+	ASSERT_EQ(ikt_write_all(cli, IKT_PREFIX, IKT_PREFIX_LEN), 0);
+	msleep(50);
+	bind_ok(_metadata, &self->nl, srv,
+		SA(IKETCP_DIR_OUT, 0x12345678));
+	bind_ok(_metadata, &self->nl, self->srv,
+		SA(IKETCP_DIR_IN, 0x12345678));
+
+	n = ikt_raw_record(esp, sizeof(esp), rec);
+	ASSERT_EQ(ikt_write_all(cli, rec, n), 0);
+	ret = gsa_wait_event(&ev_nl, IKETCP_EVENT_ESP_UNBOUND, EVENT_MS, &ev);
+	ASSERT_EQ(ret, 0) TH_LOG("no ESP_UNBOUND event: %s", strerror(-ret));
+	EXPECT_EQ(ev.inode, ino);
+	EXPECT_EQ(ev.family, variant->family);
+	EXPECT_TRUE(ev.has_sa);
+	EXPECT_EQ(ev.dir, IKETCP_DIR_IN);
+	EXPECT_TRUE(ev.has_spi);
+	EXPECT_EQ(ev.spi, 0x12345678U);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND), 1U);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_ESP_PKTS), 0U);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_DROP_RUNT), 0U);
+
+	/* Events are rate limited, the counter is not. */
+	ASSERT_EQ(ikt_write_all(cli, rec, n), 0);
+	ASSERT_EQ(ikt_write_all(cli, rec, n), 0);
+	for (i = 0; i < 100 && ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND) < 3;
+	     i++)
+		msleep(20);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND), 3U);
+	ASSERT_GE(ikt_get_socket(ino, &info, &found), 0);
+	ASSERT_TRUE(found);
+	EXPECT_EQ(info.cnt[IKETCP_CNT_RX_DROP_ESP_UNBOUND], 3U);
+	/* The socket is fine: an IKE message still gets through. */
+	ikt_msg(msg, sizeof(msg), 7);
+	n = ikt_frame(IKETCP_FRAMING_RFC9329, msg, sizeof(msg), rec);
+	ASSERT_EQ(ikt_write_all(cli, rec, n), 0);
+	EXPECT_EQ(recv(srv, buf, sizeof(buf), 0), (ssize_t)sizeof(msg));
+	close(cli);
+	close(srv);
+	gsa_close(&ev_nl);
+}
+
+/* ========================================================================
+ * scale: 100 connections x 10 SAs
+ */
+
+#define SCALE_PAIRS	100
+#define SCALE_SAS	10
+
+FIXTURE(scale)
+{
+	int cli[SCALE_PAIRS], srv[SCALE_PAIRS];
+	uint64_t ino[SCALE_PAIRS];
+	struct gsa_nl nl;
+	int ns_orig;
+};
+
+FIXTURE_SETUP(scale)
+{
+	self->nl.fd = -1;
+	self->ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(self->ns_orig, 0);
+	ASSERT_EQ(ikt_netns_new(), 0);
+	ASSERT_EQ(add_v6_addr(), 0);
+	ASSERT_EQ(gsa_open(&self->nl), 0);
+}
+
+FIXTURE_TEARDOWN(scale)
+{
+	gsa_close(&self->nl);
+	if (self->ns_orig >= 0)
+		close(self->ns_orig);
+}
+
+static uint32_t scale_spi(int pair, int k)
+{
+	return 0x100000 + pair * 16 + k;
+}
+
+static int scale_dir(int k)
+{
+	return k < SCALE_SAS / 2 ? IKETCP_DIR_OUT : IKETCP_DIR_IN;
+}
+
+static int scale_bind_all(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(scale) *self)
+{
+	struct gsa_ack ack;
+	int i, k, ret;
+
+	for (i = 0; i < SCALE_PAIRS; i++)
+		for (k = 0; k < SCALE_SAS; k++) {
+			struct gsa_sa sa = gsa_sa_make(scale_dir(k),
+						       scale_spi(i, k));
+
+			ret = gsa_bind(&self->nl, self->cli[i], &sa, &ack);
+			EXPECT_EQ(ret, 0) TH_LOG("bind %d/%d: %s (%s)", i, k,
+						 strerror(-ret), ack.msg);
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
+TEST_F_TIMEOUT(scale, thousand_bindings_dump_unbind_orphan_netns_exit, 180)
+{
+	int lfd[2], i, k, count, ret, fam;
+	struct timespec t0, t1;
+	uint16_t port[2];
+	struct gsa_dump d;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lfd[0] = ikt_listen(AF_INET, &port[0]);
+	lfd[1] = ikt_listen(AF_INET6, &port[1]);
+	ASSERT_GE(lfd[0], 0);
+	ASSERT_GE(lfd[1], 0);
+	for (i = 0; i < SCALE_PAIRS; i++) {
+		fam = i % 2;
+		ASSERT_EQ(pair_on(fam ? AF_INET6 : AF_INET, lfd[fam], port[fam],
+				  &self->cli[i], &self->srv[i]), 0)
+			TH_LOG("pair %d: %s", i, strerror(errno));
+		ASSERT_EQ(attach_pair(self->cli[i], self->srv[i]), 0)
+			TH_LOG("attach %d: %s", i, strerror(errno));
+		self->ino[i] = ikt_fd_inode(self->cli[i]);
+	}
+	close(lfd[0]);
+	close(lfd[1]);
+	EXPECT_EQ(nr_sockets(_metadata), 2 * SCALE_PAIRS);
+
+	/* Bind: 5 OUT + 5 IN on each client socket. */
+	ASSERT_EQ(scale_bind_all(_metadata, self), 0);
+	EXPECT_EQ(nr_bindings(_metadata), SCALE_PAIRS * SCALE_SAS);
+
+	/* Dump: in several parts, each SA once, under its socket. */
+	ASSERT_EQ(gsa_dump(&self->nl, &d), 0);
+	EXPECT_EQ(d.nsocks, 2 * SCALE_PAIRS);
+	EXPECT_EQ(d.nsas, SCALE_PAIRS * SCALE_SAS);
+	EXPECT_GT(d.nreads, 1) TH_LOG("a dump of %d SAs fit one read?", d.nsas);
+	EXPECT_TRUE(d.all_multi);
+	for (i = 0; i < SCALE_PAIRS; i++)
+		for (k = 0; k < SCALE_SAS; k++) {
+			const struct gsa_dump_sa *s;
+
+			s = gsa_dump_find(&d, scale_dir(k), scale_spi(i, k),
+					  &count);
+			EXPECT_EQ(count, 1) TH_LOG("SA %d/%d listed %d times",
+						   i, k, count);
+			if (s)
+				EXPECT_EQ(s->inode, self->ino[i]);
+			if (count != 1)
+				goto out_dump;
+		}
+out_dump:
+	gsa_dump_free(&d);
+
+	/* Unbind all by fd. */
+	for (i = 0; i < SCALE_PAIRS; i++)
+		for (k = 0; k < SCALE_SAS; k++) {
+			struct gsa_sa sa = gsa_sa_make(scale_dir(k),
+						       scale_spi(i, k));
+
+			ret = gsa_unbind(&self->nl, self->cli[i], &sa, NULL);
+			ASSERT_EQ(ret, 0) TH_LOG("unbind %d/%d: %s", i, k,
+						 strerror(-ret));
+		}
+	EXPECT_EQ(nr_bindings(_metadata), 0);
+	ASSERT_EQ(gsa_dump(&self->nl, &d), 0);
+	EXPECT_EQ(d.nsas, 0);
+	gsa_dump_free(&d);
+
+	/* Rebind, then close every socket: 1000 orphans. */
+	ASSERT_EQ(scale_bind_all(_metadata, self), 0);
+	for (i = 0; i < SCALE_PAIRS; i++) {
+		ikt_close_rst(self->cli[i]);
+		ikt_close_rst(self->srv[i]);
+	}
+	EXPECT_EQ(nr_sockets(_metadata), 0);
+	EXPECT_EQ(nr_bindings(_metadata), SCALE_PAIRS * SCALE_SAS);
+	ASSERT_EQ(gsa_dump(&self->nl, &d), 0);
+	EXPECT_EQ(d.nsocks, 0);
+	gsa_dump_free(&d);
+
+	/* Leave and drop the namespace: its exit frees the orphans. */
+	gsa_close(&self->nl);
+	ASSERT_EQ(setns(self->ns_orig, CLONE_NEWNET), 0);
+	msleep(500);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	TH_LOG("scale: %.1f s", (t1.tv_sec - t0.tv_sec) +
+	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+/* ========================================================================
+ * rmmod: unloading with bindings (last: it reloads the module)
+ */
+
+FIXTURE(rmmod)
+{
+	int cli, srv;
+	struct gsa_nl nl;
+	const char *ko;
+};
+
+FIXTURE_SETUP(rmmod)
+{
+	self->nl.fd = -1;
+	self->ko = getenv("IKETCP_MODULE");
+	if (!self->ko || access(self->ko, R_OK))
+		SKIP(return, "IKETCP_MODULE unset or unreadable: cannot reload");
+	ASSERT_EQ(ikt_netns_new(), 0);
+	ASSERT_EQ(pair(AF_INET, &self->cli, &self->srv), 0);
+	ASSERT_EQ(attach_pair(self->cli, self->srv), 0);
+	ASSERT_EQ(gsa_open(&self->nl), 0);
+}
+
+FIXTURE_TEARDOWN(rmmod)
+{
+	gsa_close(&self->nl);
+}
+
+static int delete_module(const char *name, int flags)
+{
+	return syscall(SYS_delete_module, name, flags);
+}
+
+static int load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	return ret;
+}
+
+TEST_F_TIMEOUT(rmmod, with_orphaned_bindings_then_reload, 60)
+{
+	uint32_t nsocks, nbind;
+	int tries, ret, id;
+
+	bind_ok(_metadata, &self->nl, self->cli,
+		SA(IKETCP_DIR_OUT, 0xb001));
+	bind_ok(_metadata, &self->nl, self->cli,
+		SA(IKETCP_DIR_IN, 0xb002));
+	bind_ok(_metadata, &self->nl, self->srv,
+		SA(IKETCP_DIR_OUT, 0xb003));
+	EXPECT_EQ(nr_bindings(_metadata), 3);
+
+	/* Attached sockets hold the module. */
+	ret = delete_module("iketcp", O_NONBLOCK);
+	EXPECT_EQ(ret, -1) TH_LOG("rmmod succeeded with sockets attached");
+	if (ret == 0) {
+		ASSERT_EQ(load_module(self->ko), 0);
+		return;
+	}
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY)
+		TH_LOG("rmmod: %s", strerror(errno));
+
+	/* Destroy both sockets at once: the bindings are orphans now. */
+	ikt_close_rst(self->cli);
+	ikt_close_rst(self->srv);
+	EXPECT_EQ(nr_sockets(_metadata), 0);
+	EXPECT_EQ(nr_bindings(_metadata), 3);
+	gsa_close(&self->nl);
+
+	for (tries = 0; tries < 50; tries++) {
+		ret = delete_module("iketcp", O_NONBLOCK);
+		if (!ret || (errno != EWOULDBLOCK && errno != EBUSY))
+			break;
+		msleep(100);
+	}
+	ASSERT_EQ(ret, 0) TH_LOG("rmmod after close (%d tries): %s", tries,
+				 strerror(errno));
+	if (tries)
+		TH_LOG("rmmod needed %d retries", tries);
+	id = gsa_family_lookup(IKETCP_GENL_NAME, NULL);
+	EXPECT_EQ(id, -ENOENT) TH_LOG("family still registered after rmmod");
+
+	ASSERT_EQ(load_module(self->ko), 0)
+		TH_LOG("insmod %s: %s", self->ko, strerror(errno));
+	/* The reloaded module starts empty, in this namespace too. */
+	ASSERT_EQ(gsa_open(&self->nl), 0);
+	nsocks = nbind = 99;
+	ASSERT_EQ(gsa_get_netns(&self->nl, &nsocks, &nbind), 0);
+	EXPECT_EQ(nbind, 0U);
+	EXPECT_EQ(nsocks, 0U);
+}
+
+TEST_HARNESS_MAIN
