@@ -33,6 +33,8 @@ VM_MODDIR = $(BUILD)/mod-$(KERNEL)
 VM_ARGS = --kver $(SERIES_KVER)
 endif
 VM_KO = $(VM_MODDIR)/kernel/iketcp.ko
+# Whole VM runs: the debug kernel is 5-10x slower than Debian's.
+VM_TIMEOUT ?= $(if $(filter debug,$(KERNEL)),7200,3600)
 
 # Files of linux-source-6.1 the build needs: the kselftest harness and
 # checkpatch.  Extracted once into the cache; build/ksrc points there.
@@ -208,7 +210,8 @@ check-harness:
 
 check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm $(VM_BUILD)
 	@start=$$(date +%s); \
-	$(TOP)/selftests/vm/run $(VM_ARGS) --module $(VM_KO) --env IKETCP_MODULE=$(VM_KO) -- \
+	$(TOP)/selftests/vm/run $(VM_ARGS) --timeout $(VM_TIMEOUT) --module $(VM_KO) \
+		--env IKETCP_MODULE=$(VM_KO) -- \
 		$(TOP)/selftests/vm-tests.sh $(TESTS); rc=$$?; \
 	echo "check-vm: KERNEL=$(or $(KERNEL),$(KVER)) took $$(( $$(date +%s) - start )) s, exit $$rc"; \
 	[ $$rc = 0 ] || echo "not ok 9999 vm-run # harness exit $$rc"; exit $$rc
