@@ -70,16 +70,14 @@ void iketcp_esp_sock_addrs(struct sock *sk, u8 dir, xfrm_address_t *saddr,
 {
 	xfrm_address_t local = {}, peer = {};
 
+	local.a4 = sk->sk_rcv_saddr;
+	peer.a4 = sk->sk_daddr;
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6) {
 		local.in6 = sk->sk_v6_rcv_saddr;
 		peer.in6 = sk->sk_v6_daddr;
-	} else
-#endif
-	{
-		local.a4 = sk->sk_rcv_saddr;
-		peer.a4 = sk->sk_daddr;
 	}
+#endif
 	*saddr = dir == IKETCP_DIR_OUT ? local : peer;
 	*daddr = dir == IKETCP_DIR_OUT ? peer : local;
 }

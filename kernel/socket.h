@@ -57,8 +57,8 @@ struct iketcp_sock {
 	bool rx_stopped;		/* fatal error, reading is over */
 	bool rx_in_record;		/* header done, body pending */
 	int rx_err;			/* fatal stream error not yet reported */
-	bool rx_err_reported;		/* recv() returned it: the EPROTO of
-					 * our own tcp_abort() is not news */
+	/* recv() returned it: the EPROTO of our own tcp_abort() is not news */
+	bool rx_err_reported;
 
 	/* send side */
 	struct sk_buff_head txq;	/* whole records, in stream order */
