@@ -235,8 +235,8 @@ fuzz: | $(KSRC)/.done
 # ------------------------------------------------------------- install
 install: module user
 	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) modules_install
-	depmod -a $(KVER)
-	@if [ -f user/Makefile ]; then $(MAKE) -C user TOP=$(TOP) BUILD=$(BUILD) install; fi
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
+	$(MAKE) -C user TOP=$(TOP) BUILD=$(BUILD) install
 
 dkms:
 	dkms add $(TOP) && dkms build iketcp/0.1 -k $(KVER) && \
