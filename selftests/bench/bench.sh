@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host side of `make bench`: build the benchmark programs, boot one VM per
+# kernel with OUTDIR shared read-write, run selftests/bench/run.sh in it,
+# and write OUTDIR/README.md, an index of the tables.
+#
+#   bench.sh [OUTDIR] [deb] [ref] [index]   default: build/bench, deb ref
+#                                           (index: only rewrite README.md)
+#
+#   deb  Debian's kernel (KVER from the environment, else the harness's
+#        default) with kernel/iketcp.ko: issues 3 and 4
+#   ref  the reference kernel of `make kernel-ref` (espintcp built in) with
+#        build/mod-ref/kernel/iketcp.ko (built here with `make module-vm
+#        KERNEL=ref`): issue 10.  Skipped, with a note, when that kernel has
+#        not been built (building it takes about 15 minutes).
+#
+# BENCH_* variables (see run.sh) are passed to the VM.  Never fails on a
+# missed target; exits non-zero only when a part could not run.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+out=${1:-$repo/build/bench}
+shift || true
+parts=("$@")
+[ ${#parts[@]} = 0 ] && parts=(deb ref)
+CC=${CC:-cc}
+CFLAGS_BENCH="-std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I$repo/include -I$repo/user"
+
+mkdir -p "$out/raw" || exit 1
+out=$(cd "$out" && pwd)
+bin=$repo/build/bench/bin
+mkdir -p "$bin"
+for p in rr mem encap; do
+	src=$here/ikebench-$p.c
+	if [ ! -x "$bin/ikebench-$p" ] || [ "$src" -nt "$bin/ikebench-$p" ] ||
+	   [ "$repo/include/uapi/linux/iketcp.h" -nt "$bin/ikebench-$p" ]; then
+		echo "bench: cc ikebench-$p"
+		$CC $CFLAGS_BENCH -o "$bin/ikebench-$p" "$src" || exit 1
+	fi
+done
+if [ ! -x "$repo/build/tools/iketcp-sock" ]; then
+	mkdir -p "$repo/build/tools"
+	$CC $CFLAGS_BENCH -o "$repo/build/tools/iketcp-sock" \
+		"$repo/selftests/tools/iketcp-sock.c" || exit 1
+fi
+
+envs=()
+for v in $(compgen -e | grep '^BENCH_'); do envs+=(--env "$v=${!v}"); done
+
+rc=0
+declare -A took
+for part in "${parts[@]}"; do
+	t=$(date +%s)
+	[ "$part" = index ] || rm -f "$out"/raw/*-"$part".csv
+	case $part in
+	deb)
+		[ -f "$repo/kernel/iketcp.ko" ] || make -C "$repo" module || exit 1
+		kv=()
+		[ -n "${KVER:-}" ] && kv=(--kver "$KVER")
+		rm -f "$out"/raw/rr.csv "$out"/raw/mem.csv
+		echo "bench: part deb (issues 3, 4) on Debian's kernel"
+		"$repo/selftests/vm/run" "${kv[@]}" --module "$repo/kernel/iketcp.ko" \
+			--rw "$out" --timeout 1500 --no-kmemleak "${envs[@]}" -- \
+			"$here/run.sh" "$out" deb 2>&1 | tee "$out/vm-deb.log"
+		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part deb failed"; rc=1; }
+		;;
+	ref)
+		kdir=$("$repo/selftests/vm/build-kernel" --path-only ref 2>/dev/null)
+		if [ -z "$kdir" ] || [ ! -f "$kdir/arch/x86/boot/bzImage" ]; then
+			echo "bench: part ref skipped: no reference kernel (make kernel-ref, ~15 min)"
+			echo "Skipped: no reference kernel; run \`make kernel-ref\` first." \
+				> "$out/tunnel-ref.md"
+			continue
+		fi
+		make -C "$repo" --no-print-directory module-vm KERNEL=ref >/dev/null ||
+			{ echo "bench: module for the reference kernel failed"; rc=1; continue; }
+		echo "bench: part ref (issue 10) on the reference kernel"
+		"$repo/selftests/vm/run" --kernel "$kdir/arch/x86/boot/bzImage" \
+			--module "$repo/build/mod-ref/kernel/iketcp.ko" \
+			--rw "$out" --timeout 1500 --no-kmemleak "${envs[@]}" -- \
+			"$here/run.sh" "$out" ref 2>&1 | tee "$out/vm-ref.log"
+		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part ref failed"; rc=1; }
+		;;
+	index)
+		continue ;;	# only rewrite README.md
+	*)
+		echo "bench: unknown part $part (deb, ref, index)"; exit 2 ;;
+	esac
+	took[$part]=$(( $(date +%s) - t ))
+	echo "bench: part $part took ${took[$part]} s"
+done
+
+# The index: every table, in order.
+{
+	echo "# iketcp benchmarks"
+	echo
+	echo "Written by \`make bench\` (selftests/bench/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
+	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)).*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
+	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs."
+	echo "Console logs of the VM runs: vm-deb.log, vm-ref.log."
+	for part in deb ref; do
+		f=$out/raw/info-$part.csv
+		[ -f "$f" ] && IFS=, read -r p k s < "$f" &&
+			echo "Part $p: kernel $k, benchmarks ${s} s in the VM${took[$part]:+, ${took[$part]} s with boot}."
+	done
+	echo
+	echo "Tables (each also as .csv beside it): rr.md, mem.md (issue 3),"
+	echo "tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md, ping-ref.md (issue 10)."
+	echo "Raw per-run results: raw/*.csv."
+	echo
+	for t in rr mem tunnel-deb ping-deb tunnel-ref ping-ref; do
+		[ -f "$out/$t.md" ] && { cat "$out/$t.md"; echo; }
+	done
+} > "$out/README.md"
+echo "bench: tables in $out (index $out/README.md)"
+exit $rc

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the raw results of selftests/bench/run.sh into tables.
+
+    tables.py OUTDIR deb|ref
+
+Reads OUTDIR/raw/*.csv, writes OUTDIR/<table>.md and OUTDIR/<table>.csv and
+prints the markdown.  Targets are flagged, never enforced.
+"""
+import csv
+import math
+import os
+import statistics
+import sys
+
+NA = "—"
+
+
+def read(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def med(vals):
+    vals = [v for v in vals if not math.isnan(v)]
+    return statistics.median(vals) if vals else float("nan")
+
+
+def pct(vals, p):
+    """Nearest-rank percentile."""
+    vals = sorted(vals)
+    if not vals:
+        return float("nan")
+    k = max(0, math.ceil(p / 100 * len(vals)) - 1)
+    return vals[k]
+
+
+def fmt(v, nd=1):
+    if isinstance(v, str):
+        return v
+    if v is None or math.isnan(v):
+        return "n/a"
+    return f"{v:,.{nd}f}"
+
+
+def met(ratio, target):
+    if ratio is None or math.isnan(ratio):
+        return "n/a"
+    return "yes" if ratio >= target else "**NO**"
+
+
+def write(outdir, name, title, notes, header, rows):
+    md = [f"### {title}", ""]
+    md.append("| " + " | ".join(header) + " |")
+    md.append("|" + "|".join("---" for _ in header) + "|")
+    for r in rows:
+        md.append("| " + " | ".join(str(c) for c in r) + " |")
+    md.append("")
+    md += [n for n in notes] + [""]
+    text = "\n".join(md)
+    with open(os.path.join(outdir, name + ".md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(outdir, name + ".csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([str(c).replace("*", "") for c in r])
+    print(text)
+
+
+def rr_table(outdir):
+    rows = read(os.path.join(outdir, "raw", "rr.csv"))
+    if not rows:
+        return
+    out = []
+    for cpus in ("1cpu", "2cpu"):
+        rs = [r for r in rows if r.get("cpus", "2cpu") == cpus]
+        for s in sorted({int(r["size"]) for r in rs}):
+            ulp = [float(r["rate"]) for r in rs if int(r["size"]) == s and r["mode"] == "ulp"]
+            usr = [float(r["rate"]) for r in rs if int(r["size"]) == s and r["mode"] == "user"]
+            mu, mr = med(ulp), med(usr)
+            ratio = mu / mr if mr and not math.isnan(mr) else float("nan")
+            label = f"{s} B" if s < 1024 else f"{s // 1024} KiB ({s} B)"
+            where = "1 CPU (pinned)" if cpus == "1cpu" else "2 CPUs (free)"
+            out.append([f"{label}, {where}", f"{len(ulp)}/{len(usr)}", fmt(mu, 0),
+                        fmt(mr, 0), fmt(ratio, 2) + "x", ">= 1.00x", met(ratio, 1.0)])
+    write(outdir, "rr", "Issue 3: IKE request/response round trips per second (loopback)",
+          ["ULP: send()/recv() one message on an iketcp socket.  Userspace: RFC 9329 "
+           "framed by hand on plain TCP, one writev() per message, buffered read() "
+           "(128 KiB) parsed in place.  TCP_NODELAY on both.  Client and echo server "
+           "are two processes on 127.0.0.1, both pinned to CPU 0 (\"1 CPU\": the CPU "
+           "cost of a round trip, steady under TCG) or left to the scheduler (\"2 "
+           "CPUs\": cross-CPU wake-ups, very noisy under TCG); median of the runs; "
+           "ULP and userspace runs interleaved."],
+          ["case", "runs (ulp/user)", "ULP median rt/s", "userspace median rt/s",
+           "ratio ULP/userspace", "target", "met?"], out)
+
+
+def mem_table(outdir):
+    rows = read(os.path.join(outdir, "raw", "mem.csv"))
+    if not rows:
+        return
+    res = {}
+    for mode in ("plain", "iketcp"):
+        rs = [r for r in rows if r["mode"] == mode]
+        if not rs:
+            continue
+        res[mode] = {
+            k: med([float(r[k]) / float(r["sockets"]) for r in rs])
+            for k in ("slab_bytes", "slabinfo_bytes", "memavail_drop_bytes")
+        }
+        res[mode]["runs"] = len(rs)
+        res[mode]["sockets"] = rs[0]["sockets"]
+    out = []
+    for mode, label in (("plain", "plain TCP"), ("iketcp", "iketcp attached")):
+        if mode in res:
+            m = res[mode]
+            out.append([label, m["runs"], m["sockets"], fmt(m["slab_bytes"], 0),
+                        fmt(m["slabinfo_bytes"], 0), fmt(m["memavail_drop_bytes"], 0)])
+    if len(res) == 2:
+        d = {k: res["iketcp"][k] - res["plain"][k]
+             for k in ("slab_bytes", "slabinfo_bytes", "memavail_drop_bytes")}
+        out.append(["**iketcp's own cost**", NA, NA, fmt(d["slab_bytes"], 0),
+                    fmt(d["slabinfo_bytes"], 0), fmt(d["memavail_drop_bytes"], 0)])
+    write(outdir, "mem", "Issue 3: kernel memory per idle connected socket (bytes)",
+          ["Each run opens the stated number of sockets (connected pairs on loopback, "
+           "both ends attached in the iketcp case), exchanges one 300-byte IKE message "
+           "each way, drops caches and measures growth: /proc/meminfo Slab, the sum of "
+           "active_objs*objsize over /proc/slabinfo, and the drop of MemAvailable; divided "
+           "by the number of sockets; median of the runs.  No target: reported."],
+          ["case", "runs", "sockets", "Slab B/socket", "slabinfo B/socket",
+           "MemAvailable drop B/socket"], out)
+
+
+NAMES = {"udp": "ESP in UDP", "iketcp": "ESP in TCP, iketcp",
+         "espintcp": "ESP in TCP, espintcp"}
+
+
+def tunnel_tables(outdir, part):
+    rows = read(os.path.join(outdir, "raw", f"tunnel-{part}.csv"))
+    pings = read(os.path.join(outdir, "raw", f"ping-{part}.csv"))
+    delay = os.environ.get("BENCH_DELAY_MS", "20")
+    if not rows:
+        return
+    losses = sorted({r["loss_pct"] for r in rows}, key=float)
+    trs = [t for t in ("udp", "espintcp", "iketcp") if any(r["transport"] == t for r in rows)]
+    meds = {}
+    out = []
+    for loss in losses:
+        for t in trs:
+            rs = [r for r in rows if r["transport"] == t and r["loss_pct"] == loss]
+            mb = med([float(r["mbps"]) for r in rs])
+            cores = med([float(r["busy_cores"]) for r in rs])
+            rtx = med([float(r["retransmits"]) for r in rs])
+            meds[(t, loss)] = mb
+            cpg = cores / (mb / 1000) if mb and not math.isnan(mb) else float("nan")
+            ratio, target, ok = NA, NA, NA
+            if part == "deb" and t == "iketcp":
+                r = mb / meds.get(("udp", loss), float("nan"))
+                ratio = fmt(r, 2) + "x TCP/UDP"
+                if float(loss) == 0:
+                    target, ok = ">= 0.70x", met(r, 0.7)
+                else:
+                    target = "report"
+                    if math.isnan(r):
+                        ok = "n/a"
+                    elif r < 1:
+                        ok = f"TCP-in-TCP penalty {fmt((1 - r) * 100, 0)}%"
+                    else:
+                        ok = f"no TCP-in-TCP penalty (+{fmt((r - 1) * 100, 0)}%)"
+            if part == "ref" and t == "iketcp":
+                r = mb / meds.get(("espintcp", loss), float("nan"))
+                ratio = fmt(r, 2) + "x iketcp/espintcp"
+                target, ok = ">= 0.95x", met(r, 0.95)
+            if part == "ref" and t == "espintcp":
+                r = mb / meds.get(("udp", loss), float("nan"))
+                ratio = fmt(r, 2) + "x espintcp/UDP"
+            out.append([f"{NAMES[t]}, {loss}% loss", len(rs), fmt(mb, 1),
+                        fmt(rtx, 0), fmt(cores, 2), fmt(cpg, 1), ratio, target, ok])
+    issue = "Issue 4" if part == "deb" else "Issue 10"
+    kern = "Debian kernel" if part == "deb" else "reference kernel with espintcp"
+    notes = [f"iperf3 TCP (inner, one stream) through a tunnel-mode ESP SA "
+             f"(rfc4106(gcm(aes)) 128) between two namespaces; underlay veth with netem "
+             f"`delay {delay}ms` on BOTH veth ends (RTT {2 * int(delay)} ms) and the loss "
+             f"on both ends too; median receiver throughput of the runs; "
+             f"busy cores = VM CPU busy time (/proc/stat, all CPUs) over the run; "
+             f"cores per Gbit/s = busy cores / throughput.  Under TCG the CPU is the "
+             f"bottleneck, so ratios matter, not absolute numbers. {kern}."]
+    write(outdir, f"tunnel-{part}", f"{issue}: iperf3 through an ESP tunnel ({kern})",
+          notes, ["case", "runs", "median Mbit/s", "median retransmits", "busy cores",
+                  "cores per Gbit/s", "ratio", "target", "met?"], out)
+    if pings:
+        pout = []
+        for loss in losses:
+            for t in trs:
+                v = [float(p["rtt_ms"]) for p in pings
+                     if p["transport"] == t and p["loss_pct"] == loss]
+                pout.append([f"{NAMES[t]}, {loss}% loss", len(v), fmt(pct(v, 50), 2),
+                             fmt(pct(v, 99), 2)])
+        write(outdir, f"ping-{part}", f"{issue}: ping RTT through the tunnel ({kern})",
+              [f"ping -i 0.05 -c {os.environ.get('BENCH_PINGS', '200')} from the inner "
+               f"address of one namespace to the other's, idle tunnel; replies counted "
+               f"(lost ones are missing); nearest-rank percentiles.  The netem delay "
+               f"alone gives {2 * int(delay)} ms."],
+              ["case", "replies", "p50 ms", "p99 ms"], pout)
+
+
+def main():
+    outdir, part = sys.argv[1], sys.argv[2]
+    if part == "deb":
+        rr_table(outdir)
+        mem_table(outdir)
+    tunnel_tables(outdir, part)
+
+
+if __name__ == "__main__":
+    main()
