@@ -136,7 +136,9 @@ setup() {
 		plen=24 icmp="proto icmp"
 	else
 		O1=fd91::1 O2=fd91::2 IN1=fd92::1 IN2=fd93::1
-		plen=64 icmp="proto ipv6-icmp"
+		# Echo only: policies on all of ICMPv6 would also protect
+		# Neighbour Discovery, which then leaves before any binding.
+		plen=64 icmp="proto ipv6-icmp type 128;proto ipv6-icmp type 129"
 	fi
 	n1 ip addr add $O1/$plen dev veth1 nodad 2>/dev/null || n1 ip addr add $O1/$plen dev veth1
 	n2 ip addr add $O2/$plen dev veth2 nodad 2>/dev/null || n2 ip addr add $O2/$plen dev veth2
@@ -168,7 +170,8 @@ setup() {
 	else
 		# Transport mode: ping and iperf3 only, never the TCP 4500
 		# connection that carries the ESP itself.
-		for sel in "$icmp" "proto tcp dport 5201" "proto tcp sport 5201"; do
+		IFS=';' read -ra sels <<< "$icmp"
+		for sel in "${sels[@]}" "proto tcp dport 5201" "proto tcp sport 5201"; do
 			policies $ns1 $O1 $O2 $O1 $O2 "$sel" transport
 			policies $ns2 $O2 $O1 $O2 $O1 "$sel" transport
 		done
@@ -200,6 +203,14 @@ teardown() {
 	UDP_PIDS=
 	ip netns del $ns1 2>/dev/null
 	ip netns del $ns2 2>/dev/null
+}
+
+# No bare ESP left ns1 since $1 packets had; if some did, show what.
+no_bare_esp() {
+	[ "$(bare_esp)" = "$1" ] && return 0
+	q1 nft list chain inet iketcp post | sed 's/^/# /'
+	q1 ip -s xfrm state | sed 's/^/# /' | head -40
+	return 1
 }
 
 ping_ok() { n1 ping -q -c 5 -i 0.2 -W 2 "$DST" >/dev/null; }
@@ -236,11 +247,12 @@ run_combo() {
 		return
 	fi
 	check "${t}_bind_sas" bind_all
+	before=$(bare_esp)
 	check "${t}_ping_through_tcp" ping_ok
-	check "${t}_no_bare_esp_while_bound" test "$(bare_esp)" = 0
+	check "${t}_no_bare_esp_while_bound" no_bare_esp "$before"
 	check "${t}_iperf3_through_tcp" iperf_ok ""
 	check "${t}_iperf3_reverse_through_tcp" iperf_ok -R
-	check "${t}_no_bare_esp_after_iperf3" test "$(bare_esp)" = 0
+	check "${t}_no_bare_esp_after_iperf3" no_bare_esp "$before"
 	check "${t}_unbind_sas" unbind_all
 	check "${t}_ping_over_bare_esp_after_unbind" ping_ok
 	check "${t}_bare_esp_after_unbind" test "$(bare_esp)" -gt 0
@@ -265,12 +277,11 @@ echo "TAP version 13"
 modprobe -q esp4 2>/dev/null; modprobe -q esp6 2>/dev/null
 modprobe -q xfrm_user 2>/dev/null; modprobe -q veth 2>/dev/null
 trap 'teardown; rm -rf "$work"' EXIT
-for fam in 4 6; do
-	for mode in tunnel transport; do
-		run_combo $fam $mode none
-	done
+# ESP_COMBOS="6:transport:udp ..." runs only those.
+combos=${ESP_COMBOS:-"4:tunnel:none 4:transport:none 6:tunnel:none 6:transport:none 4:tunnel:udp 6:transport:udp"}
+for c in $combos; do
+	IFS=: read -r fam mode encap <<< "$c"
+	run_combo "$fam" "$mode" "$encap"
 done
-run_combo 4 tunnel udp
-run_combo 6 transport udp
 echo "1..$ntest"
 [ $nfail = 0 ]
