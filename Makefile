@@ -135,7 +135,8 @@ ifeq ($(KERNEL),)
 	@$(MAKE) --no-print-directory module
 else
 	@test -d "$(VM_KDIR)" || { echo "no kernel build dir for KERNEL=$(KERNEL)"; exit 2; }
-	@mkdir -p $(VM_MODDIR)/kernel
+	@# From scratch (seconds): an interrupted build must not leave a bad .ko.
+	@rm -rf $(VM_MODDIR) && mkdir -p $(VM_MODDIR)/kernel
 	@ln -sf $(TOP)/Kbuild $(VM_MODDIR)/Kbuild
 	@ln -sfn $(TOP)/include $(VM_MODDIR)/include
 	@for f in $(TOP)/kernel/*.[ch] $(TOP)/kernel/Kbuild; do \
