@@ -3,19 +3,30 @@
  * Receive side: records in from the TCP stream, IKE messages out to recvmsg.
  *
  * The reader pulls bytes with tcp_read_sock() and parses them with the pure
- * state machine of include/iketcp_framing.h.  Every record body is copied
- * once into an skb of its own (pages from alloc_skb_with_frags()), so nothing
- * downstream shares memory with the TCP receive queue: IKE messages do not
- * pin TCP's buffers while they wait for the daemon, and ESP bodies are
+ * state machine of include/iketcp_framing.h.  A record body is normally
+ * copied once into an skb of its own (pages from alloc_skb_with_frags()), so
+ * nothing downstream shares memory with the TCP receive queue: IKE messages
+ * do not pin TCP's buffers while they wait for the daemon, and ESP bodies are
  * private before XFRM decrypts them in place (the "shared fragment" CVE
- * class).  iketcp does not use strparser: its message timer follows
+ * class).
+ *
+ * One exception saves that copy on the request/response path: when the
+ * header of an IKE message has been read, the message is the next one for
+ * recvmsg() (rxq is empty), and its whole body and nothing more is in TCP's
+ * receive queue, the body stays there ("direct"): recvmsg() copies it
+ * straight to the caller and then consumes it from TCP.  If more bytes
+ * arrive behind it first, it is copied out after all ("materialized"), so a
+ * daemon that is slow to read never holds up the ESP records behind it.
+ *
+ * iketcp does not use strparser: its message timer follows
  * SO_RCVTIMEO and its size limit follows SO_RCVBUF, both the daemon's knobs,
  * and its pause only takes effect at the end of the current TCP skb.
  *
  * Context: iketcp_rx_read() runs with the socket owned, either in softirq
  * under bh_lock_sock() (data_ready, socket not owned by a process) or in
- * process context under lock_sock() (recvmsg, the work item, attach).  See
- * socket.h for which fields that protects.
+ * process context under lock_sock() (recvmsg, the work item, attach, and
+ * data_ready from the owner's backlog processing).  See socket.h for which
+ * fields that protects.
  */
 #include <linux/skbuff.h>
 #include <net/tcp.h>
@@ -86,15 +97,88 @@ static void iketcp_rx_next_record(struct iketcp_sock *ctx)
 	ctx->rx_body = NULL;
 	ctx->rx_body_got = 0;
 	ctx->rx_in_record = false;
+	ctx->rx_direct = false;
+	ctx->rx_accepted = false;
 	iketcp_hdr_reset(&ctx->hdr);
+}
+
+/* Body bytes of the current record that are in TCP, not in hdr.buf. */
+static u32 iketcp_rx_body_in_tcp(const struct iketcp_sock *ctx)
+{
+	return ctx->hdr.body_len - ctx->hdr.hdr_in_body;
+}
+
+/* Length of the direct message (the body without the non-ESP marker). */
+static u32 iketcp_rx_direct_len(const struct iketcp_sock *ctx)
+{
+	return ctx->hdr.body_len - ctx->rx_ike_off;
+}
+
+/* The sequence number of the first data byte of a received skb. */
+static u32 iketcp_skb_data_seq(const struct sk_buff *skb)
+{
+	/* As tcp_recv_skb(): a SYN takes a sequence number, not a byte. */
+	return TCP_SKB_CB(skb)->seq +
+	       !!(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN);
+}
+
+/* Bytes TCP has received in order from sequence number seq on. */
+static u32 iketcp_tcp_bytes_from(const struct sock *sk, u32 seq)
+{
+	u32 n = READ_ONCE(tcp_sk(sk)->rcv_nxt) - seq;
+
+	/* As tcp_inq(): a FIN takes a sequence number, not a byte. */
+	if (n && sock_flag(sk, SOCK_DONE))
+		n--;
+	return n;
+}
+
+/*
+ * Copy n bytes of TCP's receive queue, from sequence number seq on, to an
+ * iterator, without consuming them.  Socket owned; -EPIPE if TCP no longer
+ * holds them all (the queue was purged under us).
+ */
+static int iketcp_tcp_copy(struct sock *sk, u32 seq, struct iov_iter *to,
+			   u32 n)
+{
+	struct sk_buff *skb;
+	int err;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		u32 start = iketcp_skb_data_seq(skb);
+		u32 off = seq - start;
+		u32 c;
+
+		if (!n)
+			break;
+		if (before(seq, start))
+			return -EPIPE;
+		if (off >= skb->len)
+			continue;
+		c = min(n, skb->len - off);
+		err = skb_copy_datagram_iter(skb, off, to, c);
+		if (err)
+			return err;
+		seq += c;
+		n -= c;
+	}
+	return n ? -EPIPE : 0;
 }
 
 static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 {
+	if (ctx->rx_stopped)
+		return;
 	iketcp_count(ctx, c);
 	ctx->rx_stopped = true;
 	kfree_skb(ctx->rx_body);
 	ctx->rx_body = NULL;
+	if (ctx->rx_direct) {
+		/* Urgent data may have moved TCP's read position under it. */
+		ctx->rx_direct = false;
+		WRITE_ONCE(ctx->rx_queued,
+			   ctx->rx_queued - iketcp_rx_direct_len(ctx));
+	}
 	/*
 	 * recv() reports EPROTO before any EOF, even when the peer's FIN came
 	 * with the bad bytes and before the work item has reset the socket.
@@ -104,22 +188,80 @@ static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 	iketcp_schedule_work(ctx, IKETCP_WORK_ABORT);
 }
 
-static void iketcp_rx_queue_ike(struct iketcp_sock *ctx, struct sk_buff *skb,
-				u32 offset)
+/*
+ * An IKE message of len bytes is ready for recvmsg(): count it (once, even
+ * if a direct message is materialized later), hold it against the queue
+ * limit, and wake readers.
+ */
+static void iketcp_rx_accept(struct iketcp_sock *ctx, u32 len)
 {
-	u32 len = skb->len - offset;
-
-	IKETCP_SKB_CB(skb)->offset = offset;
-	IKETCP_SKB_CB(skb)->kind = IKETCP_K_IKE;
-	__skb_queue_tail(&ctx->rxq, skb);
 	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued + len);
-	iketcp_count(ctx, IKETCP_CNT_RX_IKE_MSGS);
-	iketcp_count_add(ctx, IKETCP_CNT_RX_IKE_BYTES, len);
+	if (!ctx->rx_accepted) {
+		ctx->rx_accepted = true;
+		iketcp_count(ctx, IKETCP_CNT_RX_IKE_MSGS);
+		iketcp_count_add(ctx, IKETCP_CNT_RX_IKE_BYTES, len);
+	}
 	if (ctx->rx_queued >= READ_ONCE(ctx->in->rx_queue_limit)) {
 		ctx->rx_paused = true;
 		iketcp_count(ctx, IKETCP_CNT_RX_BACKPRESSURE);
 	}
 	ctx->saved_data_ready(ctx->sk);
+}
+
+static void iketcp_rx_queue_ike(struct iketcp_sock *ctx, struct sk_buff *skb,
+				u32 offset)
+{
+	IKETCP_SKB_CB(skb)->offset = offset;
+	IKETCP_SKB_CB(skb)->kind = IKETCP_K_IKE;
+	__skb_queue_tail(&ctx->rxq, skb);
+	iketcp_rx_accept(ctx, skb->len - offset);
+}
+
+/* Copy n bytes of TCP's receive queue from offset off of skb on. */
+static int iketcp_tcp_peek(struct sock *sk, const struct sk_buff *skb, u32 off,
+			   u8 *buf, u32 n)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = n };
+	struct iov_iter it;
+
+	if (off + n <= skb->len)
+		return skb_copy_bits(skb, off, buf, n);
+	iov_iter_kvec(&it, ITER_DEST, &kv, 1, n);
+	return iketcp_tcp_copy(sk, iketcp_skb_data_seq(skb) + off, &it, n);
+}
+
+/*
+ * The header of a record is read and its body starts at offset off of skb.
+ * Leave the body in TCP if it is an IKE message that recvmsg() returns next,
+ * and TCP holds all of it and nothing after it (see the top of this file).
+ */
+static bool iketcp_rx_try_direct(struct iketcp_sock *ctx,
+				 const struct sk_buff *skb, u32 off)
+{
+	struct iketcp_hdr_state *hdr = &ctx->hdr;
+	u32 in_tcp = iketcp_rx_body_in_tcp(ctx);
+	u8 head[IKETCP_CLASSIFY_LEN];
+	u32 ike_off;
+
+	if (!in_tcp || !skb_queue_empty(&ctx->rxq) ||
+	    iketcp_tcp_bytes_from(ctx->sk, iketcp_skb_data_seq(skb) + off) !=
+	    in_tcp)
+		return false;
+	if (hdr->hdr_in_body) {
+		/* Legacy framing: the IKE header is all classify looks at. */
+		memcpy(head, hdr->buf, min_t(u32, hdr->hdr_in_body,
+					     sizeof(head)));
+	} else if (iketcp_tcp_peek(ctx->sk, skb, off, head,
+				   min_t(u32, in_tcp, sizeof(head)))) {
+		return false;
+	}
+	if (iketcp_classify(ctx->framing, head, hdr->body_len, &ike_off) !=
+	    IKETCP_K_IKE)
+		return false;
+	ctx->rx_ike_off = ike_off;
+	ctx->rx_direct = true;
+	iketcp_rx_accept(ctx, iketcp_rx_direct_len(ctx));
+	return true;
 }
 
 /* A whole record body has arrived (body is NULL for an empty record). */
@@ -222,8 +364,10 @@ static int iketcp_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 	int n;
 
 	/* A record may complete with no input left (legacy 28-byte message). */
-	while (!ctx->rx_stopped && !ctx->rx_paused) {
+	while (!ctx->rx_stopped && !ctx->rx_paused && !ctx->rx_direct) {
 		if (ctx->rx_in_record && !ctx->rx_body) {
+			if (iketcp_rx_try_direct(ctx, skb, offset + used))
+				break;
 			if (!iketcp_rx_start_body(ctx, rd->gfp))
 				break;
 			continue;
@@ -264,7 +408,7 @@ static void iketcp_rx_check_eof(struct iketcp_sock *ctx)
 	struct sock *sk = ctx->sk;
 
 	if (!(sk->sk_shutdown & RCV_SHUTDOWN) || ctx->rx_paused ||
-	    ctx->rx_stopped || tcp_inq(sk))
+	    ctx->rx_stopped || ctx->rx_direct || tcp_inq(sk))
 		return;
 	if (!ctx->rx_in_record && !ctx->hdr.have)
 		return;
@@ -281,36 +425,68 @@ void iketcp_rx_read(struct iketcp_sock *ctx, gfp_t gfp)
 		.count = 1,
 	};
 
-	if (ctx->closing || ctx->rx_stopped || ctx->rx_paused)
+	if (ctx->closing || ctx->rx_stopped)
+		return;
+	if (unlikely(READ_ONCE(tcp_sk(ctx->sk)->urg_data))) {
+		/*
+		 * tcp_read_sock() stops at the urgent byte for good, and TCP
+		 * may skip a byte for it: the framing would be lost.
+		 */
+		iketcp_rx_fatal(ctx, IKETCP_CNT_RESET_URGENT);
+		return;
+	}
+	if (ctx->rx_direct) {
+		if (ctx->rx_paused ||
+		    tcp_inq(ctx->sk) <= iketcp_rx_body_in_tcp(ctx))
+			return;
+		/*
+		 * More bytes follow the direct message: copy it out of their
+		 * way.  The actor finds the record's body not started and
+		 * queues it as usual; rx_accepted keeps it from being counted
+		 * twice.
+		 */
+		ctx->rx_direct = false;
+		WRITE_ONCE(ctx->rx_queued,
+			   ctx->rx_queued - iketcp_rx_direct_len(ctx));
+	}
+	if (ctx->rx_paused)
 		return;
 	tcp_read_sock(ctx->sk, &desc, iketcp_rx_actor);
 	iketcp_rx_check_eof(ctx);
 }
 
+/*
+ * TCP calls this with the socket owned by us: in softirq under
+ * bh_lock_sock() while no process owns it, or in the owning process when its
+ * release_sock() (or sk_flush_backlog() in tcp_sendmsg_locked()) processes
+ * the backlog.  Either way no one else is in the RX state, and the owner only
+ * gives up the lock between whole steps, so the reader can run right here:
+ * deferring to the work item would cost a context switch per message.
+ */
 void iketcp_data_ready(struct sock *sk)
 {
-	struct iketcp_sock *ctx = iketcp_sk(sk);
-
-	/*
-	 * TCP calls this with the socket owned by us: in softirq under
-	 * bh_lock_sock(), or from a process's release_sock() processing its
-	 * backlog.  In the second case that process may be in the middle of
-	 * recvmsg() or sendmsg(), so leave the work to the work item.
-	 */
-	if (sock_owned_by_user_nocheck(sk)) {
-		iketcp_schedule_work(ctx, IKETCP_WORK_RX);
-		return;
-	}
-	iketcp_rx_read(ctx, GFP_ATOMIC);
+	iketcp_rx_read(iketcp_sk(sk), GFP_ATOMIC);
 }
 
 bool iketcp_rx_readable(const struct iketcp_sock *ctx)
 {
 	const struct sock *sk = ctx->sk;
 
-	return !skb_queue_empty_lockless(&ctx->rxq) || READ_ONCE(ctx->rx_err) ||
+	return !skb_queue_empty_lockless(&ctx->rxq) ||
+	       READ_ONCE(ctx->rx_direct) || READ_ONCE(ctx->rx_err) ||
 	       READ_ONCE(sk->sk_err) ||
 	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/* A message of len bytes left the queue: reading may go on. */
+static void iketcp_rx_dequeued(struct iketcp_sock *ctx, u32 len)
+{
+	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued - len);
+	if (ctx->rx_paused &&
+	    ctx->rx_queued < READ_ONCE(ctx->in->rx_queue_limit)) {
+		ctx->rx_paused = false;
+		iketcp_rx_read(ctx, GFP_KERNEL);
+	}
 }
 
 /* Dequeue the head message after a successful read. */
@@ -319,13 +495,61 @@ static void iketcp_rx_consume(struct iketcp_sock *ctx, struct sk_buff *skb)
 	u32 len = skb->len - IKETCP_SKB_CB(skb)->offset;
 
 	__skb_unlink(skb, &ctx->rxq);
-	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued - len);
 	consume_skb(skb);
-	if (ctx->rx_paused &&
-	    ctx->rx_queued < READ_ONCE(ctx->in->rx_queue_limit)) {
-		ctx->rx_paused = false;
-		iketcp_rx_read(ctx, GFP_KERNEL);
+	iketcp_rx_dequeued(ctx, len);
+}
+
+static int iketcp_rx_skip_actor(read_descriptor_t *desc, struct sk_buff *skb,
+				unsigned int offset, size_t len)
+{
+	size_t n = min(len, desc->count);
+
+	desc->count -= n;
+	return n;
+}
+
+/* Consume the direct message's body from TCP after a successful read. */
+static void iketcp_rx_consume_direct(struct iketcp_sock *ctx)
+{
+	u32 in_tcp = iketcp_rx_body_in_tcp(ctx);
+	u32 len = iketcp_rx_direct_len(ctx);
+	read_descriptor_t desc = { .count = in_tcp };
+	int n;
+
+	n = tcp_read_sock(ctx->sk, &desc, iketcp_rx_skip_actor);
+	if (n != in_tcp) {
+		/* Only urgent data stops tcp_read_sock() short of it. */
+		iketcp_rx_fatal(ctx, IKETCP_CNT_RESET_URGENT);
+		return;
 	}
+	iketcp_rx_next_record(ctx);
+	iketcp_rx_dequeued(ctx, len);
+}
+
+/*
+ * Copy the first n bytes of the direct message to the caller: in legacy
+ * framing its IKE header is in hdr.buf, the rest (all of it in RFC 9329
+ * framing) in TCP's receive queue, after the body's first bytes.
+ */
+static int iketcp_rx_copy_direct(struct iketcp_sock *ctx, struct msghdr *msg,
+				 u32 n)
+{
+	struct iketcp_hdr_state *hdr = &ctx->hdr;
+	u32 pos = ctx->rx_ike_off;	/* in the body */
+	u32 end = pos + n;
+	u32 c;
+
+	if (pos < hdr->hdr_in_body) {
+		c = min(end, hdr->hdr_in_body) - pos;
+		if (copy_to_iter(hdr->buf + pos, c, &msg->msg_iter) != c)
+			return -EFAULT;
+		pos += c;
+	}
+	if (pos == end)
+		return 0;
+	return iketcp_tcp_copy(ctx->sk, tcp_sk(ctx->sk)->copied_seq +
+			       (pos - hdr->hdr_in_body), &msg->msg_iter,
+			       end - pos);
 }
 
 /* Wait until a message, an error or EOF is there.  Socket locked. */
@@ -335,8 +559,12 @@ static int iketcp_rx_wait(struct iketcp_sock *ctx, long *timeo)
 	struct sock *sk = ctx->sk;
 
 	for (;;) {
+		/* A message is there and no urgent data may have moved it. */
+		if ((!skb_queue_empty(&ctx->rxq) || ctx->rx_direct) &&
+		    !READ_ONCE(tcp_sk(sk)->urg_data))
+			return 0;
 		iketcp_rx_read(ctx, GFP_KERNEL);
-		if (!skb_queue_empty(&ctx->rxq))
+		if (!skb_queue_empty(&ctx->rxq) || ctx->rx_direct)
 			return 0;
 		if (ctx->rx_err) {
 			WRITE_ONCE(ctx->rx_err, 0);
@@ -357,7 +585,8 @@ static int iketcp_rx_wait(struct iketcp_sock *ctx, long *timeo)
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
 		sk_wait_event(sk, timeo,
-			      !skb_queue_empty(&ctx->rxq) || ctx->rx_err ||
+			      !skb_queue_empty(&ctx->rxq) || ctx->rx_direct ||
+			      ctx->rx_err ||
 			      sk->sk_err ||
 			      (sk->sk_shutdown & RCV_SHUTDOWN) ||
 			      test_bit(IKETCP_WORK_RX, &ctx->work_bits),
@@ -390,11 +619,23 @@ int iketcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			err = 0;	/* EOF */
 		goto out;
 	}
-	skb = skb_peek(&ctx->rxq);
-	offset = IKETCP_SKB_CB(skb)->offset;
-	msglen = skb->len - offset;
-	copied = min_t(size_t, len, msglen);
-	err = skb_copy_datagram_msg(skb, offset, msg, copied);
+	if (ctx->rx_direct) {
+		skb = NULL;
+		msglen = iketcp_rx_direct_len(ctx);
+		copied = min_t(size_t, len, msglen);
+		err = iketcp_rx_copy_direct(ctx, msg, copied);
+	} else {
+		skb = skb_peek(&ctx->rxq);
+		offset = IKETCP_SKB_CB(skb)->offset;
+		msglen = skb->len - offset;
+		copied = min_t(size_t, len, msglen);
+		err = skb_copy_datagram_msg(skb, offset, msg, copied);
+	}
+	if (unlikely(err == -EPIPE)) {
+		/* TCP freed its queue under a direct message: never while open */
+		iketcp_rx_fatal(ctx, IKETCP_CNT_RX_DROP_PARTIAL_EOF);
+		goto out;
+	}
 	if (err)
 		goto out;	/* EFAULT: the message stays queued */
 	if (copied < msglen) {
@@ -402,8 +643,12 @@ int iketcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		if (!(flags & MSG_PEEK))
 			iketcp_count(ctx, IKETCP_CNT_RX_TRUNCATED);
 	}
-	if (!(flags & MSG_PEEK))
-		iketcp_rx_consume(ctx, skb);
+	if (!(flags & MSG_PEEK)) {
+		if (skb)
+			iketcp_rx_consume(ctx, skb);
+		else
+			iketcp_rx_consume_direct(ctx);
+	}
 	err = (flags & MSG_TRUNC) ? msglen : copied;
 out:
 	release_sock(sk);
@@ -417,5 +662,6 @@ void iketcp_rx_purge(struct iketcp_sock *ctx)
 	WRITE_ONCE(ctx->rx_queued, 0);
 	kfree_skb(ctx->rx_body);
 	ctx->rx_body = NULL;
+	ctx->rx_direct = false;		/* TCP frees its receive queue */
 	ctx->rx_stopped = true;
 }

@@ -5,11 +5,12 @@
  * Owned by ulp.c (attach and detach); rx.c and tx.c run its data paths.
  *
  * Locking, per field group:
- *  - RX state (hdr, rx_body, rxq, rx_queued, rx_paused, rx_stopped): only
- *    touched by whoever owns the socket: a process holding lock_sock(), or
- *    softirq under bh_lock_sock() while no process owns it.  TCP guarantees
- *    those never overlap.  poll() and netlink dumps read them locklessly
- *    (READ_ONCE, skb_queue_empty_lockless).
+ *  - RX state (hdr, rx_body, rxq, rx_queued, rx_paused, rx_stopped,
+ *    rx_direct, rx_accepted): only touched by whoever owns the socket: a
+ *    process holding lock_sock(), or softirq under bh_lock_sock() while no
+ *    process owns it.  TCP guarantees those never overlap.  poll() and
+ *    netlink dumps read them locklessly (READ_ONCE,
+ *    skb_queue_empty_lockless).
  *  - txq, tx_queued: txq.lock (BH-safe); the netfilter hook appends ESP
  *    records from any context.  tx_off and the head record are only touched
  *    by the pusher, which holds lock_sock().
@@ -33,7 +34,7 @@
 struct iketcp_net;
 
 enum iketcp_work_bits {
-	IKETCP_WORK_RX,		/* data arrived while the socket was owned */
+	IKETCP_WORK_RX,		/* reading failed to allocate: try again */
 	IKETCP_WORK_TX,		/* records wait for TCP write space */
 	IKETCP_WORK_ABORT,	/* fatal stream error: reset the connection */
 };
@@ -56,6 +57,15 @@ struct iketcp_sock {
 	bool rx_paused;			/* rx_queued reached the limit */
 	bool rx_stopped;		/* fatal error, reading is over */
 	bool rx_in_record;		/* header done, body pending */
+	/*
+	 * The current record is an IKE message whose whole body is still in
+	 * TCP's receive queue, at copied_seq: recvmsg() copies it from there
+	 * straight to the caller (rx.c, "direct" messages).  Implies rxq is
+	 * empty.  rx_ike_off is where the message starts in the body.
+	 */
+	bool rx_direct;
+	bool rx_accepted;		/* current record already counted */
+	u8 rx_ike_off;
 	int rx_err;			/* fatal stream error not yet reported */
 	/* recv() returned it: the EPROTO of our own tcp_abort() is not news */
 	bool rx_err_reported;

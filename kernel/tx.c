@@ -25,8 +25,9 @@
 #include "tx.h"
 #include "ulp.h"
 
-/* Messages up to this size are one kmalloc'ed buffer, larger ones pages. */
-#define IKETCP_TX_LINEAR_MAX	2048
+/* The largest IKE record fits an skb's fragment array (see compat.h). */
+static_assert(IKETCP_TX_MAX_FRAGS <= MAX_SKB_FRAGS);
+static_assert(IKETCP_LEGACY_MAX_MSG <= IKETCP_MAX_RECORD);
 
 static u32 iketcp_tx_limit(const struct iketcp_sock *ctx)
 {
@@ -176,8 +177,11 @@ void iketcp_tx_push(struct iketcp_sock *ctx)
 		spin_unlock_bh(&ctx->txq.lock);
 		if (!skb)
 			break;
-		ret = skb_send_sock_locked(sk, skb, ctx->tx_off,
-					   skb->len - ctx->tx_off);
+		if (IKETCP_SKB_CB(skb)->kind == IKETCP_TX_IKE)
+			ret = iketcp_compat_send_frags(sk, skb, ctx->tx_off);
+		else
+			ret = skb_send_sock_locked(sk, skb, ctx->tx_off,
+						   skb->len - ctx->tx_off);
 		if (ret == -EAGAIN || ret == 0)
 			break;	/* write_space will call us again */
 		if (ret < 0) {
@@ -203,6 +207,35 @@ void iketcp_tx_push(struct iketcp_sock *ctx)
 		iketcp_tx_wake(ctx);
 }
 
+/*
+ * Nothing is queued: give an IKE record to TCP at once, without the queue.
+ * A record TCP takes only part of (or none of) goes to the head of the
+ * queue, ahead of any ESP record the output hook appended meanwhile (those
+ * came later); the pusher sends the rest.  False: the queue is not empty,
+ * queue the record behind it.  Socket locked.
+ */
+static bool iketcp_tx_send_now(struct iketcp_sock *ctx, struct sk_buff *skb)
+{
+	int ret;
+
+	if (!skb_queue_empty_lockless(&ctx->txq))
+		return false;
+	ret = iketcp_compat_send_frags(ctx->sk, skb, 0);
+	if (ret == skb->len) {
+		iketcp_tx_count_sent(ctx, skb);
+		consume_skb(skb);
+		return true;
+	}
+	ctx->tx_off = max(ret, 0);
+	spin_lock_bh(&ctx->txq.lock);
+	__skb_queue_head(&ctx->txq, skb);
+	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	spin_unlock_bh(&ctx->txq.lock);
+	if (ret < 0 && ret != -EAGAIN)
+		iketcp_tx_push(ctx);	/* broken: it purges and counts */
+	return true;
+}
+
 void iketcp_write_space(struct sock *sk)
 {
 	struct iketcp_sock *ctx = iketcp_sk(sk);
@@ -212,34 +245,82 @@ void iketcp_write_space(struct sock *sk)
 }
 
 /*
+ * Fill skb's page fragments with hlen bytes of hdr, then size bytes from the
+ * caller.  The pages come from pfrag, as TCP's own sendmsg() takes them, so
+ * small messages share a page and TCP can take the pages as they are.
+ */
+static int iketcp_tx_fill(struct sk_buff *skb, struct page_frag *pfrag,
+			  const u8 *hdr, u32 hlen, struct iov_iter *from,
+			  u32 size, gfp_t gfp)
+{
+	u32 left = hlen + size;
+
+	while (left) {
+		int i = skb_shinfo(skb)->nr_frags;
+		u32 c, h;
+		u8 *dst;
+
+		/* At least a page or the rest: see IKETCP_TX_MAX_FRAGS. */
+		if (i == IKETCP_TX_MAX_FRAGS ||
+		    !skb_page_frag_refill(min_t(u32, left, PAGE_SIZE), pfrag,
+					  gfp))
+			return -ENOBUFS;
+		c = min(left, pfrag->size - pfrag->offset);
+		dst = page_address(pfrag->page) + pfrag->offset;
+		h = min(c, hlen);
+		memcpy(dst, hdr, h);
+		hdr += h;
+		hlen -= h;
+		if (c > h && !copy_from_iter_full(dst + h, c - h, from))
+			return -EFAULT;
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, c);
+		get_page(pfrag->page);
+		pfrag->offset += c;
+		skb->len += c;
+		skb->data_len += c;
+		skb->truesize += c;
+		left -= c;
+	}
+	return 0;
+}
+
+/*
  * Copy one IKE message from the caller into a record, header included, and
  * check that the IKE header's own length is the message's: a peer would drop
  * the message anyway (rx_drop_ike_length), so tell the sender now.
+ *
+ * The pages come from the task's page_frag, as in TCP: this runs in the
+ * sender's process context, outside the socket lock, and current's
+ * task_frag belongs to no one else.  A socket that may not use it (one used
+ * for memory reclaim, see sk_page_frag()) gets fresh pages.
  */
 static struct sk_buff *iketcp_tx_build(struct iketcp_sock *ctx,
 				       struct msghdr *msg, u32 size, int *err)
 {
 	u8 hdr[IKETCP_LEN_FIELD + IKETCP_MARKER_LEN];
+	struct page_frag own = {}, *pfrag;
+	struct sock *sk = ctx->sk;
 	u8 ike[IKE_HDR_LEN];
 	struct sk_buff *skb;
-	u32 hlen, linear;
+	u32 hlen;
 
 	if (size < IKE_HDR_LEN) {
 		*err = -EINVAL;
 		return NULL;
 	}
 	hlen = iketcp_ike_header(ctx->framing, size, hdr);
-	linear = size <= IKETCP_TX_LINEAR_MAX ? size : 0;
-	skb = alloc_skb_with_frags(hlen + linear, size - linear,
-				   PAGE_ALLOC_COSTLY_ORDER, err,
-				   ctx->sk->sk_allocation);
-	if (!skb)
+	skb = alloc_skb(0, sk->sk_allocation);
+	if (!skb) {
+		*err = -ENOBUFS;
 		return NULL;
-	skb_put_data(skb, hdr, hlen);
-	skb_put(skb, linear);
-	skb->data_len = size - linear;
-	skb->len += size - linear;
-	*err = skb_copy_datagram_from_iter(skb, hlen, &msg->msg_iter, size);
+	}
+	pfrag = sk_page_frag(sk);
+	if (pfrag != &current->task_frag)
+		pfrag = &own;
+	*err = iketcp_tx_fill(skb, pfrag, hdr, hlen, &msg->msg_iter, size,
+			      sk->sk_allocation);
+	if (own.page)
+		put_page(own.page);
 	if (*err)
 		goto fail;
 	skb_copy_bits(skb, hlen, ike, sizeof(ike));
@@ -321,8 +402,10 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	err = iketcp_tx_wait(ctx, skb->len, &timeo);
 	if (err)
 		goto fail;
-	iketcp_tx_enqueue(ctx, skb);
-	iketcp_tx_push(ctx);
+	if (!iketcp_tx_send_now(ctx, skb)) {
+		iketcp_tx_enqueue(ctx, skb);
+		iketcp_tx_push(ctx);
+	}
 	release_sock(sk);
 	return size;
 fail:

@@ -54,6 +54,7 @@ static const char *const cnt_names[__IKETCP_CNT_MAX] = {
 	"tx_esp_pkts", "tx_esp_bytes", "tx_drop_esp_queue_full",
 	"tx_drop_esp_no_socket", "tx_drop_close", "tx_backpressure",
 	"reset_bad_prefix", "reset_bad_length", "reset_legacy_length",
+	"tx_drop_esp_too_big", "reset_urgent",
 };
 
 static uint64_t now_ms(void)

@@ -35,6 +35,7 @@ const char *const iketcp_counter_names[] = {
 	[IKETCP_CNT_RESET_BAD_LENGTH] = "reset_bad_length",
 	[IKETCP_CNT_RESET_LEGACY_LENGTH] = "reset_legacy_length",
 	[IKETCP_CNT_TX_DROP_ESP_TOO_BIG] = "tx_drop_esp_too_big",
+	[IKETCP_CNT_RESET_URGENT] = "reset_urgent",
 };
 
 const size_t iketcp_nr_counter_names =

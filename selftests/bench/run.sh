@@ -18,7 +18,8 @@
 # non-zero only if the benchmark itself could not run.
 #
 # Knobs (environment): BENCH_RUNS (3), BENCH_SECS (iperf3 seconds, 10),
-# BENCH_RR_SECS (3), BENCH_RR_SIZES ("300 1500 16384 61440"), BENCH_PAIRS
+# BENCH_RR_RUNS (9), BENCH_RR_SECS (1.5), BENCH_RR_SIZES ("300 1500 16384
+# 61440"), BENCH_PAIRS
 # (1000), BENCH_DELAY_MS (netem delay on each veth end, 20), BENCH_LOSSES
 # ("0 1", percent, on each veth end), BENCH_PINGS (200), BENCH_ONLY (deb:
 # any of "rr mem tunnel"; default all).
@@ -31,7 +32,8 @@ bin=$repo/build/bench/bin
 sock_tool=$repo/build/tools/iketcp-sock
 RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECS:-10}
-RR_SECS=${BENCH_RR_SECS:-3}
+RR_RUNS=${BENCH_RR_RUNS:-9}
+RR_SECS=${BENCH_RR_SECS:-1.5}
 RR_SIZES=${BENCH_RR_SIZES:-"300 1500 16384 61440"}
 PAIRS=${BENCH_PAIRS:-1000}
 DELAY_MS=${BENCH_DELAY_MS:-20}
@@ -53,14 +55,20 @@ q1() { ip netns exec $ns1 "$@"; }
 q2() { ip netns exec $ns2 "$@"; }
 
 # ---------------------------------------------------------------- rr, mem
+# TCG's speed drifts with the host's load by 20% and more within a minute, so
+# the runs are short, many, and paired: each run is one ULP and one userspace
+# measurement back to back (which goes first alternates), and tables.py takes
+# the median of the per-run ratios.
 bench_rr() {
-	local f=$out/raw/rr.csv size run mode line pin
+	local f=$out/raw/rr.csv size run mode line pin order
 	echo "mode,size,run,roundtrips,seconds,rate,cpus" > "$f"
 	# both processes on one CPU (CPU cost, steady under TCG), then free
 	for pin in pin ""; do
 		for size in $RR_SIZES; do
-			for run in $(seq "$RUNS"); do
-				for mode in ulp user; do
+			for run in $(seq "$RR_RUNS"); do
+				order="ulp user"
+				[ $((run % 2)) = 0 ] && order="user ulp"
+				for mode in $order; do
 					line=$("$bin/ikebench-rr" $mode "$size" "$RR_SECS" $pin) ||
 						{ log "rr $mode $size $pin failed"; continue; }
 					log "rr $line"

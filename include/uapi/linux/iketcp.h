@@ -77,7 +77,9 @@
  *    dropped (rx_drop_esp_unbound) and IKETCP_EVENT_ESP_UNBOUND is sent.
  *  - a wrong stream prefix resets the connection (reset_bad_prefix);
  *  - legacy: an IKE length outside [28, IKETCP_LEGACY_MAX_MSG] resets the
- *    connection (reset_legacy_length).
+ *    connection (reset_legacy_length);
+ *  - TCP urgent data (the URG flag) resets the connection (reset_urgent):
+ *    neither framing uses it, and it would cut the stream short.
  * A partial record when the peer closes is discarded (rx_drop_partial_eof).
  *
  * Memory.  Queued received messages are bounded by the per-namespace
@@ -359,6 +361,7 @@ enum iketcp_counter {
 	IKETCP_CNT_RESET_BAD_LENGTH,	/* reset_bad_length */
 	IKETCP_CNT_RESET_LEGACY_LENGTH,	/* reset_legacy_length */
 	IKETCP_CNT_TX_DROP_ESP_TOO_BIG,	/* tx_drop_esp_too_big: > 65533 bytes */
+	IKETCP_CNT_RESET_URGENT,	/* reset_urgent: TCP urgent data */
 	__IKETCP_CNT_MAX
 };
 
