@@ -926,6 +926,99 @@ TEST_F(ulp, recv_peek_leaves_message_queued)
 	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_TRUNCATED), 0);
 }
 
+/* A whole message is queued on fd (poll), and nothing was read. */
+static void wait_readable(struct __test_metadata *_metadata, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	ASSERT_EQ(poll(&p, 1, TIMEOUT_MS), 1);
+	ASSERT_TRUE(p.revents & POLLIN);
+}
+
+/* Wait until this netns's counter c reaches want. */
+static void wait_counter(struct __test_metadata *_metadata,
+			 enum iketcp_counter c, long long want)
+{
+	uint64_t t0 = now_ms();
+	long long v;
+
+	while ((v = counter(_metadata, c)) < want &&
+	       now_ms() - t0 < TIMEOUT_MS)
+		msleep(10);
+	ASSERT_EQ(v, want) TH_LOG("counter %s", cnt_names[c]);
+}
+
+/*
+ * A lone message waits in TCP's receive queue until recv() copies it out
+ * (kernel/rx.c, "direct").  The tests below take it through every way out:
+ * more records behind it, a short buffer, a bad buffer, EOF.
+ */
+TEST_F(ulp, recv_lone_message_then_more_arrive_order_and_counts_kept)
+{
+	peer_send(_metadata, self->peer, variant->framing, 1, 300);
+	wait_readable(_metadata, self->ike);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_IKE_MSGS), 1);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_IKE_BYTES), 300);
+	/* Records behind it take it out of TCP's queue first. */
+	peer_send(_metadata, self->peer, variant->framing, 2, 5000);
+	peer_send(_metadata, self->peer, variant->framing, 3, 40);
+	wait_counter(_metadata, IKETCP_CNT_RX_IKE_MSGS, 3);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_IKE_BYTES), 5340);
+	ike_expect(_metadata, self->ike, 1, 300);
+	ike_expect(_metadata, self->ike, 2, 5000);
+	ike_expect(_metadata, self->ike, 3, 40);
+	/* Each counted once. */
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_IKE_MSGS), 3);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_IKE_BYTES), 5340);
+}
+
+TEST_F(ulp, recv_lone_message_short_buffer_then_next_intact)
+{
+	uint8_t buf[100], full[2000];
+
+	peer_send(_metadata, self->peer, variant->framing, 1, 2000);
+	wait_readable(_metadata, self->ike);
+	ASSERT_EQ(recv(self->ike, buf, 50, MSG_PEEK), 50);
+	ASSERT_EQ(recv(self->ike, buf, 60, MSG_TRUNC), 2000);
+	ikt_msg(full, 2000, 1);
+	EXPECT_EQ(memcmp(buf, full, 60), 0);
+	EXPECT_EQ(recv(self->ike, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	EXPECT_EQ(errno, EAGAIN);
+	peer_send(_metadata, self->peer, variant->framing, 2, 2000);
+	ike_expect(_metadata, self->ike, 2, 2000);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_TRUNCATED), 1);
+}
+
+TEST_F(ulp, recv_bad_buffer_efault_message_stays_queued)
+{
+	peer_send(_metadata, self->peer, variant->framing, 1, 700);
+	wait_readable(_metadata, self->ike);
+	EXPECT_EQ(recv(self->ike, (void *)8, 700, 0), -1);
+	EXPECT_EQ(errno, EFAULT);
+	ike_expect(_metadata, self->ike, 1, 700);
+	/* The same once it is out of TCP's queue. */
+	peer_send(_metadata, self->peer, variant->framing, 2, 700);
+	peer_send(_metadata, self->peer, variant->framing, 3, 700);
+	wait_counter(_metadata, IKETCP_CNT_RX_IKE_MSGS, 3);
+	EXPECT_EQ(recv(self->ike, (void *)8, 700, 0), -1);
+	EXPECT_EQ(errno, EFAULT);
+	ike_expect(_metadata, self->ike, 2, 700);
+	ike_expect(_metadata, self->ike, 3, 700);
+}
+
+TEST_F(ulp, recv_lone_message_then_fin_message_then_eof)
+{
+	uint8_t b[100];
+
+	peer_send(_metadata, self->peer, variant->framing, 1, 3000);
+	ASSERT_EQ(shutdown(self->peer, SHUT_WR), 0);
+	wait_readable(_metadata, self->ike);
+	msleep(100);	/* the FIN is in */
+	ike_expect(_metadata, self->ike, 1, 3000);
+	EXPECT_EQ(recv(self->ike, b, sizeof(b), 0), 0);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_DROP_PARTIAL_EOF), 0);
+}
+
 TEST_F(ulp, recv_dontwait_eagain)
 {
 	uint8_t b[100];
@@ -1582,6 +1675,29 @@ TEST_F(rfc, esp_record_dropped_rx_drop_esp_unbound_stream_goes_on)
 	ike_expect(_metadata, self->ike, 100, 64);
 	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_DROP_ESP_UNBOUND), 2);
 	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RX_ESP_PKTS), 0);
+}
+
+TEST_F(rfc, esp_behind_unread_ike_message_not_held_up)
+{
+	uint8_t esp[100], rec[110];
+	int i;
+
+	for (i = 0; i < (int)sizeof(esp); i++)
+		esp[i] = i + 1;
+	peer_send(_metadata, self->peer, IKETCP_FRAMING_RFC9329, 1, 1000);
+	wait_readable(_metadata, self->ike);
+	/* The daemon does not read; the ESP record is handled anyway. */
+	ASSERT_EQ(ikt_write_all(self->peer, rec,
+				ikt_raw_record(esp, sizeof(esp), rec)), 0);
+	wait_counter(_metadata, IKETCP_CNT_RX_DROP_ESP_UNBOUND, 1);
+	ike_expect(_metadata, self->ike, 1, 1000);
+}
+
+TEST_F(rfc, urgent_data_resets_reset_urgent)
+{
+	ASSERT_EQ(send(self->peer, "U", 1, MSG_OOB), 1);
+	expect_ike_reset(_metadata, self->ike, self->peer);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_RESET_URGENT), 1);
 }
 
 TEST_F(rfc, runt_record_dropped_rx_drop_runt)
