@@ -48,69 +48,43 @@ static inline void iketcp_compat_refuse_sendpage(struct proto_ops *ops)
 #define IKETCP_TX_MAX_FRAGS	DIV_ROUND_UP(IKETCP_MAX_RECORD, PAGE_SIZE)
 
 /*
- * Give TCP the page fragments of skb from byte off on, without copying them;
- * returns the bytes TCP took or an error, as tcp_sendmsg_locked() does.  The
- * skb has no linear data (tx.c builds IKE records in pages).  All but the
+ * Give TCP n pages (a record's, from tx.c) without copying them; returns
+ * the bytes TCP took or an error, as tcp_sendmsg_locked() does.  All but the
  * last page go with MSG_MORE, so TCP sends full segments, not one per page.
  * Socket locked.
  */
 #ifdef IKETCP_HAVE_SENDPAGE
-static inline int iketcp_compat_send_frags(struct sock *sk,
-					   struct sk_buff *skb, u32 off)
+static inline int iketcp_compat_send_pages(struct sock *sk,
+					   const struct bio_vec *bv, int n,
+					   u32 len)
 {
-	int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+	int flags = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE |
+		    MSG_SENDPAGE_NOTLAST;
 	int i, ret, sent = 0;
 
-	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
-		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
-		u32 size = skb_frag_size(frag);
-
-		if (off >= size) {
-			off -= size;
-			continue;
-		}
-		if (i + 1 < skb_shinfo(skb)->nr_frags)
-			flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
-		else
+	for (i = 0; i < n; i++) {
+		if (i + 1 == n)
 			flags &= ~(MSG_MORE | MSG_SENDPAGE_NOTLAST);
-		ret = tcp_sendpage_locked(sk, skb_frag_page(frag),
-					  skb_frag_off(frag) + off,
-					  size - off, flags);
+		ret = tcp_sendpage_locked(sk, bv[i].bv_page, bv[i].bv_offset,
+					  bv[i].bv_len, flags);
 		if (ret <= 0)
 			return sent ? sent : ret;
 		sent += ret;
-		if (ret < size - off)
+		if (ret < bv[i].bv_len)
 			break;
-		off = 0;
 	}
 	return sent;
 }
 #else
-static inline int iketcp_compat_send_frags(struct sock *sk,
-					   struct sk_buff *skb, u32 off)
+static inline int iketcp_compat_send_pages(struct sock *sk,
+					   const struct bio_vec *bv, int n,
+					   u32 len)
 {
-	struct bio_vec bvec[IKETCP_TX_MAX_FRAGS];
 	struct msghdr msg = {
 		.msg_flags = MSG_SPLICE_PAGES | MSG_DONTWAIT | MSG_NOSIGNAL,
 	};
-	u32 len = 0;
-	int i, n = 0;
 
-	for (i = 0; i < skb_shinfo(skb)->nr_frags && n < ARRAY_SIZE(bvec);
-	     i++) {
-		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
-		u32 size = skb_frag_size(frag);
-
-		if (off >= size) {
-			off -= size;
-			continue;
-		}
-		bvec_set_page(&bvec[n++], skb_frag_page(frag), size - off,
-			      skb_frag_off(frag) + off);
-		len += size - off;
-		off = 0;
-	}
-	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
 	return tcp_sendmsg_locked(sk, &msg, len);
 }
 #endif

@@ -11,12 +11,12 @@
  * class).
  *
  * One exception saves that copy on the request/response path: when the
- * header of an IKE message has been read, the message is the next one for
- * recvmsg() (rxq is empty), and its whole body and nothing more is in TCP's
- * receive queue, the body stays there ("direct"): recvmsg() copies it
- * straight to the caller and then consumes it from TCP.  If more bytes
- * arrive behind it first, it is copied out after all ("materialized"), so a
- * daemon that is slow to read never holds up the ESP records behind it.
+ * parser is at a record boundary, rxq is empty, and the rest of TCP's
+ * receive queue is exactly one whole IKE message, the record stays there,
+ * header and all ("direct"): recvmsg() copies the message straight to the
+ * caller and then consumes the record from TCP.  If more bytes arrive behind
+ * it first, the parser takes it out after all ("materialized"), so a daemon
+ * that is slow to read never holds up the ESP records behind it.
  *
  * iketcp does not use strparser: its message timer follows
  * SO_RCVTIMEO and its size limit follows SO_RCVBUF, both the daemon's knobs,
@@ -102,16 +102,10 @@ static void iketcp_rx_next_record(struct iketcp_sock *ctx)
 	iketcp_hdr_reset(&ctx->hdr);
 }
 
-/* Body bytes of the current record that are in TCP, not in hdr.buf. */
-static u32 iketcp_rx_body_in_tcp(const struct iketcp_sock *ctx)
-{
-	return ctx->hdr.body_len - ctx->hdr.hdr_in_body;
-}
-
-/* Length of the direct message (the body without the non-ESP marker). */
+/* Length of the direct message (its record without the framing). */
 static u32 iketcp_rx_direct_len(const struct iketcp_sock *ctx)
 {
-	return ctx->hdr.body_len - ctx->rx_ike_off;
+	return ctx->rx_direct_rec - ctx->rx_ike_off;
 }
 
 /* The sequence number of the first data byte of a received skb. */
@@ -231,33 +225,39 @@ static int iketcp_tcp_peek(struct sock *sk, const struct sk_buff *skb, u32 off,
 }
 
 /*
- * The header of a record is read and its body starts at offset off of skb.
- * Leave the body in TCP if it is an IKE message that recvmsg() returns next,
- * and TCP holds all of it and nothing after it (see the top of this file).
+ * At a record boundary, offset off of skb: if the rest of TCP's receive
+ * queue is exactly one whole IKE message, and recvmsg() returns it next,
+ * leave all of it, header included, in TCP (see the top of this file).
  */
 static bool iketcp_rx_try_direct(struct iketcp_sock *ctx,
 				 const struct sk_buff *skb, u32 off)
 {
-	struct iketcp_hdr_state *hdr = &ctx->hdr;
-	u32 in_tcp = iketcp_rx_body_in_tcp(ctx);
-	u8 head[IKETCP_CLASSIFY_LEN];
-	u32 ike_off;
+	u8 head[IKETCP_LEN_FIELD + IKETCP_CLASSIFY_LEN];
+	u32 avail, rec, ike_off;
 
-	if (!in_tcp || !skb_queue_empty(&ctx->rxq) ||
-	    iketcp_tcp_bytes_from(ctx->sk, iketcp_skb_data_seq(skb) + off) !=
-	    in_tcp)
+	if (ctx->hdr.stage != IKETCP_STAGE_HEADER || ctx->hdr.have ||
+	    !skb_queue_empty(&ctx->rxq))
 		return false;
-	if (hdr->hdr_in_body) {
-		/* Legacy framing: the IKE header is all classify looks at. */
-		memcpy(head, hdr->buf, min_t(u32, hdr->hdr_in_body,
-					     sizeof(head)));
-	} else if (iketcp_tcp_peek(ctx->sk, skb, off, head,
-				   min_t(u32, in_tcp, sizeof(head)))) {
+	avail = iketcp_tcp_bytes_from(ctx->sk, iketcp_skb_data_seq(skb) + off);
+	if (avail < sizeof(head) ||
+	    iketcp_tcp_peek(ctx->sk, skb, off, head, sizeof(head)))
 		return false;
+	if (ctx->framing == IKETCP_FRAMING_LEGACY) {
+		/* The 28-byte IKE header is the record header. */
+		rec = iketcp_get_be32(head + IKE_HDR_LEN_OFFSET);
+		if (rec != avail || rec > IKETCP_LEGACY_MAX_MSG)
+			return false;
+		ike_off = 0;
+	} else {
+		rec = iketcp_get_be16(head);
+		if (rec != avail ||
+		    iketcp_classify(ctx->framing, head + IKETCP_LEN_FIELD,
+				    rec - IKETCP_LEN_FIELD, &ike_off) !=
+		    IKETCP_K_IKE)
+			return false;
+		ike_off += IKETCP_LEN_FIELD;
 	}
-	if (iketcp_classify(ctx->framing, head, hdr->body_len, &ike_off) !=
-	    IKETCP_K_IKE)
-		return false;
+	ctx->rx_direct_rec = rec;
 	ctx->rx_ike_off = ike_off;
 	ctx->rx_direct = true;
 	iketcp_rx_accept(ctx, iketcp_rx_direct_len(ctx));
@@ -366,8 +366,6 @@ static int iketcp_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 	/* A record may complete with no input left (legacy 28-byte message). */
 	while (!ctx->rx_stopped && !ctx->rx_paused && !ctx->rx_direct) {
 		if (ctx->rx_in_record && !ctx->rx_body) {
-			if (iketcp_rx_try_direct(ctx, skb, offset + used))
-				break;
 			if (!iketcp_rx_start_body(ctx, rd->gfp))
 				break;
 			continue;
@@ -381,6 +379,8 @@ static int iketcp_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		if (used == len)
 			break;
 		if (!ctx->rx_in_record) {
+			if (iketcp_rx_try_direct(ctx, skb, offset + used))
+				break;
 			/* Where ESP records "arrived", for XFRM input. */
 			WRITE_ONCE(ctx->rx_iif, skb->skb_iif);
 			n = iketcp_rx_header(ctx, skb, offset + used,
@@ -436,14 +436,12 @@ void iketcp_rx_read(struct iketcp_sock *ctx, gfp_t gfp)
 		return;
 	}
 	if (ctx->rx_direct) {
-		if (ctx->rx_paused ||
-		    tcp_inq(ctx->sk) <= iketcp_rx_body_in_tcp(ctx))
+		if (ctx->rx_paused || tcp_inq(ctx->sk) <= ctx->rx_direct_rec)
 			return;
 		/*
 		 * More bytes follow the direct message: copy it out of their
-		 * way.  The actor finds the record's body not started and
-		 * queues it as usual; rx_accepted keeps it from being counted
-		 * twice.
+		 * way.  The actor parses its record as usual; rx_accepted
+		 * keeps it from being counted twice.
 		 */
 		ctx->rx_direct = false;
 		WRITE_ONCE(ctx->rx_queued,
@@ -508,16 +506,16 @@ static int iketcp_rx_skip_actor(read_descriptor_t *desc, struct sk_buff *skb,
 	return n;
 }
 
-/* Consume the direct message's body from TCP after a successful read. */
+/* Consume the direct message's record from TCP after a successful read. */
 static void iketcp_rx_consume_direct(struct iketcp_sock *ctx)
 {
-	u32 in_tcp = iketcp_rx_body_in_tcp(ctx);
+	u32 rec = ctx->rx_direct_rec;
 	u32 len = iketcp_rx_direct_len(ctx);
-	read_descriptor_t desc = { .count = in_tcp };
+	read_descriptor_t desc = { .count = rec };
 	int n;
 
 	n = tcp_read_sock(ctx->sk, &desc, iketcp_rx_skip_actor);
-	if (n != in_tcp) {
+	if (n != rec) {
 		/* Only urgent data stops tcp_read_sock() short of it. */
 		iketcp_rx_fatal(ctx, IKETCP_CNT_RESET_URGENT);
 		return;
@@ -526,30 +524,12 @@ static void iketcp_rx_consume_direct(struct iketcp_sock *ctx)
 	iketcp_rx_dequeued(ctx, len);
 }
 
-/*
- * Copy the first n bytes of the direct message to the caller: in legacy
- * framing its IKE header is in hdr.buf, the rest (all of it in RFC 9329
- * framing) in TCP's receive queue, after the body's first bytes.
- */
+/* Copy the first n bytes of the direct message from TCP to the caller. */
 static int iketcp_rx_copy_direct(struct iketcp_sock *ctx, struct msghdr *msg,
 				 u32 n)
 {
-	struct iketcp_hdr_state *hdr = &ctx->hdr;
-	u32 pos = ctx->rx_ike_off;	/* in the body */
-	u32 end = pos + n;
-	u32 c;
-
-	if (pos < hdr->hdr_in_body) {
-		c = min(end, hdr->hdr_in_body) - pos;
-		if (copy_to_iter(hdr->buf + pos, c, &msg->msg_iter) != c)
-			return -EFAULT;
-		pos += c;
-	}
-	if (pos == end)
-		return 0;
 	return iketcp_tcp_copy(ctx->sk, tcp_sk(ctx->sk)->copied_seq +
-			       (pos - hdr->hdr_in_body), &msg->msg_iter,
-			       end - pos);
+			       ctx->rx_ike_off, &msg->msg_iter, n);
 }
 
 /* Wait until a message, an error or EOF is there.  Socket locked. */

@@ -58,14 +58,16 @@ struct iketcp_sock {
 	bool rx_stopped;		/* fatal error, reading is over */
 	bool rx_in_record;		/* header done, body pending */
 	/*
-	 * The current record is an IKE message whose whole body is still in
-	 * TCP's receive queue, at copied_seq: recvmsg() copies it from there
-	 * straight to the caller (rx.c, "direct" messages).  Implies rxq is
-	 * empty.  rx_ike_off is where the message starts in the body.
+	 * The next record is an IKE message still whole in TCP's receive
+	 * queue, at copied_seq, rx_direct_rec bytes with its header:
+	 * recvmsg() copies it from there straight to the caller (rx.c,
+	 * "direct" messages).  Implies rxq is empty and the parser is at a
+	 * record boundary.  rx_ike_off: where the message starts in it.
 	 */
 	bool rx_direct;
 	bool rx_accepted;		/* current record already counted */
 	u8 rx_ike_off;
+	u32 rx_direct_rec;
 	int rx_err;			/* fatal stream error not yet reported */
 	/* recv() returned it: the EPROTO of our own tcp_abort() is not news */
 	bool rx_err_reported;

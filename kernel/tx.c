@@ -119,14 +119,19 @@ static void iketcp_tx_wake(struct iketcp_sock *ctx)
 	rcu_read_unlock();
 }
 
+static void iketcp_tx_count_ike(struct iketcp_sock *ctx, u32 len)
+{
+	iketcp_count(ctx, IKETCP_CNT_TX_IKE_MSGS);
+	iketcp_count_add(ctx, IKETCP_CNT_TX_IKE_BYTES, len);
+}
+
 static void iketcp_tx_count_sent(struct iketcp_sock *ctx, struct sk_buff *skb)
 {
 	u32 len = skb->len - IKETCP_SKB_CB(skb)->offset;
 
 	switch (IKETCP_SKB_CB(skb)->kind) {
 	case IKETCP_TX_IKE:
-		iketcp_count(ctx, IKETCP_CNT_TX_IKE_MSGS);
-		iketcp_count_add(ctx, IKETCP_CNT_TX_IKE_BYTES, len);
+		iketcp_tx_count_ike(ctx, len);
 		break;
 	case IKETCP_TX_ESP:
 		iketcp_count(ctx, IKETCP_CNT_TX_ESP_PKTS);
@@ -163,6 +168,33 @@ static void iketcp_tx_finish_shutdown(struct iketcp_sock *ctx)
 	ctx->base_prot->shutdown(sk, SEND_SHUTDOWN);
 }
 
+/* Hand the rest of a queued IKE record, from off, to TCP.  Socket locked. */
+static int iketcp_tx_send_ike_skb(struct sock *sk, struct sk_buff *skb,
+				  u32 off)
+{
+	struct bio_vec bv[IKETCP_TX_MAX_FRAGS];
+	u32 len = 0;
+	int i, n = 0;
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags && n < ARRAY_SIZE(bv);
+	     i++) {
+		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+		u32 size = skb_frag_size(frag);
+
+		if (off >= size) {
+			off -= size;
+			continue;
+		}
+		bv[n].bv_page = skb_frag_page(frag);
+		bv[n].bv_offset = skb_frag_off(frag) + off;
+		bv[n].bv_len = size - off;
+		len += size - off;
+		n++;
+		off = 0;
+	}
+	return iketcp_compat_send_pages(sk, bv, n, len);
+}
+
 /* Hand queued records to TCP until it is full.  Socket locked. */
 void iketcp_tx_push(struct iketcp_sock *ctx)
 {
@@ -178,7 +210,7 @@ void iketcp_tx_push(struct iketcp_sock *ctx)
 		if (!skb)
 			break;
 		if (IKETCP_SKB_CB(skb)->kind == IKETCP_TX_IKE)
-			ret = iketcp_compat_send_frags(sk, skb, ctx->tx_off);
+			ret = iketcp_tx_send_ike_skb(sk, skb, ctx->tx_off);
 		else
 			ret = skb_send_sock_locked(sk, skb, ctx->tx_off,
 						   skb->len - ctx->tx_off);
@@ -207,35 +239,6 @@ void iketcp_tx_push(struct iketcp_sock *ctx)
 		iketcp_tx_wake(ctx);
 }
 
-/*
- * Nothing is queued: give an IKE record to TCP at once, without the queue.
- * A record TCP takes only part of (or none of) goes to the head of the
- * queue, ahead of any ESP record the output hook appended meanwhile (those
- * came later); the pusher sends the rest.  False: the queue is not empty,
- * queue the record behind it.  Socket locked.
- */
-static bool iketcp_tx_send_now(struct iketcp_sock *ctx, struct sk_buff *skb)
-{
-	int ret;
-
-	if (!skb_queue_empty_lockless(&ctx->txq))
-		return false;
-	ret = iketcp_compat_send_frags(ctx->sk, skb, 0);
-	if (ret == skb->len) {
-		iketcp_tx_count_sent(ctx, skb);
-		consume_skb(skb);
-		return true;
-	}
-	ctx->tx_off = max(ret, 0);
-	spin_lock_bh(&ctx->txq.lock);
-	__skb_queue_head(&ctx->txq, skb);
-	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
-	spin_unlock_bh(&ctx->txq.lock);
-	if (ret < 0 && ret != -EAGAIN)
-		iketcp_tx_push(ctx);	/* broken: it purges and counts */
-	return true;
-}
-
 void iketcp_write_space(struct sock *sk)
 {
 	struct iketcp_sock *ctx = iketcp_sk(sk);
@@ -244,24 +247,38 @@ void iketcp_write_space(struct sock *sk)
 		iketcp_schedule_work(ctx, IKETCP_WORK_TX);
 }
 
+/* An IKE record being sent: its pages, one reference each, in order. */
+struct iketcp_tx_rec {
+	struct bio_vec bv[IKETCP_TX_MAX_FRAGS];
+	int n;
+	u32 len;	/* header and message */
+	u32 hlen;	/* header */
+};
+
+static void iketcp_tx_rec_put(struct iketcp_tx_rec *rec)
+{
+	while (rec->n)
+		put_page(rec->bv[--rec->n].bv_page);
+}
+
 /*
- * Fill skb's page fragments with hlen bytes of hdr, then size bytes from the
- * caller.  The pages come from pfrag, as TCP's own sendmsg() takes them, so
- * small messages share a page and TCP can take the pages as they are.
+ * Fill rec with hlen bytes of hdr, then size bytes from the caller.  The
+ * pages come from pfrag, as TCP's own sendmsg() takes them, so small
+ * messages share a page, and TCP can take the pages as they are.
  */
-static int iketcp_tx_fill(struct sk_buff *skb, struct page_frag *pfrag,
+static int iketcp_tx_fill(struct iketcp_tx_rec *rec, struct page_frag *pfrag,
 			  const u8 *hdr, u32 hlen, struct iov_iter *from,
 			  u32 size, gfp_t gfp)
 {
 	u32 left = hlen + size;
 
 	while (left) {
-		int i = skb_shinfo(skb)->nr_frags;
+		struct bio_vec *bv = &rec->bv[rec->n];
 		u32 c, h;
 		u8 *dst;
 
 		/* At least a page or the rest: see IKETCP_TX_MAX_FRAGS. */
-		if (i == IKETCP_TX_MAX_FRAGS ||
+		if (rec->n == IKETCP_TX_MAX_FRAGS ||
 		    !skb_page_frag_refill(min_t(u32, left, PAGE_SIZE), pfrag,
 					  gfp))
 			return -ENOBUFS;
@@ -273,12 +290,13 @@ static int iketcp_tx_fill(struct sk_buff *skb, struct page_frag *pfrag,
 		hlen -= h;
 		if (c > h && !copy_from_iter_full(dst + h, c - h, from))
 			return -EFAULT;
-		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, c);
 		get_page(pfrag->page);
+		bv->bv_page = pfrag->page;
+		bv->bv_offset = pfrag->offset;
+		bv->bv_len = c;
+		rec->n++;
+		rec->len += c;
 		pfrag->offset += c;
-		skb->len += c;
-		skb->data_len += c;
-		skb->truesize += c;
 		left -= c;
 	}
 	return 0;
@@ -294,46 +312,104 @@ static int iketcp_tx_fill(struct sk_buff *skb, struct page_frag *pfrag,
  * task_frag belongs to no one else.  A socket that may not use it (one used
  * for memory reclaim, see sk_page_frag()) gets fresh pages.
  */
-static struct sk_buff *iketcp_tx_build(struct iketcp_sock *ctx,
-				       struct msghdr *msg, u32 size, int *err)
+static int iketcp_tx_build(struct iketcp_sock *ctx, struct msghdr *msg,
+			   u32 size, struct iketcp_tx_rec *rec)
 {
 	u8 hdr[IKETCP_LEN_FIELD + IKETCP_MARKER_LEN];
 	struct page_frag own = {}, *pfrag;
 	struct sock *sk = ctx->sk;
-	u8 ike[IKE_HDR_LEN];
-	struct sk_buff *skb;
-	u32 hlen;
+	const u8 *ike;
+	int err;
 
-	if (size < IKE_HDR_LEN) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	hlen = iketcp_ike_header(ctx->framing, size, hdr);
-	skb = alloc_skb(0, sk->sk_allocation);
-	if (!skb) {
-		*err = -ENOBUFS;
-		return NULL;
-	}
+	rec->n = 0;
+	rec->len = 0;
+	if (size < IKE_HDR_LEN)
+		return -EINVAL;
+	rec->hlen = iketcp_ike_header(ctx->framing, size, hdr);
 	pfrag = sk_page_frag(sk);
 	if (pfrag != &current->task_frag)
 		pfrag = &own;
-	*err = iketcp_tx_fill(skb, pfrag, hdr, hlen, &msg->msg_iter, size,
-			      sk->sk_allocation);
+	err = iketcp_tx_fill(rec, pfrag, hdr, rec->hlen, &msg->msg_iter, size,
+			     sk->sk_allocation);
 	if (own.page)
 		put_page(own.page);
-	if (*err)
+	if (err)
 		goto fail;
-	skb_copy_bits(skb, hlen, ike, sizeof(ike));
+	/* The first page holds a page's worth or all: the IKE header. */
+	ike = page_address(rec->bv[0].bv_page) + rec->bv[0].bv_offset +
+	      rec->hlen;
 	if (iketcp_get_be32(ike + IKE_HDR_LEN_OFFSET) != size) {
-		*err = -EINVAL;
+		err = -EINVAL;
 		goto fail;
 	}
-	IKETCP_SKB_CB(skb)->kind = IKETCP_TX_IKE;
-	IKETCP_SKB_CB(skb)->offset = hlen;
-	return skb;
+	return 0;
 fail:
-	kfree_skb(skb);
-	return NULL;
+	iketcp_tx_rec_put(rec);
+	return err;
+}
+
+/* A queued record: the skb takes over rec's pages and their references. */
+static struct sk_buff *iketcp_tx_rec_skb(struct iketcp_tx_rec *rec, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(0, gfp);
+	int i;
+
+	if (!skb)
+		return NULL;
+	for (i = 0; i < rec->n; i++)
+		skb_fill_page_desc(skb, i, rec->bv[i].bv_page,
+				   rec->bv[i].bv_offset, rec->bv[i].bv_len);
+	rec->n = 0;
+	skb->len = rec->len;
+	skb->data_len = rec->len;
+	skb->truesize += rec->len;
+	IKETCP_SKB_CB(skb)->kind = IKETCP_TX_IKE;
+	IKETCP_SKB_CB(skb)->offset = rec->hlen;
+	return skb;
+}
+
+/*
+ * Send or queue an IKE record.  With nothing queued ahead of it, it goes
+ * straight to TCP, no skb of ours needed.  If TCP takes only part of it (or
+ * none), the rest goes to the head of the queue, ahead of any ESP record
+ * the output hook appended meanwhile (those came later), and the pusher
+ * sends it.  That skb must not fail to allocate: part of the record may be
+ * in the stream.  So this path is for sockets whose allocations may sleep
+ * (all of a daemon's); others queue the record before sending anything.
+ * Socket locked.
+ */
+static int iketcp_tx_queue_ike(struct iketcp_sock *ctx,
+			       struct iketcp_tx_rec *rec)
+{
+	struct sock *sk = ctx->sk;
+	gfp_t gfp = sk->sk_allocation;
+	struct sk_buff *skb;
+	int ret;
+
+	if (skb_queue_empty_lockless(&ctx->txq) &&
+	    gfpflags_allow_blocking(gfp)) {
+		ret = iketcp_compat_send_pages(sk, rec->bv, rec->n, rec->len);
+		if (ret == rec->len) {
+			iketcp_tx_count_ike(ctx, rec->len - rec->hlen);
+			iketcp_tx_rec_put(rec);
+			return 0;
+		}
+		skb = iketcp_tx_rec_skb(rec, gfp | __GFP_NOFAIL);
+		ctx->tx_off = max(ret, 0);
+		spin_lock_bh(&ctx->txq.lock);
+		__skb_queue_head(&ctx->txq, skb);
+		WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+		spin_unlock_bh(&ctx->txq.lock);
+		if (ret < 0 && ret != -EAGAIN)
+			iketcp_tx_push(ctx);	/* broken: it purges, counts */
+		return 0;
+	}
+	skb = iketcp_tx_rec_skb(rec, gfp);
+	if (!skb)
+		return -ENOBUFS;
+	iketcp_tx_enqueue(ctx, skb);
+	iketcp_tx_push(ctx);
+	return 0;
 }
 
 /* Wait until a record of len bytes fits.  Socket locked. */
@@ -375,7 +451,7 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct iketcp_sock *ctx = iketcp_sk(sk);
 	int flags = msg->msg_flags;
-	struct sk_buff *skb;
+	struct iketcp_tx_rec rec;
 	long timeo;
 	int err;
 
@@ -387,8 +463,8 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		return -EMSGSIZE;
 
 	/* Build outside the lock: copying from the caller may fault. */
-	skb = iketcp_tx_build(ctx, msg, size, &err);
-	if (!skb)
+	err = iketcp_tx_build(ctx, msg, size, &rec);
+	if (err)
 		return err;
 
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
@@ -399,17 +475,16 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (err)
 			goto fail;
 	}
-	err = iketcp_tx_wait(ctx, skb->len, &timeo);
+	err = iketcp_tx_wait(ctx, rec.len, &timeo);
 	if (err)
 		goto fail;
-	if (!iketcp_tx_send_now(ctx, skb)) {
-		iketcp_tx_enqueue(ctx, skb);
-		iketcp_tx_push(ctx);
-	}
+	err = iketcp_tx_queue_ike(ctx, &rec);
+	if (err)
+		goto fail;
 	release_sock(sk);
 	return size;
 fail:
-	kfree_skb(skb);
+	iketcp_tx_rec_put(&rec);
 	err = sk_stream_error(sk, flags, err);
 	release_sock(sk);
 	return err;
