@@ -128,6 +128,68 @@ static u32 iketcp_tcp_bytes_from(const struct sock *sk, u32 seq)
 }
 
 /*
+ * Copy n bytes at offset off of a received skb to an iterator, like
+ * skb_copy_datagram_iter(), but page fragments that continue each other in
+ * one folio go in one copy.  A large record sent with MSG_SPLICE_PAGES
+ * arrives as one fragment per page of its (compound) pages, and per-fragment
+ * overhead would then cost more than the copy.  Highmem pages, frag lists
+ * and fragments without a page go the general way.
+ */
+static int iketcp_skb_copy_iter(const struct sk_buff *skb, u32 off,
+				struct iov_iter *to, u32 n)
+{
+	const struct skb_shared_info *shi = skb_shinfo(skb);
+	u32 pos = off, run_len = 0;	/* pos: where the copy is in skb */
+	struct folio *run_folio = NULL;
+	u8 *run = NULL;
+	int i;
+
+	if (IS_ENABLED(CONFIG_HIGHMEM) || skb_has_frag_list(skb))
+		return skb_copy_datagram_iter(skb, off, to, n);
+	if (off < skb_headlen(skb)) {
+		u32 c = min(n, skb_headlen(skb) - off);
+
+		if (copy_to_iter(skb->data + off, c, to) != c)
+			return -EFAULT;
+		n -= c;
+		pos += c;
+		off = 0;
+	} else {
+		off -= skb_headlen(skb);
+	}
+	for (i = 0; n && i < shi->nr_frags; i++) {
+		const skb_frag_t *frag = &shi->frags[i];
+		struct page *page = skb_frag_page(frag);
+		u32 size = skb_frag_size(frag), c;
+		u8 *addr;
+
+		if (off >= size) {
+			off -= size;
+			continue;
+		}
+		if (!page)
+			break;		/* no page to copy from: the general way */
+		addr = (u8 *)page_address(page) + skb_frag_off(frag) + off;
+		c = min(n, size - off);
+		if (!run || run + run_len != addr ||
+		    page_folio(page) != run_folio) {
+			if (run && copy_to_iter(run, run_len, to) != run_len)
+				return -EFAULT;
+			run = addr;
+			run_len = 0;
+			run_folio = page_folio(page);
+		}
+		run_len += c;
+		n -= c;
+		pos += c;
+		off = 0;
+	}
+	if (run && copy_to_iter(run, run_len, to) != run_len)
+		return -EFAULT;
+	return n ? skb_copy_datagram_iter(skb, pos, to, n) : 0;
+}
+
+/*
  * Copy n bytes of TCP's receive queue, from sequence number seq on, to an
  * iterator, without consuming them.  Socket owned; -EPIPE if TCP no longer
  * holds them all (the queue was purged under us).
@@ -150,7 +212,7 @@ static int iketcp_tcp_copy(struct sock *sk, u32 seq, struct iov_iter *to,
 		if (off >= skb->len)
 			continue;
 		c = min(n, skb->len - off);
-		err = skb_copy_datagram_iter(skb, off, to, c);
+		err = iketcp_skb_copy_iter(skb, off, to, c);
 		if (err)
 			return err;
 		seq += c;
@@ -402,6 +464,25 @@ static int iketcp_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 	return used;
 }
 
+/*
+ * The common request/response case without tcp_read_sock(): TCP's queue
+ * holds one whole IKE message and the parser is at its start.
+ */
+static bool iketcp_rx_head_direct(struct iketcp_sock *ctx)
+{
+	struct sock *sk = ctx->sk;
+	struct sk_buff *skb;
+	u32 off;
+
+	if (ctx->rx_in_record)
+		return false;
+	skb = skb_peek(&sk->sk_receive_queue);
+	if (!skb)
+		return false;
+	off = tcp_sk(sk)->copied_seq - iketcp_skb_data_seq(skb);
+	return off < skb->len && iketcp_rx_try_direct(ctx, skb, off);
+}
+
 /* The peer closed (or reset): whatever record was started is lost. */
 static void iketcp_rx_check_eof(struct iketcp_sock *ctx)
 {
@@ -447,7 +528,7 @@ void iketcp_rx_read(struct iketcp_sock *ctx, gfp_t gfp)
 		WRITE_ONCE(ctx->rx_queued,
 			   ctx->rx_queued - iketcp_rx_direct_len(ctx));
 	}
-	if (ctx->rx_paused)
+	if (ctx->rx_paused || iketcp_rx_head_direct(ctx))
 		return;
 	tcp_read_sock(ctx->sk, &desc, iketcp_rx_actor);
 	iketcp_rx_check_eof(ctx);
