@@ -5,11 +5,15 @@
 # kernel with OUTDIR shared read-write, run selftests/bench/run.sh in it,
 # and write OUTDIR/README.md, an index of the tables.
 #
-#   bench.sh [OUTDIR] [deb] [ref] [index]   default: build/bench, deb ref
-#                                           (index: only rewrite README.md)
+#   bench.sh [OUTDIR] [deb] [icount] [ref] [index]
+#                       default: build/bench, deb icount ref
+#                       (index: only rewrite README.md)
 #
 #   deb  Debian's kernel (KVER from the environment, else the harness's
 #        default) with kernel/iketcp.ko: issues 3 and 4
+#   icount  the same kernel in virtual time (QEMU -icount: the guest clock
+#        counts instructions), IKE round trips pinned to one CPU: the CPU
+#        cost of a round trip, free of the host's load (issue 3)
 #   ref  the reference kernel of `make kernel-ref` (espintcp built in) with
 #        build/mod-ref/kernel/iketcp.ko (built here with `make module-vm
 #        KERNEL=ref`): issue 10.  Skipped, with a note, when that kernel has
@@ -23,7 +27,9 @@ repo=$(cd "$here/../.." && pwd)
 out=${1:-$repo/build/bench}
 shift || true
 parts=("$@")
-[ ${#parts[@]} = 0 ] && parts=(deb ref)
+[ ${#parts[@]} = 0 ] && parts=(deb icount ref)
+# icount: 2^4 ns of guest time per instruction
+ICOUNT_SHIFT=4
 CC=${CC:-cc}
 CFLAGS_BENCH="-std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I$repo/include -I$repo/user"
 
@@ -65,6 +71,21 @@ for part in "${parts[@]}"; do
 			"$here/run.sh" "$out" deb 2>&1 | tee "$out/vm-deb.log"
 		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part deb failed"; rc=1; }
 		;;
+	icount)
+		if [ -e /dev/kvm ] && [ "${IKETCP_VM_ACCEL:-}" != tcg ]; then
+			echo "bench: part icount uses TCG (icount needs it), not KVM"
+		fi
+		[ -f "$repo/kernel/iketcp.ko" ] || make -C "$repo" module || exit 1
+		kv=()
+		[ -n "${KVER:-}" ] && kv=(--kver "$KVER")
+		echo "$ICOUNT_SHIFT" > "$out/raw/icount-shift"
+		echo "bench: part icount (issue 3) on Debian's kernel, virtual time"
+		IKETCP_VM_ACCEL=tcg IKETCP_VM_ICOUNT="shift=$ICOUNT_SHIFT,sleep=off" \
+			"$repo/selftests/vm/run" "${kv[@]}" --module "$repo/kernel/iketcp.ko" \
+			--rw "$out" --timeout 1500 --no-kmemleak "${envs[@]}" -- \
+			"$here/run.sh" "$out" icount 2>&1 | tee "$out/vm-icount.log"
+		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part icount failed"; rc=1; }
+		;;
 	ref)
 		kdir=$("$repo/selftests/vm/build-kernel" --path-only ref 2>/dev/null)
 		if [ -z "$kdir" ] || [ ! -f "$kdir/arch/x86/boot/bzImage" ]; then
@@ -85,7 +106,7 @@ for part in "${parts[@]}"; do
 	index)
 		continue ;;	# only rewrite README.md
 	*)
-		echo "bench: unknown part $part (deb, ref, index)"; exit 2 ;;
+		echo "bench: unknown part $part (deb, icount, ref, index)"; exit 2 ;;
 	esac
 	took[$part]=$(( $(date +%s) - t ))
 	echo "bench: part $part took ${took[$part]} s"
@@ -98,18 +119,18 @@ done
 	echo "Written by \`make bench\` (selftests/bench/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
 	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)).*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
 	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs."
-	echo "Console logs of the VM runs: vm-deb.log, vm-ref.log."
-	for part in deb ref; do
+	echo "Console logs of the VM runs: vm-deb.log, vm-icount.log, vm-ref.log."
+	for part in deb icount ref; do
 		f=$out/raw/info-$part.csv
 		[ -f "$f" ] && IFS=, read -r p k s < "$f" &&
 			echo "Part $p: kernel $k, benchmarks ${s} s in the VM${took[$part]:+, ${took[$part]} s with boot}."
 	done
 	echo
-	echo "Tables (each also as .csv beside it): rr.md, mem.md (issue 3),"
-	echo "tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md, ping-ref.md (issue 10)."
-	echo "Raw per-run results: raw/*.csv."
+	echo "Tables (each also as .csv beside it): rr-icount.md, rr.md, mem.md"
+	echo "(issue 3), tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md,"
+	echo "ping-ref.md (issue 10).  Raw per-run results: raw/*.csv."
 	echo
-	for t in rr mem tunnel-deb ping-deb tunnel-ref ping-ref; do
+	for t in rr-icount rr mem tunnel-deb ping-deb tunnel-ref ping-ref; do
 		[ -f "$out/$t.md" ] && { cat "$out/$t.md"; echo; }
 	done
 } > "$out/README.md"

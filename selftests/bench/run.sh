@@ -10,6 +10,9 @@
 #                       tunnel  iperf3 and ping through an ESP tunnel between
 #                               two namespaces: ESP in UDP vs ESP in TCP
 #                               through iketcp, netem delay and loss
+#   run.sh OUTDIR icount  on a Debian kernel in virtual time (QEMU -icount):
+#                       rr, pinned to one CPU only: instructions per round
+#                       trip, deterministic
 #   run.sh OUTDIR ref   on the reference kernel (espintcp built in):
 #                       tunnel  ESP in UDP vs espintcp vs iketcp
 #
@@ -19,7 +22,7 @@
 #
 # Knobs (environment): BENCH_RUNS (3), BENCH_SECS (iperf3 seconds, 10),
 # BENCH_RR_RUNS (9), BENCH_RR_SECS (1.5), BENCH_RR_SIZES ("300 1500 16384
-# 61440"), BENCH_PAIRS
+# 61440"), BENCH_RR_ICOUNT_RUNS (2), BENCH_PAIRS
 # (1000), BENCH_DELAY_MS (netem delay on each veth end, 20), BENCH_LOSSES
 # ("0 1", percent, on each veth end), BENCH_PINGS (200), BENCH_ONLY (deb:
 # any of "rr mem tunnel"; default all).
@@ -59,17 +62,19 @@ q2() { ip netns exec $ns2 "$@"; }
 # the runs are short, many, and paired: each run is one ULP and one userspace
 # measurement back to back (which goes first alternates), and tables.py takes
 # the median of the per-run ratios.
+# bench_rr FILE "PINS" RUNS SECS; PINS: "pin" (both processes on one CPU:
+# the CPU cost) and/or "free" (left to the scheduler).
 bench_rr() {
-	local f=$out/raw/rr.csv size run mode line pin order
+	local f=$out/raw/$1 pins=$2 runs=$3 secs=$4 size run mode line pin order
 	echo "mode,size,run,roundtrips,seconds,rate,cpus" > "$f"
-	# both processes on one CPU (CPU cost, steady under TCG), then free
-	for pin in pin ""; do
+	for pin in $pins; do
+		[ "$pin" = free ] && pin=
 		for size in $RR_SIZES; do
-			for run in $(seq "$RR_RUNS"); do
+			for run in $(seq "$runs"); do
 				order="ulp user"
 				[ $((run % 2)) = 0 ] && order="user ulp"
 				for mode in $order; do
-					line=$("$bin/ikebench-rr" $mode "$size" "$RR_SECS" $pin) ||
+					line=$("$bin/ikebench-rr" $mode "$size" "$secs" $pin) ||
 						{ log "rr $mode $size $pin failed"; continue; }
 					log "rr $line"
 					set -- $line
@@ -270,18 +275,24 @@ deb)
 	for b in ${BENCH_ONLY:-rr mem tunnel}; do
 		t=$(date +%s)
 		case $b in
-		rr) bench_rr ;;
+		rr) bench_rr rr.csv "pin free" "$RR_RUNS" "$RR_SECS" ;;
 		mem) bench_mem ;;
 		tunnel) bench_tunnel "udp iketcp" ;;
 		esac
 		log "$b took $(( $(date +%s) - t )) s"
 	done
 	;;
+icount)
+	# Deterministic: a few one-second runs are enough.
+	t=$(date +%s)
+	bench_rr rr-icount.csv pin "${BENCH_RR_ICOUNT_RUNS:-2}" 1
+	log "rr took $(( $(date +%s) - t )) s"
+	;;
 ref)
 	t=$(date +%s); bench_tunnel "udp espintcp iketcp"; log "tunnel took $(( $(date +%s) - t )) s"
 	;;
 *)
-	echo "run.sh: part is deb or ref" >&2; exit 2 ;;
+	echo "run.sh: part is deb, icount or ref" >&2; exit 2 ;;
 esac
 echo "$part,$(uname -r),$(( $(date +%s) - start ))" > "$out/raw/info-$part.csv"
 python3 "$here/tables.py" "$out" "$part" || exit 1
