@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -676,6 +677,31 @@ TEST_F(ulp, send_ike_length_mismatch_einval)
 	ike_send(_metadata, self->ike, 2, 60);
 	peer_expect(_metadata, self->peer, variant->framing, 2, 60);
 	expect_quiet(_metadata, self->peer, 100);
+}
+
+TEST_F(ulp, send_partly_unreadable_buffer_efault_nothing_sent)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *map, *msg;
+
+	/* A 3000-byte message whose tail lies in an unmapped page. */
+	map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(map, MAP_FAILED);
+	ASSERT_EQ(munmap(map + pg, pg), 0);
+	msg = map + pg - 1000;
+	ikt_msg(msg, 1000, 7);
+	msg[24] = 0;
+	msg[25] = 0;
+	msg[26] = 3000 >> 8;
+	msg[27] = 3000 & 0xff;
+	EXPECT_EQ(send(self->ike, msg, 3000, 0), -1);
+	EXPECT_EQ(errno, EFAULT);
+	munmap(map, pg);
+	expect_quiet(_metadata, self->peer, 200);
+	/* The connection goes on. */
+	ike_send(_metadata, self->ike, 8, 500);
+	peer_expect(_metadata, self->peer, variant->framing, 8, 500);
 }
 
 TEST_F(ulp, send_oob_eopnotsupp)
