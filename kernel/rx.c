@@ -97,7 +97,7 @@ static void iketcp_rx_next_record(struct iketcp_sock *ctx)
 	ctx->rx_body = NULL;
 	ctx->rx_body_got = 0;
 	ctx->rx_in_record = false;
-	ctx->rx_direct = false;
+	WRITE_ONCE(ctx->rx_direct, false);
 	ctx->rx_accepted = false;
 	iketcp_hdr_reset(&ctx->hdr);
 }
@@ -231,7 +231,7 @@ static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 	ctx->rx_body = NULL;
 	if (ctx->rx_direct) {
 		/* Urgent data may have moved TCP's read position under it. */
-		ctx->rx_direct = false;
+		WRITE_ONCE(ctx->rx_direct, false);
 		WRITE_ONCE(ctx->rx_queued,
 			   ctx->rx_queued - iketcp_rx_direct_len(ctx));
 	}
@@ -321,7 +321,7 @@ static bool iketcp_rx_try_direct(struct iketcp_sock *ctx,
 	}
 	ctx->rx_direct_rec = rec;
 	ctx->rx_ike_off = ike_off;
-	ctx->rx_direct = true;
+	WRITE_ONCE(ctx->rx_direct, true);
 	iketcp_rx_accept(ctx, iketcp_rx_direct_len(ctx));
 	return true;
 }
@@ -524,7 +524,7 @@ void iketcp_rx_read(struct iketcp_sock *ctx, gfp_t gfp)
 		 * way.  The actor parses its record as usual; rx_accepted
 		 * keeps it from being counted twice.
 		 */
-		ctx->rx_direct = false;
+		WRITE_ONCE(ctx->rx_direct, false);
 		WRITE_ONCE(ctx->rx_queued,
 			   ctx->rx_queued - iketcp_rx_direct_len(ctx));
 	}
@@ -723,6 +723,6 @@ void iketcp_rx_purge(struct iketcp_sock *ctx)
 	WRITE_ONCE(ctx->rx_queued, 0);
 	kfree_skb(ctx->rx_body);
 	ctx->rx_body = NULL;
-	ctx->rx_direct = false;		/* TCP frees its receive queue */
+	WRITE_ONCE(ctx->rx_direct, false);		/* TCP frees its receive queue */
 	ctx->rx_stopped = true;
 }
