@@ -119,7 +119,7 @@ done
 	echo
 	echo "Written by \`make bench\` (selftests/bench/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
 	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)).*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
-	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs."
+	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs (icount part: 1, in virtual time)."
 	echo "Console logs of the VM runs: vm-deb.log, vm-icount.log, vm-ref.log."
 	for part in deb icount ref; do
 		f=$out/raw/info-$part.csv
