@@ -10,7 +10,8 @@
 #                       tunnel  iperf3 and ping through an ESP tunnel between
 #                               two namespaces: ESP in UDP vs ESP in TCP
 #                               through iketcp, netem delay and loss
-#   run.sh OUTDIR icount  on a Debian kernel in virtual time (QEMU -icount):
+#   run.sh OUTDIR icount|icount-noerms  on a Debian kernel in virtual time
+#                       (QEMU -icount; icount-noerms: the guest CPU lacks ERMS):
 #                       rr, pinned to one CPU only: instructions per round
 #                       trip, deterministic
 #   run.sh OUTDIR ref   on the reference kernel (espintcp built in):
@@ -282,10 +283,10 @@ deb)
 		log "$b took $(( $(date +%s) - t )) s"
 	done
 	;;
-icount)
+icount|icount-noerms)
 	# Deterministic: a few one-second runs are enough.
 	t=$(date +%s)
-	bench_rr rr-icount.csv pin "${BENCH_RR_ICOUNT_RUNS:-2}" 1
+	bench_rr rr-$part.csv pin "${BENCH_RR_ICOUNT_RUNS:-2}" 1
 	log "rr took $(( $(date +%s) - t )) s"
 	;;
 ref)
