@@ -211,6 +211,14 @@ static inline u32 iketcp_ike_header(u8 framing, u32 len, u8 *hdr)
 	return IKETCP_LEN_FIELD + IKETCP_MARKER_LEN;
 }
 
+/* Bytes on the wire for an IKE message of len bytes (at most the maximum). */
+static inline u32 iketcp_record_len(u8 framing, u32 len)
+{
+	if (framing == IKETCP_FRAMING_LEGACY)
+		return len;
+	return IKETCP_LEN_FIELD + IKETCP_MARKER_LEN + len;
+}
+
 /* Largest IKE message a socket of this framing may send or receive. */
 static inline u32 iketcp_max_ike_msg(u8 framing)
 {

@@ -11,7 +11,10 @@
  *    a raw page write would bypass the record framing: iketcp refuses it.
  *    It is also how iketcp hands TCP the pages of an IKE record without a
  *    copy: tcp_sendpage_locked() per page there, one tcp_sendmsg_locked()
- *    with MSG_SPLICE_PAGES over all of them on later kernels.
+ *    with MSG_SPLICE_PAGES over all of them on later kernels.  There that
+ *    costs a fragment per 4 KiB page (iov_iter_extract_pages() splits the
+ *    bio_vecs), where sendpage takes a compound page whole: so there TCP
+ *    copies large messages from the caller instead (IKETCP_TX_COPY_LARGE).
  */
 #ifndef IKETCP_COMPAT_H
 #define IKETCP_COMPAT_H
@@ -39,6 +42,12 @@ static inline void iketcp_compat_refuse_sendpage(struct proto_ops *ops)
 #define IKETCP_MSG_SPLICE_PAGES MSG_SPLICE_PAGES
 #else
 #define IKETCP_MSG_SPLICE_PAGES 0
+#endif
+
+#ifdef IKETCP_HAVE_SENDPAGE
+#define IKETCP_TX_COPY_LARGE	0
+#else
+#define IKETCP_TX_COPY_LARGE	1
 #endif
 
 /*

@@ -2,12 +2,14 @@
 /*
  * Send side: whole records into the TCP stream, in order, never interleaved.
  *
- * Every record (the stream prefix, an IKE message with its header, an ESP
- * packet with its length) is first queued whole on txq.  Only the pusher
- * hands bytes to TCP, head record first; when TCP takes part of a record,
- * tx_off remembers where to go on, and nothing else can be written before
- * the rest of it.  So a send() either queues its whole message or nothing,
- * and records never interleave, whatever TCP's buffer does.
+ * Records (the stream prefix, an IKE message with its header, an ESP packet
+ * with its length) wait whole on txq, and the pusher hands them to TCP,
+ * head first; when TCP takes part of a record, tx_off remembers where to go
+ * on, and nothing else can be written before the rest of it.  An IKE
+ * message with nothing queued ahead skips the queue: sendmsg() gives it to
+ * TCP itself, and queues at the head whatever TCP did not take (README,
+ * "Send paths").  So a send() either sends or queues its whole message, or
+ * nothing, and records never interleave, whatever TCP's buffer does.
  *
  * Context: sendmsg and the pusher run in process context under lock_sock();
  * the write_space callback runs in softirq or process context under the
@@ -303,49 +305,58 @@ static int iketcp_tx_fill(struct iketcp_tx_rec *rec, struct page_frag *pfrag,
 }
 
 /*
- * Copy one IKE message from the caller into a record, header included, and
- * check that the IKE header's own length is the message's: a peer would drop
- * the message anyway (rx_drop_ike_length), so tell the sender now.
- *
+ * Copy hlen bytes of hdr, then size bytes from an iterator, into a record.
  * The pages come from the task's page_frag, as in TCP: this runs in the
- * sender's process context, outside the socket lock, and current's
- * task_frag belongs to no one else.  A socket that may not use it (one used
- * for memory reclaim, see sk_page_frag()) gets fresh pages.
+ * sender's process context, and current's task_frag belongs to no one
+ * else.  A socket that may not use it (one used for memory reclaim, see
+ * sk_page_frag()) gets fresh pages.
  */
-static int iketcp_tx_build(struct iketcp_sock *ctx, struct msghdr *msg,
-			   u32 size, struct iketcp_tx_rec *rec)
+static int iketcp_tx_build(struct iketcp_sock *ctx, const u8 *hdr, u32 hlen,
+			   struct iov_iter *from, u32 size,
+			   struct iketcp_tx_rec *rec, gfp_t gfp)
 {
-	u8 hdr[IKETCP_LEN_FIELD + IKETCP_MARKER_LEN];
 	struct page_frag own = {}, *pfrag;
-	struct sock *sk = ctx->sk;
-	const u8 *ike;
 	int err;
 
 	rec->n = 0;
 	rec->len = 0;
-	if (size < IKE_HDR_LEN)
-		return -EINVAL;
-	rec->hlen = iketcp_ike_header(ctx->framing, size, hdr);
-	pfrag = sk_page_frag(sk);
+	rec->hlen = hlen;
+	pfrag = sk_page_frag(ctx->sk);
 	if (pfrag != &current->task_frag)
 		pfrag = &own;
-	err = iketcp_tx_fill(rec, pfrag, hdr, rec->hlen, &msg->msg_iter, size,
-			     sk->sk_allocation);
+	err = iketcp_tx_fill(rec, pfrag, hdr, hlen, from, size, gfp);
 	if (own.page)
 		put_page(own.page);
 	if (err)
-		goto fail;
+		iketcp_tx_rec_put(rec);
+	return err;
+}
+
+/*
+ * Copy one IKE message from the caller into a record, header included, and
+ * check that the IKE header's own length is the message's: a peer would drop
+ * the message anyway (rx_drop_ike_length), so tell the sender now.  Called
+ * outside the socket lock: copying from the caller may fault.
+ */
+static int iketcp_tx_build_ike(struct iketcp_sock *ctx, struct msghdr *msg,
+			       u32 size, struct iketcp_tx_rec *rec)
+{
+	u8 hdr[IKETCP_LEN_FIELD + IKETCP_MARKER_LEN];
+	u32 hlen = iketcp_ike_header(ctx->framing, size, hdr);
+	const u8 *ike;
+	int err;
+
+	err = iketcp_tx_build(ctx, hdr, hlen, &msg->msg_iter, size, rec,
+			      ctx->sk->sk_allocation);
+	if (err)
+		return err;
 	/* The first page holds a page's worth or all: the IKE header. */
-	ike = page_address(rec->bv[0].bv_page) + rec->bv[0].bv_offset +
-	      rec->hlen;
+	ike = page_address(rec->bv[0].bv_page) + rec->bv[0].bv_offset + hlen;
 	if (iketcp_get_be32(ike + IKE_HDR_LEN_OFFSET) != size) {
-		err = -EINVAL;
-		goto fail;
+		iketcp_tx_rec_put(rec);
+		return -EINVAL;
 	}
 	return 0;
-fail:
-	iketcp_tx_rec_put(rec);
-	return err;
 }
 
 /* A queued record: the skb takes over rec's pages and their references. */
@@ -369,47 +380,164 @@ static struct sk_buff *iketcp_tx_rec_skb(struct iketcp_tx_rec *rec, gfp_t gfp)
 }
 
 /*
- * Send or queue an IKE record.  With nothing queued ahead of it, it goes
- * straight to TCP, no skb of ours needed.  If TCP takes only part of it (or
- * none), the rest goes to the head of the queue, ahead of any ESP record
- * the output hook appended meanwhile (those came later), and the pusher
- * sends it.  That skb must not fail to allocate: part of the record may be
- * in the stream.  So this path is for sockets whose allocations may sleep
- * (all of a daemon's); others queue the record before sending anything.
- * Socket locked.
+ * A record may go straight to TCP, no skb of ours needed, when nothing is
+ * queued ahead of it.  If TCP then takes only part of it (or none), the rest
+ * must go to the head of the queue, and that skb must not fail to allocate:
+ * part of the record may be in the stream.  So this is for sockets whose
+ * allocations may sleep (all of a daemon's); others queue the record before
+ * sending anything.
  */
+static bool iketcp_tx_may_send_now(const struct iketcp_sock *ctx)
+{
+	return skb_queue_empty_lockless(&ctx->txq) &&
+	       gfpflags_allow_blocking(ctx->sk->sk_allocation);
+}
+
+/*
+ * TCP took sent bytes of rec (or failed: sent < 0): queue the rest at the
+ * head, ahead of any ESP record the output hook appended meanwhile (those
+ * came later), for the pusher.  Socket locked.
+ */
+static void iketcp_tx_queue_rest(struct iketcp_sock *ctx,
+				 struct iketcp_tx_rec *rec, int sent)
+{
+	struct sk_buff *skb;
+
+	skb = iketcp_tx_rec_skb(rec, ctx->sk->sk_allocation | __GFP_NOFAIL);
+	ctx->tx_off = max(sent, 0);
+	spin_lock_bh(&ctx->txq.lock);
+	__skb_queue_head(&ctx->txq, skb);
+	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	spin_unlock_bh(&ctx->txq.lock);
+	if (sent < 0 && sent != -EAGAIN)
+		iketcp_tx_push(ctx);	/* broken: it purges, counts */
+}
+
+/* Send or queue a built IKE record.  Socket locked. */
 static int iketcp_tx_queue_ike(struct iketcp_sock *ctx,
 			       struct iketcp_tx_rec *rec)
 {
 	struct sock *sk = ctx->sk;
-	gfp_t gfp = sk->sk_allocation;
 	struct sk_buff *skb;
 	int ret;
 
-	if (skb_queue_empty_lockless(&ctx->txq) &&
-	    gfpflags_allow_blocking(gfp)) {
+	if (iketcp_tx_may_send_now(ctx)) {
 		ret = iketcp_compat_send_pages(sk, rec->bv, rec->n, rec->len);
 		if (ret == rec->len) {
 			iketcp_tx_count_ike(ctx, rec->len - rec->hlen);
 			iketcp_tx_rec_put(rec);
 			return 0;
 		}
-		skb = iketcp_tx_rec_skb(rec, gfp | __GFP_NOFAIL);
-		ctx->tx_off = max(ret, 0);
-		spin_lock_bh(&ctx->txq.lock);
-		__skb_queue_head(&ctx->txq, skb);
-		WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
-		spin_unlock_bh(&ctx->txq.lock);
-		if (ret < 0 && ret != -EAGAIN)
-			iketcp_tx_push(ctx);	/* broken: it purges, counts */
+		iketcp_tx_queue_rest(ctx, rec, ret);
 		return 0;
 	}
-	skb = iketcp_tx_rec_skb(rec, gfp);
+	skb = iketcp_tx_rec_skb(rec, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
 	iketcp_tx_enqueue(ctx, skb);
 	iketcp_tx_push(ctx);
 	return 0;
+}
+
+/*
+ * From this size on, where handing TCP our pages costs a fragment per 4 KiB
+ * page (IKETCP_TX_COPY_LARGE), TCP copies the message from the caller
+ * itself: a second tcp_sendmsg_locked() for the header costs less than the
+ * fragments, at every step from here to the peer's recvmsg().  Measured
+ * with selftests/bench/profile.sh: README, "Send paths".
+ */
+#define IKETCP_TX_COPY_MIN	(20 * 1024)
+
+/* The IKE header's length field, read from the caller without consuming. */
+static int iketcp_tx_peek_ike_len(const struct iov_iter *from, u32 *len)
+{
+	struct iov_iter it = *from;
+	u8 b[4];
+
+	iov_iter_advance(&it, IKE_HDR_LEN_OFFSET);
+	if (copy_from_iter(b, sizeof(b), &it) != sizeof(b))
+		return -EFAULT;
+	*len = iketcp_get_be32(b);
+	return 0;
+}
+
+/*
+ * TCP took sent bytes of a record it was copying from the caller, msg_sent
+ * of them from the message (maybe none).  Copy the whole record into pages
+ * of ours and queue the rest.  If the caller's buffer can no longer be read
+ * (another thread unmapped it), part of the record may be in the stream:
+ * the connection ends.  Socket locked.
+ */
+static int iketcp_tx_queue_copied_rest(struct iketcp_sock *ctx,
+				       struct msghdr *msg, const u8 *hdr,
+				       u32 hlen, u32 size, int sent,
+				       u32 msg_sent)
+{
+	gfp_t gfp = ctx->sk->sk_allocation | __GFP_NOFAIL;
+	struct iketcp_tx_rec rec;
+	int err;
+
+	iov_iter_revert(&msg->msg_iter, msg_sent);
+	err = iketcp_tx_build(ctx, hdr, hlen, &msg->msg_iter, size, &rec, gfp);
+	if (err) {
+		if (sent > 0)
+			iketcp_schedule_work(ctx, IKETCP_WORK_ABORT);
+		return err;
+	}
+	iketcp_tx_queue_rest(ctx, &rec, sent);
+	return 0;
+}
+
+/*
+ * Send a large IKE message as TCP's copy of the caller's buffer: the header
+ * with MSG_MORE, then the message, so TCP fills its own large fragments.
+ * The buffer is faulted in first, so a message whose buffer is not all
+ * readable fails with nothing sent.  Returns 1 when TCP took nothing (the
+ * caller builds and queues the record instead), else 0 or an error.
+ * Socket locked; sending now is allowed (iketcp_tx_may_send_now()).
+ */
+static int iketcp_tx_send_copied(struct iketcp_sock *ctx, struct msghdr *msg,
+				 u32 size)
+{
+	struct msghdr hmsg = {
+		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE,
+	};
+	/* Only the caller's bytes: TCP must not see its flags or cmsgs. */
+	struct msghdr tmsg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	u8 hdr[IKETCP_LEN_FIELD + IKETCP_MARKER_LEN];
+	struct kvec kv = { .iov_base = hdr };
+	struct sock *sk = ctx->sk;
+	int hsent = 0, sent, err;
+	u32 ike_len;
+
+	if (fault_in_iov_iter_readable(&msg->msg_iter, size) ||
+	    iketcp_tx_peek_ike_len(&msg->msg_iter, &ike_len))
+		return -EFAULT;
+	if (ike_len != size)
+		return -EINVAL;
+	kv.iov_len = iketcp_ike_header(ctx->framing, size, hdr);
+	if (kv.iov_len) {
+		iov_iter_kvec(&hmsg.msg_iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+		hsent = tcp_sendmsg_locked(sk, &hmsg, kv.iov_len);
+		if (hsent <= 0)
+			return 1;
+		if (hsent < kv.iov_len)
+			return iketcp_tx_queue_copied_rest(ctx, msg, hdr,
+							   kv.iov_len, size,
+							   hsent, 0);
+	}
+	tmsg.msg_iter = msg->msg_iter;
+	sent = tcp_sendmsg_locked(sk, &tmsg, size);
+	msg->msg_iter = tmsg.msg_iter;
+	if (sent == size) {
+		iketcp_tx_count_ike(ctx, size);
+		return 0;
+	}
+	err = iketcp_tx_queue_copied_rest(ctx, msg, hdr, kv.iov_len, size,
+					  hsent + max(sent, 0), max(sent, 0));
+	if (!err && sent < 0 && sent != -EAGAIN)
+		iketcp_tx_push(ctx);	/* broken: it purges, counts */
+	return err;
 }
 
 /* Wait until a record of len bytes fits.  Socket locked. */
@@ -447,6 +575,58 @@ static int iketcp_tx_wait(struct iketcp_sock *ctx, u32 len, long *timeo)
 	}
 }
 
+/*
+ * Before sending: state the role (the first send makes an RFC 9329 socket
+ * the originator) and wait until a record of len bytes fits.  Socket locked.
+ */
+static int iketcp_tx_wait_ready(struct iketcp_sock *ctx, u32 len, long *timeo)
+{
+	int err;
+
+	if (ctx->framing == IKETCP_FRAMING_RFC9329 &&
+	    ctx->role == IKETCP_ROLE_UNKNOWN) {
+		err = iketcp_set_role(ctx, IKETCP_ROLE_ORIGINATOR);
+		if (err)
+			return err;
+	}
+	return iketcp_tx_wait(ctx, len, timeo);
+}
+
+/*
+ * sendmsg() of a large message: TCP copies it from the caller when nothing
+ * is queued ahead (iketcp_tx_send_copied()), else it is built and queued.
+ */
+static int iketcp_sendmsg_copied(struct iketcp_sock *ctx, struct msghdr *msg,
+				 u32 size)
+{
+	struct sock *sk = ctx->sk;
+	struct iketcp_tx_rec rec;
+	long timeo;
+	int err;
+
+	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	lock_sock(sk);
+	err = iketcp_tx_wait_ready(ctx, iketcp_record_len(ctx->framing, size),
+				   &timeo);
+	if (err)
+		goto out;
+	err = 1;
+	if (iketcp_tx_may_send_now(ctx))
+		err = iketcp_tx_send_copied(ctx, msg, size);
+	if (err > 0) {
+		err = iketcp_tx_build_ike(ctx, msg, size, &rec);
+		if (!err)
+			err = iketcp_tx_queue_ike(ctx, &rec);
+		if (err)
+			iketcp_tx_rec_put(&rec);
+	}
+out:
+	if (err)
+		err = sk_stream_error(sk, msg->msg_flags, err);
+	release_sock(sk);
+	return err ?: size;
+}
+
 int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct iketcp_sock *ctx = iketcp_sk(sk);
@@ -462,20 +642,17 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (size > iketcp_max_ike_msg(ctx->framing))
 		return -EMSGSIZE;
 
+	if (IKETCP_TX_COPY_LARGE && size >= IKETCP_TX_COPY_MIN)
+		return iketcp_sendmsg_copied(ctx, msg, size);
+
 	/* Build outside the lock: copying from the caller may fault. */
-	err = iketcp_tx_build(ctx, msg, size, &rec);
+	err = iketcp_tx_build_ike(ctx, msg, size, &rec);
 	if (err)
 		return err;
 
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	lock_sock(sk);
-	if (ctx->framing == IKETCP_FRAMING_RFC9329 &&
-	    ctx->role == IKETCP_ROLE_UNKNOWN) {
-		err = iketcp_set_role(ctx, IKETCP_ROLE_ORIGINATOR);
-		if (err)
-			goto fail;
-	}
-	err = iketcp_tx_wait(ctx, rec.len, &timeo);
+	err = iketcp_tx_wait_ready(ctx, rec.len, &timeo);
 	if (err)
 		goto fail;
 	err = iketcp_tx_queue_ike(ctx, &rec);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -31,6 +32,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 
 #include "kselftest_harness.h"
 #include "lib/iketcp_test.h"
@@ -702,6 +704,96 @@ TEST_F(ulp, send_partly_unreadable_buffer_efault_nothing_sent)
 	/* The connection goes on. */
 	ike_send(_metadata, self->ike, 8, 500);
 	peer_expect(_metadata, self->peer, variant->framing, 8, 500);
+}
+
+/*
+ * Large messages (20 KiB on) can go out as TCP's own copy of the caller's
+ * buffer, header first: the same rules hold there.
+ */
+TEST_F(ulp, send_large_partly_unreadable_buffer_efault_nothing_sent)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = 40000, mapped = 10 * pg;
+	uint8_t *map, *msg;
+
+	/* The message's last 1000 bytes lie in an unmapped page. */
+	map = mmap(NULL, mapped + pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(map, MAP_FAILED);
+	ASSERT_EQ(munmap(map + mapped, pg), 0);
+	msg = map + mapped - (len - 1000);
+	ikt_msg(msg, len - 1000, 7);
+	msg[24] = len >> 24;
+	msg[25] = len >> 16;
+	msg[26] = len >> 8;
+	msg[27] = len & 0xff;
+	EXPECT_EQ(send(self->ike, msg, len, 0), -1);
+	EXPECT_EQ(errno, EFAULT);
+	munmap(map, mapped);
+	expect_quiet(_metadata, self->peer, 200);
+	/* The connection goes on, with large messages too. */
+	ike_send(_metadata, self->ike, 8, 50000);
+	peer_expect(_metadata, self->peer, variant->framing, 8, 50000);
+}
+
+TEST_F(ulp, send_large_bad_ike_length_einval_nothing_sent)
+{
+	static uint8_t msg[30000];
+
+	ikt_msg(msg, sizeof(msg), 3);
+	msg[27] ^= 1;		/* the header now says 29999 or 30001 */
+	EXPECT_EQ(send(self->ike, msg, sizeof(msg), 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	expect_quiet(_metadata, self->peer, 200);
+	ike_send(_metadata, self->ike, 4, 30000);
+	peer_expect(_metadata, self->peer, variant->framing, 4, 30000);
+}
+
+static uint32_t tx_queued(struct __test_metadata *_metadata, int ike)
+{
+	struct ikt_sock_info info;
+	bool found = false;
+
+	EXPECT_GE(ikt_get_socket(ikt_fd_inode(ike), &info, &found), 1);
+	EXPECT_TRUE(found);
+	return found ? info.tx_queued : 0;
+}
+
+/*
+ * TCP takes only part of a large message (small buffers, the peer not
+ * reading): the rest is queued, the send succeeds at once, and the peer
+ * gets every message whole, in order.  Rounds until one send was taken
+ * partly (TCP's send queue grew, and so did iketcp's).
+ */
+TEST_F(ulp, send_large_partly_taken_rest_queued)
+{
+	static uint8_t msg[60000];
+	int sz = 16384, id = 1, round, partial = 0, outq0, outq1, i, first;
+
+	ASSERT_EQ(setsockopt(self->ike, SOL_SOCKET, SO_SNDBUF, &sz,
+			     sizeof(sz)), 0);
+	for (round = 0; round < 10 && !partial; round++) {
+		first = id;
+		do {
+			usleep(20000);	/* in-flight bytes get acknowledged */
+			ASSERT_EQ(ioctl(self->ike, SIOCOUTQ, &outq0), 0);
+			ikt_msg(msg, sizeof(msg), id);
+			ASSERT_EQ(send(self->ike, msg, sizeof(msg),
+				       MSG_DONTWAIT), (ssize_t)sizeof(msg))
+				TH_LOG("send %d: %s", id, strerror(errno));
+			id++;
+			ASSERT_EQ(ioctl(self->ike, SIOCOUTQ, &outq1), 0);
+		} while (!tx_queued(_metadata, self->ike) && id - first < 50);
+		ASSERT_LT(id - first, 50) TH_LOG("TCP's buffer never filled");
+		if (outq1 > outq0)
+			partial++;
+		for (i = first; i < id; i++)
+			peer_expect(_metadata, self->peer, variant->framing,
+				    i, sizeof(msg));
+		EXPECT_EQ(tx_queued(_metadata, self->ike), (uint32_t)0);
+	}
+	EXPECT_GT(partial, 0) TH_LOG("no send was taken partly by TCP");
+	expect_quiet(_metadata, self->peer, 100);
 }
 
 TEST_F(ulp, send_oob_eopnotsupp)
