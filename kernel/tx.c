@@ -335,8 +335,9 @@ static int iketcp_tx_build(struct iketcp_sock *ctx, const u8 *hdr, u32 hlen,
 /*
  * Copy one IKE message from the caller into a record, header included, and
  * check that the IKE header's own length is the message's: a peer would drop
- * the message anyway (rx_drop_ike_length), so tell the sender now.  Called
- * outside the socket lock: copying from the caller may fault.
+ * the message anyway (rx_drop_ike_length), so tell the sender now.  Process
+ * context, with or without the socket lock: copying from the caller may
+ * fault and sleep.
  */
 static int iketcp_tx_build_ike(struct iketcp_sock *ctx, struct msghdr *msg,
 			       u32 size, struct iketcp_tx_rec *rec)

@@ -681,29 +681,42 @@ TEST_F(ulp, send_ike_length_mismatch_einval)
 	expect_quiet(_metadata, self->peer, 100);
 }
 
-TEST_F(ulp, send_partly_unreadable_buffer_efault_nothing_sent)
+/*
+ * send() a len-byte IKE message of which only the first readable bytes are
+ * mapped (an unmapped page follows): EFAULT, nothing reaches the peer, and
+ * a next_len-byte message then goes through.
+ */
+static void send_unreadable_tail(struct __test_metadata *_metadata, int ike,
+				 int peer, int framing, size_t len,
+				 size_t readable, size_t next_len)
 {
 	long pg = sysconf(_SC_PAGESIZE);
+	size_t mapped = (readable + pg - 1) / pg * pg;
 	uint8_t *map, *msg;
 
-	/* A 3000-byte message whose tail lies in an unmapped page. */
-	map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+	map = mmap(NULL, mapped + pg, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(map, MAP_FAILED);
-	ASSERT_EQ(munmap(map + pg, pg), 0);
-	msg = map + pg - 1000;
-	ikt_msg(msg, 1000, 7);
-	msg[24] = 0;
-	msg[25] = 0;
-	msg[26] = 3000 >> 8;
-	msg[27] = 3000 & 0xff;
-	EXPECT_EQ(send(self->ike, msg, 3000, 0), -1);
+	ASSERT_EQ(munmap(map + mapped, pg), 0);
+	msg = map + mapped - readable;
+	ikt_msg(msg, readable, 7);
+	msg[24] = len >> 24;
+	msg[25] = len >> 16;
+	msg[26] = len >> 8;
+	msg[27] = len & 0xff;
+	EXPECT_EQ(send(ike, msg, len, 0), -1);
 	EXPECT_EQ(errno, EFAULT);
-	munmap(map, pg);
-	expect_quiet(_metadata, self->peer, 200);
+	munmap(map, mapped);
+	expect_quiet(_metadata, peer, 200);
 	/* The connection goes on. */
-	ike_send(_metadata, self->ike, 8, 500);
-	peer_expect(_metadata, self->peer, variant->framing, 8, 500);
+	ike_send(_metadata, ike, 8, next_len);
+	peer_expect(_metadata, peer, framing, 8, next_len);
+}
+
+TEST_F(ulp, send_partly_unreadable_buffer_efault_nothing_sent)
+{
+	send_unreadable_tail(_metadata, self->ike, self->peer,
+			     variant->framing, 3000, 1000, 500);
 }
 
 /*
@@ -712,28 +725,8 @@ TEST_F(ulp, send_partly_unreadable_buffer_efault_nothing_sent)
  */
 TEST_F(ulp, send_large_partly_unreadable_buffer_efault_nothing_sent)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t len = 40000, mapped = 10 * pg;
-	uint8_t *map, *msg;
-
-	/* The message's last 1000 bytes lie in an unmapped page. */
-	map = mmap(NULL, mapped + pg, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(map, MAP_FAILED);
-	ASSERT_EQ(munmap(map + mapped, pg), 0);
-	msg = map + mapped - (len - 1000);
-	ikt_msg(msg, len - 1000, 7);
-	msg[24] = len >> 24;
-	msg[25] = len >> 16;
-	msg[26] = len >> 8;
-	msg[27] = len & 0xff;
-	EXPECT_EQ(send(self->ike, msg, len, 0), -1);
-	EXPECT_EQ(errno, EFAULT);
-	munmap(map, mapped);
-	expect_quiet(_metadata, self->peer, 200);
-	/* The connection goes on, with large messages too. */
-	ike_send(_metadata, self->ike, 8, 50000);
-	peer_expect(_metadata, self->peer, variant->framing, 8, 50000);
+	send_unreadable_tail(_metadata, self->ike, self->peer,
+			     variant->framing, 40000, 39000, 50000);
 }
 
 TEST_F(ulp, send_large_bad_ike_length_einval_nothing_sent)
