@@ -613,29 +613,22 @@ static void iketcp_rx_consume(struct iketcp_sock *ctx, struct sk_buff *skb)
 	iketcp_rx_dequeued(ctx, len);
 }
 
-static int iketcp_rx_skip_actor(read_descriptor_t *desc, struct sk_buff *skb,
-				unsigned int offset, size_t len)
-{
-	size_t n = min(len, desc->count);
-
-	desc->count -= n;
-	return n;
-}
-
-/* Consume the direct message's record from TCP after a successful read. */
+/*
+ * Consume the direct message's record from TCP after a successful read.
+ * tcp_read_done() frees what it covers and acknowledges as recvmsg() does,
+ * without tcp_read_sock()'s actor loop.  It does not stop at urgent data,
+ * which never is in the queue here: the reader resets the connection first
+ * (iketcp_rx_read()), and the socket stays owned from there to here.
+ */
 static void iketcp_rx_consume_direct(struct iketcp_sock *ctx)
 {
-	u32 rec = ctx->rx_direct_rec;
 	u32 len = iketcp_rx_direct_len(ctx);
-	read_descriptor_t desc = { .count = rec };
-	int n;
 
-	n = tcp_read_sock(ctx->sk, &desc, iketcp_rx_skip_actor);
-	if (n != rec) {
-		/* Only urgent data stops tcp_read_sock() short of it. */
+	if (unlikely(READ_ONCE(tcp_sk(ctx->sk)->urg_data))) {
 		iketcp_rx_fatal(ctx, IKETCP_CNT_RESET_URGENT);
 		return;
 	}
+	tcp_read_done(ctx->sk, ctx->rx_direct_rec);
 	iketcp_rx_next_record(ctx);
 	iketcp_rx_dequeued(ctx, len);
 }

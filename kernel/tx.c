@@ -449,16 +449,27 @@ static int iketcp_tx_queue_ike(struct iketcp_sock *ctx,
  */
 #define IKETCP_TX_COPY_MIN	(20 * 1024)
 
-/* The IKE header's length field, read from the caller without consuming. */
+/*
+ * The IKE header's length field, read from the caller without consuming.
+ * A send() or a one-vector sendmsg() is a plain user buffer (ITER_UBUF):
+ * one get_user(), not an iterator copy with its object-size checks.
+ */
 static int iketcp_tx_peek_ike_len(const struct iov_iter *from, u32 *len)
 {
 	struct iov_iter it = *from;
-	u8 b[4];
+	__be32 v;
 
-	iov_iter_advance(&it, IKE_HDR_LEN_OFFSET);
-	if (copy_from_iter(b, sizeof(b), &it) != sizeof(b))
-		return -EFAULT;
-	*len = iketcp_get_be32(b);
+	if (iter_is_ubuf(from)) {
+		const u8 __user *p = from->ubuf + from->iov_offset;
+
+		if (get_user(v, (const __be32 __user *)(p + IKE_HDR_LEN_OFFSET)))
+			return -EFAULT;
+	} else {
+		iov_iter_advance(&it, IKE_HDR_LEN_OFFSET);
+		if (copy_from_iter(&v, sizeof(v), &it) != sizeof(v))
+			return -EFAULT;
+	}
+	*len = be32_to_cpu(v);
 	return 0;
 }
 

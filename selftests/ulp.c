@@ -742,6 +742,30 @@ TEST_F(ulp, send_large_bad_ike_length_einval_nothing_sent)
 	peer_expect(_metadata, self->peer, variant->framing, 4, 30000);
 }
 
+/*
+ * A large message in several vectors, the IKE length field split between
+ * the first two: the sender reads it across them (not as one user buffer),
+ * rejects a wrong one with nothing sent, and sends a right one whole.
+ */
+TEST_F(ulp, send_large_sendmsg_iovecs_split_ike_length)
+{
+	static uint8_t msg[30000];
+	struct iovec iov[3] = {
+		{ msg, 26 }, { msg + 26, 10000 }, { msg + 10026, 19974 },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
+
+	ikt_msg(msg, sizeof(msg), 5);
+	msg[27] ^= 1;
+	EXPECT_EQ(sendmsg(self->ike, &mh, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	expect_quiet(_metadata, self->peer, 200);
+	msg[27] ^= 1;
+	ASSERT_EQ(sendmsg(self->ike, &mh, 0), (ssize_t)sizeof(msg));
+	peer_expect(_metadata, self->peer, variant->framing, 5, sizeof(msg));
+	expect_quiet(_metadata, self->peer, 100);
+}
+
 static uint32_t tx_queued(struct __test_metadata *_metadata, int ike)
 {
 	struct ikt_sock_info info;
