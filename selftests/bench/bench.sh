@@ -17,7 +17,9 @@
 #        Debian's 6.1 hangs bringing up a second one under -icount.  Run twice:
 #        with the guest CPU's ERMS (rr-icount.md) and without it
 #        (rr-icount-noerms.md), because icount charges a rep movsb copy one
-#        instruction per byte (see tables.py).
+#        instruction per byte (see tables.py).  On Debian's kernel and, when
+#        its headers are installed, bookworm's 6.1 (which still has
+#        sendpage): one row per kernel and size.
 #   ref  the reference kernel of `make kernel-ref` (espintcp built in) with
 #        build/mod-ref/kernel/iketcp.ko (built here with `make module-vm
 #        KERNEL=ref`): issue 10.  Skipped, with a note, when that kernel has
@@ -80,20 +82,36 @@ for part in "${parts[@]}"; do
 			echo "bench: part icount uses TCG (icount needs it), not KVM"
 		fi
 		[ -f "$repo/kernel/iketcp.ko" ] || make -C "$repo" module || exit 1
-		kv=()
-		[ -n "${KVER:-}" ] && kv=(--kver "$KVER")
+		rm -f "$out"/raw/rr-icount*.csv "$out"/raw/info-icount*.csv
 		echo "$ICOUNT_SHIFT" > "$out/raw/icount-shift"
-		# Twice: the guest CPU with ERMS (QEMU's max) and without.
-		for model in icount icount-noerms; do
-			cpu=""
-			[ "$model" = icount-noerms ] && cpu="-cpu max,-erms"
-			echo "bench: part $model (issue 3) on Debian's kernel, virtual time"
-			IKETCP_VM_ACCEL=tcg IKETCP_VM_ICOUNT="shift=$ICOUNT_SHIFT${BENCH_ICOUNT_SLEEP:+,sleep=$BENCH_ICOUNT_SLEEP}" \
-				IKETCP_VM_QEMU_ARGS="$cpu" \
-				"$repo/selftests/vm/run" "${kv[@]}" --module "$repo/kernel/iketcp.ko" \
-				--smp 1 --rw "$out" --timeout 1500 --no-kmemleak "${envs[@]}" -- \
-				"$here/run.sh" "$out" "$model" 2>&1 | tee "$out/vm-$model.log"
-			[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part $model failed"; rc=1; }
+		# Debian's kernel, and bookworm's 6.1 when its headers are
+		# installed: 6.1 still has sendpage, which changes the send path.
+		kernels=("${KVER:-}")
+		k61=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null |
+			sed 's|.*/linux-headers-||' | sort -V | tail -1)
+		if [ -n "$k61" ] && [ "$k61" != "${KVER:-}" ]; then
+			if make -C "$repo" --no-print-directory module-vm KERNEL=6.1 >/dev/null; then
+				kernels+=("$k61")
+			else
+				echo "bench: module for $k61 failed"; rc=1
+			fi
+		fi
+		for k in "${kernels[@]}"; do
+			kv=() ko=$repo/kernel/iketcp.ko
+			[ -n "$k" ] && kv=(--kver "$k")
+			[ "$k" = "$k61" ] && ko=$repo/build/mod-6.1/kernel/iketcp.ko
+			# Twice: the guest CPU with ERMS (QEMU's max) and without.
+			for model in icount icount-noerms; do
+				cpu=""
+				[ "$model" = icount-noerms ] && cpu="-cpu max,-erms"
+				echo "bench: part $model (issue 3) on ${k:-the default kernel}, virtual time"
+				IKETCP_VM_ACCEL=tcg IKETCP_VM_ICOUNT="shift=$ICOUNT_SHIFT${BENCH_ICOUNT_SLEEP:+,sleep=$BENCH_ICOUNT_SLEEP}" \
+					IKETCP_VM_QEMU_ARGS="$cpu" \
+					"$repo/selftests/vm/run" "${kv[@]}" --module "$ko" \
+					--smp 1 --rw "$out" --timeout 1500 --no-kmemleak "${envs[@]}" -- \
+					"$here/run.sh" "$out" "$model" 2>&1 | tee "$out/vm-$model${k:+-$k}.log"
+				[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part $model failed"; rc=1; }
+			done
 		done
 		;;
 	ref)
@@ -127,13 +145,15 @@ done
 	echo "# iketcp benchmarks"
 	echo
 	echo "Written by \`make bench\` (selftests/bench/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
-	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)).*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
+	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)[,)].*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
 	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs (icount part: 1, in virtual time)."
-	echo "Console logs of the VM runs: vm-deb.log, vm-icount.log, vm-icount-noerms.log, vm-ref.log."
-	for part in deb icount icount-noerms ref; do
-		f=$out/raw/info-$part.csv
-		[ -f "$f" ] && IFS=, read -r p k s < "$f" &&
-			echo "Part $p: kernel $k, benchmarks ${s} s in the VM${took[$part]:+, ${took[$part]} s with boot}."
+	echo "Console logs of the VM runs: vm-deb.log, vm-icount*.log, vm-ref.log."
+	for part in deb icount ref; do
+		for f in "$out"/raw/info-$part.csv "$out"/raw/info-$part*.*.csv; do
+			[ -f "$f" ] && IFS=, read -r p k s < "$f" &&
+				echo "Part $p: kernel $k, benchmarks ${s} s in the VM."
+		done
+		[ -n "${took[$part]:-}" ] && echo "Part $part took ${took[$part]} s with boot."
 	done
 	echo
 	echo "Tables (each also as .csv beside it): rr-icount.md, rr-icount-noerms.md,"

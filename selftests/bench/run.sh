@@ -286,7 +286,7 @@ deb)
 icount|icount-noerms)
 	# Deterministic: a few one-second runs are enough.
 	t=$(date +%s)
-	bench_rr rr-$part.csv pin "${BENCH_RR_ICOUNT_RUNS:-2}" 1
+	bench_rr "rr-$part.$(uname -r).csv" pin "${BENCH_RR_ICOUNT_RUNS:-2}" 1
 	log "rr took $(( $(date +%s) - t )) s"
 	;;
 ref)
@@ -295,6 +295,8 @@ ref)
 *)
 	echo "run.sh: part is deb, icount or ref" >&2; exit 2 ;;
 esac
-echo "$part,$(uname -r),$(( $(date +%s) - start ))" > "$out/raw/info-$part.csv"
+info=info-$part.csv
+case $part in icount*) info=info-$part.$(uname -r).csv ;; esac
+echo "$part,$(uname -r),$(( $(date +%s) - start ))" > "$out/raw/$info"
 python3 "$here/tables.py" "$out" "$part" || exit 1
 exit 0

@@ -8,8 +8,10 @@ Reads OUTDIR/raw/*.csv, writes OUTDIR/<table>.md and OUTDIR/<table>.csv and
 prints the markdown.  Targets are flagged, never enforced.
 """
 import csv
+import glob
 import math
 import os
+import re
 import statistics
 import sys
 
@@ -118,9 +120,16 @@ ICOUNT_MODELS = {
 }
 
 
+def kernel_key(kver):
+    """Sort kernels by version: "6.1.0-56-amd64" before "6.12.95+deb12"."""
+    return [int(n) for n in re.findall(r"\d+", kver)]
+
+
 def rr_icount_table(outdir, part):
-    rows = read(os.path.join(outdir, "raw", f"rr-{part}.csv"))
-    if not rows:
+    files = glob.glob(os.path.join(outdir, "raw", f"rr-{part}.*.csv"))
+    kvers = sorted((os.path.basename(f)[len(f"rr-{part}."):-len(".csv")]
+                    for f in files), key=kernel_key)
+    if not kvers:
         return
     try:
         with open(os.path.join(outdir, "raw", "icount-shift")) as f:
@@ -128,20 +137,23 @@ def rr_icount_table(outdir, part):
     except (OSError, ValueError):
         ns_per_insn = float("nan")
     out = []
-    for s in sorted({int(r["size"]) for r in rows}):
-        rate = {(r["mode"], r["run"]): float(r["rate"])
-                for r in rows if int(r["size"]) == s}
-        ulp = med([v for (m, _), v in rate.items() if m == "ulp"])
-        usr = med([v for (m, _), v in rate.items() if m == "user"])
-        ratios = [rate[("ulp", run)] / rate[("user", run)]
-                  for (m, run) in rate if m == "ulp" and rate.get(("user", run))]
-        ratio = med(ratios)
-        label = f"{s} B" if s < 1024 else f"{s // 1024} KiB ({s} B)"
-        # one round trip takes 1/rate s of guest time, ns_per_insn each
-        insns = lambda r: 1e9 / r / ns_per_insn if r else float("nan")
-        out.append([label, f"{len(ratios)}", fmt(ulp, 1), fmt(usr, 1),
-                    fmt(insns(ulp), 0), fmt(insns(usr), 0),
-                    fmt(ratio, 3) + "x", ">= 1.00x", met(ratio, 1.0)])
+    for kver in kvers:
+        rows = read(os.path.join(outdir, "raw", f"rr-{part}.{kver}.csv"))
+        for s in sorted({int(r["size"]) for r in rows}):
+            rate = {(r["mode"], r["run"]): float(r["rate"])
+                    for r in rows if int(r["size"]) == s}
+            ulp = med([v for (m, _), v in rate.items() if m == "ulp"])
+            usr = med([v for (m, _), v in rate.items() if m == "user"])
+            ratios = [rate[("ulp", run)] / rate[("user", run)]
+                      for (m, run) in rate
+                      if m == "ulp" and rate.get(("user", run))]
+            ratio = med(ratios)
+            label = f"{s} B" if s < 1024 else f"{s // 1024} KiB ({s} B)"
+            # one round trip takes 1/rate s of guest time, ns_per_insn each
+            insns = lambda r: 1e9 / r / ns_per_insn if r else float("nan")
+            out.append([kver, label, f"{len(ratios)}", fmt(ulp, 1),
+                        fmt(usr, 1), fmt(insns(ulp), 0), fmt(insns(usr), 0),
+                        fmt(ratio, 3) + "x", ">= 1.00x", met(ratio, 1.0)])
     write(outdir, f"rr-{part}",
           "Issue 3: IKE round trips per second in virtual time (CPU cost, "
           f"deterministic; {part})",
@@ -153,8 +165,8 @@ def rr_icount_table(outdir, part):
            + ICOUNT_MODELS[part] + "  Instructions per round trip = 1 s of "
            "guest time / rate / ns per instruction; selftests/bench/profile.sh "
            "breaks them down per kernel function."],
-          ["case", "runs", "ULP rt/s (virtual)", "userspace rt/s (virtual)",
-           "ULP instructions/rt", "userspace instructions/rt",
+          ["kernel", "case", "runs", "ULP rt/s (virtual)",
+           "userspace rt/s (virtual)", "ULP instructions/rt", "userspace instructions/rt",
            "ratio ULP/userspace", "target", "met?"], out)
 
 
