@@ -164,7 +164,10 @@ def rr_icount_table(outdir, part):
            "load.  Every instruction costs the same here.  In this table "
            + ICOUNT_MODELS[part] + "  Instructions per round trip = 1 s of "
            "guest time / rate / ns per instruction; selftests/bench/profile.sh "
-           "breaks them down per kernel function."],
+           "breaks them down per kernel function.  One row per kernel and "
+           "size: 6.1 hands TCP a record's pages with sendpage, 6.12 (no "
+           "sendpage) splices them a 4 KiB fragment each up to 20 KiB and "
+           "makes two TCP calls from there (README, \"Send paths\")."],
           ["kernel", "case", "runs", "ULP rt/s (virtual)",
            "userspace rt/s (virtual)", "ULP instructions/rt", "userspace instructions/rt",
            "ratio ULP/userspace", "target", "met?"], out)
