@@ -86,20 +86,20 @@ for part in "${parts[@]}"; do
 		echo "$ICOUNT_SHIFT" > "$out/raw/icount-shift"
 		# Debian's kernel, and bookworm's 6.1 when its headers are
 		# installed: 6.1 still has sendpage, which changes the send path.
-		kernels=("${KVER:-}")
+		kernels=("${KVER:-}") kos=("$repo/kernel/iketcp.ko")
 		k61=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null |
 			sed 's|.*/linux-headers-||' | sort -V | tail -1)
 		if [ -n "$k61" ] && [ "$k61" != "${KVER:-}" ]; then
 			if make -C "$repo" --no-print-directory module-vm KERNEL=6.1 >/dev/null; then
 				kernels+=("$k61")
+				kos+=("$repo/build/mod-6.1/kernel/iketcp.ko")
 			else
 				echo "bench: module for $k61 failed"; rc=1
 			fi
 		fi
-		for k in "${kernels[@]}"; do
-			kv=() ko=$repo/kernel/iketcp.ko
+		for i in "${!kernels[@]}"; do
+			k=${kernels[$i]} ko=${kos[$i]} kv=()
 			[ -n "$k" ] && kv=(--kver "$k")
-			[ "$k" = "$k61" ] && ko=$repo/build/mod-6.1/kernel/iketcp.ko
 			# Twice: the guest CPU with ERMS (QEMU's max) and without.
 			for model in icount icount-noerms; do
 				cpu=""
