@@ -654,8 +654,8 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 	if (flags & (MSG_OOB | IKETCP_MSG_SPLICE_PAGES))
 		return -EOPNOTSUPP;
-	if (!size)
-		return -EINVAL;
+	if (size < IKE_HDR_LEN)
+		return -EINVAL;	/* nothing, or less than an IKE header */
 	if (size > iketcp_max_ike_msg(ctx->framing))
 		return -EMSGSIZE;
 

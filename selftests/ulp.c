@@ -675,6 +675,8 @@ TEST_F(ulp, send_ike_length_mismatch_einval)
 	ikt_msg(msg, 28, 1);
 	EXPECT_EQ(send(self->ike, msg, 27, 0), -1);	/* shorter than a header */
 	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(send(self->ike, msg, 1, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
 	/* Nothing went out, and the socket still works. */
 	ike_send(_metadata, self->ike, 2, 60);
 	peer_expect(_metadata, self->peer, variant->framing, 2, 60);
