@@ -14,7 +14,8 @@
  *    with MSG_SPLICE_PAGES over all of them on later kernels.  There that
  *    costs a fragment per 4 KiB page (iov_iter_extract_pages() splits the
  *    bio_vecs), where sendpage takes a compound page whole: so there TCP
- *    copies large messages from the caller instead (IKETCP_TX_COPY_LARGE).
+ *    copies large messages, and legacy ones (no header of ours), from the
+ *    caller instead (IKETCP_TX_COPY_LARGE).
  */
 #ifndef IKETCP_COMPAT_H
 #define IKETCP_COMPAT_H

@@ -506,8 +506,9 @@ static int iketcp_tx_queue_copied_rest(struct iketcp_sock *ctx,
 }
 
 /*
- * Send a large IKE message as TCP's copy of the caller's buffer: the header
- * with MSG_MORE, then the message, so TCP fills its own large fragments.
+ * Send an IKE message as TCP's copy of the caller's buffer: the header (if
+ * the framing has one) with MSG_MORE, then the message, so TCP fills its own
+ * large fragments.
  * The buffer is faulted in first, so a message whose buffer is not all
  * readable fails with nothing sent.  Returns 1 when TCP took nothing (the
  * caller builds and queues the record instead), else 0 or an error.
@@ -610,8 +611,8 @@ static int iketcp_tx_wait_ready(struct iketcp_sock *ctx, u32 len, long *timeo)
 }
 
 /*
- * sendmsg() of a large message: TCP copies it from the caller when nothing
- * is queued ahead (iketcp_tx_send_copied()), else it is built and queued.
+ * sendmsg() of a message TCP copies from the caller when nothing is queued
+ * ahead (iketcp_tx_send_copied()); else it is built and queued.
  */
 static int iketcp_sendmsg_copied(struct iketcp_sock *ctx, struct msghdr *msg,
 				 u32 size)
@@ -644,6 +645,22 @@ out:
 	return err ?: size;
 }
 
+/*
+ * Whether TCP copies this message from the caller (iketcp_sendmsg_copied())
+ * rather than taking our pages: only where handing it pages costs a
+ * fragment per 4 KiB page (IKETCP_TX_COPY_LARGE), and there for a large
+ * message, or for any message of legacy framing: with no header of ours,
+ * that is one TCP call, as a plain TCP send() is.  Measured with
+ * selftests/bench/profile.sh: README, "Send paths".
+ */
+static bool iketcp_tx_copy_from_caller(const struct iketcp_sock *ctx,
+				       u32 size)
+{
+	return IKETCP_TX_COPY_LARGE &&
+	       (size >= IKETCP_TX_COPY_MIN ||
+		ctx->framing == IKETCP_FRAMING_LEGACY);
+}
+
 int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct iketcp_sock *ctx = iketcp_sk(sk);
@@ -659,7 +676,7 @@ int iketcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (size > iketcp_max_ike_msg(ctx->framing))
 		return -EMSGSIZE;
 
-	if (IKETCP_TX_COPY_LARGE && size >= IKETCP_TX_COPY_MIN)
+	if (iketcp_tx_copy_from_caller(ctx, size))
 		return iketcp_sendmsg_copied(ctx, msg, size);
 
 	/* Build outside the lock: copying from the caller may fault. */

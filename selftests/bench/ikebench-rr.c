@@ -2,7 +2,7 @@
 /*
  * ikebench-rr: IKE request/response round trips per second over loopback.
  *
- *   ikebench-rr ulp|user SIZE SECONDS [pin]
+ *   ikebench-rr ulp|user|ulp-legacy|user-legacy SIZE SECONDS [pin]
  *
  * With "pin" both processes run on CPU 0, so no round trip waits for a
  * cross-CPU wake-up (slow and erratic under QEMU TCG): the rate then tells
@@ -18,6 +18,12 @@
  *        each message goes out as [len16][4 zero bytes][msg] in one
  *        writev(); the receiver reads into a 128 KiB buffer with as few
  *        read() calls as the data allows and parses records in place.
+ *  ulp-legacy, user-legacy
+ *        the same for draft-ietf-ipsecme-ike-tcp-01 framing (the
+ *        "iketcp-legacy" ULP): no prefix, no record header; each message
+ *        goes out in one write() and is delimited by its IKE header's own
+ *        length.  Without a header TCP needs no second call per message,
+ *        so this pair shows the module's own cost alone.
  *
  * Prints one line: "MODE SIZE ROUNDTRIPS SECONDS RATE CPUS" (RATE per
  * second; CPUS 1cpu when pinned, else 2cpu).
@@ -47,7 +53,7 @@
 #define HDR	6			/* len16 + non-ESP marker */
 #define RDBUF	(2 * 65536)
 
-static int use_ulp;
+static int use_ulp, legacy;
 
 static double now(void)
 {
@@ -107,6 +113,8 @@ static int write_all(int fd, const void *p, size_t n)
 /* One message in one writev(); a short write (rare) is completed. */
 static int user_send(int fd, const unsigned char *msg, size_t n)
 {
+	if (legacy)
+		return write_all(fd, msg, n);	/* the IKE header delimits */
 	unsigned char hdr[HDR] = { (n + HDR) >> 8, (n + HDR) & 0xff, 0, 0, 0, 0 };
 	struct iovec iov[2] = { { hdr, HDR }, { (void *)msg, n } };
 	ssize_t w = writev(fd, iov, 2);
@@ -142,11 +150,32 @@ static int fill(struct reader *r, size_t want)
 	return 0;
 }
 
+/* Legacy framing: the IKE header's length (offset 24) delimits messages. */
+static ssize_t user_recv_legacy(struct reader *r, unsigned char **msg)
+{
+	const unsigned char *h;
+	size_t len;
+
+	if (r->off == r->len)
+		r->off = r->len = 0;
+	if (fill(r, 28))
+		return -1;
+	h = r->buf + r->off + 24;
+	len = (size_t)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3];
+	if (len < 28 || len > IKETCP_LEGACY_MAX_MSG || fill(r, len))
+		return -1;
+	*msg = r->buf + r->off;
+	r->off += len;
+	return len;
+}
+
 /* The next IKE message, in place in the buffer (valid until the next call). */
 static ssize_t user_recv(struct reader *r, unsigned char **msg)
 {
 	size_t len;
 
+	if (legacy)
+		return user_recv_legacy(r, msg);
 	for (;;) {
 		if (r->off == r->len)
 			r->off = r->len = 0;
@@ -175,8 +204,8 @@ static void server(int fd)
 	unsigned char *msg;
 	ssize_t n;
 
-	if (!use_ulp) {
-		r.fd = fd;
+	r.fd = fd;
+	if (!use_ulp && !legacy) {
 		if (fill(&r, 6) || memcmp(r.buf, "IKETCP", 6))
 			exit(1);
 		r.off = 6;
@@ -210,7 +239,7 @@ static long client(int fd, size_t size, double secs, double *elapsed)
 
 	make_ike(req, size);
 	r.fd = fd;
-	if (!use_ulp && write_all(fd, "IKETCP", 6))
+	if (!use_ulp && !legacy && write_all(fd, "IKETCP", 6))
 		die("prefix");
 	warm = now() + 0.3;
 	end = warm + secs;
@@ -257,11 +286,13 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if ((argc != 4 && (argc != 5 || strcmp(argv[4], "pin"))) ||
-	    (strcmp(argv[1], "ulp") && strcmp(argv[1], "user"))) {
-		fprintf(stderr, "usage: ikebench-rr ulp|user SIZE SECONDS [pin]\n");
+	    (strcmp(argv[1], "ulp") && strcmp(argv[1], "user") &&
+	     strcmp(argv[1], "ulp-legacy") && strcmp(argv[1], "user-legacy"))) {
+		fprintf(stderr, "usage: ikebench-rr ulp|user|ulp-legacy|user-legacy SIZE SECONDS [pin]\n");
 		return 2;
 	}
-	use_ulp = !strcmp(argv[1], "ulp");
+	use_ulp = !strncmp(argv[1], "ulp", 3);
+	legacy = strstr(argv[1], "-legacy") != NULL;
 	size = strtoul(argv[2], NULL, 0);
 	secs = atof(argv[3]);
 	if (size < 28 || size > IKETCP_MAX_IKE_MSG || secs <= 0) {
@@ -292,12 +323,14 @@ int main(int argc, char **argv)
 	close(lfd);
 	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (use_ulp &&
-	    (setsockopt(cfd, IPPROTO_TCP, TCP_ULP, IKETCP_ULP_NAME,
-			sizeof(IKETCP_ULP_NAME)) ||
-	     setsockopt(sfd, IPPROTO_TCP, TCP_ULP, IKETCP_ULP_NAME,
-			sizeof(IKETCP_ULP_NAME))))
-		die("TCP_ULP iketcp");
+	if (use_ulp) {
+		const char *ulp = legacy ? IKETCP_LEGACY_ULP_NAME :
+					   IKETCP_ULP_NAME;
+
+		if (setsockopt(cfd, IPPROTO_TCP, TCP_ULP, ulp, strlen(ulp) + 1) ||
+		    setsockopt(sfd, IPPROTO_TCP, TCP_ULP, ulp, strlen(ulp) + 1))
+			die("TCP_ULP");
+	}
 	pid = fork();
 	if (pid < 0)
 		die("fork");

@@ -5,7 +5,7 @@
 # function, in the same virtual-time setup as `make bench`'s icount part
 # (a development tool; not a test, not part of make check).
 #
-#   profile.sh [--kver KVER] [--erms] OUTDIR ulp|user SIZE [SECONDS]
+#   profile.sh [--kver KVER] [--erms] OUTDIR MODE SIZE [SECONDS]
 #   profile.sh --report DIR [BASEDIR] [ROWS]
 #
 # Boots Debian's kernel (KVER, default the harness's) once to learn where
@@ -36,14 +36,14 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-[ $# -ge 3 ] || { echo "usage: profile.sh [--kver KVER] [--erms] OUTDIR ulp|user SIZE [SECONDS]" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: profile.sh [--kver KVER] [--erms] OUTDIR ulp|user|ulp-legacy|user-legacy SIZE [SECONDS]" >&2; exit 2; }
 out=$1 mode=$2 size=$3 secs=${4:-1}
 mkdir -p "$out" || exit 1
 out=$(cd "$out" && pwd)
 cache=${IKETCP_CACHE:-/var/cache/iketcp}/profile
 mkdir -p "$cache" || exit 1
 
-make -s -C "$repo" build/bench/bin/ikebench-rr || exit 1
+make -s -C "$repo" "$repo/build/bench/bin/ikebench-rr" || exit 1
 plugin=$cache/tbprof.so
 if [ ! -f "$plugin" ] || [ "$here/tbprof.c" -nt "$plugin" ]; then
 	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -shared -fPIC \
