@@ -452,6 +452,11 @@ struct iketcp_rx_desc {
 	gfp_t gfp;
 };
 
+/*
+ * tcp_read_sock()'s actor: parse len bytes at offset of skb.  Also called
+ * with no skb and len 0 (iketcp_rx_read()) to finish a record that needs
+ * no more input; the skb is only looked at while input is left.
+ */
 static int iketcp_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			   unsigned int offset, size_t len)
 {
@@ -565,7 +570,15 @@ void iketcp_rx_read(struct iketcp_sock *ctx, gfp_t gfp)
 	}
 	if (ctx->rx_paused || iketcp_rx_head_direct(ctx))
 		return;
-	tcp_read_sock(ctx->sk, &desc, iketcp_rx_actor);
+	/*
+	 * With TCP's queue empty, tcp_read_sock() would not call the actor,
+	 * yet a record may still complete without input: a legacy 28-byte
+	 * message whose body skb could not be allocated the first time.
+	 */
+	if (skb_queue_empty(&ctx->sk->sk_receive_queue))
+		iketcp_rx_actor(&desc, NULL, 0, 0);
+	else
+		tcp_read_sock(ctx->sk, &desc, iketcp_rx_actor);
 	iketcp_rx_check_eof(ctx);
 }
 
