@@ -13,7 +13,8 @@
 #   run.sh OUTDIR icount|icount-noerms  on a Debian kernel in virtual time
 #                       (QEMU -icount; icount-noerms: the guest CPU lacks ERMS):
 #                       rr, pinned to one CPU only: instructions per round
-#                       trip, deterministic
+#                       trip, deterministic; RFC 9329 framing and legacy
+#                       (draft-ietf-ipsecme-ike-tcp-01, the iketcp-legacy ULP)
 #   run.sh OUTDIR ref   on the reference kernel (espintcp built in):
 #                       tunnel  ESP in UDP vs espintcp vs iketcp
 #
@@ -63,25 +64,36 @@ q2() { ip netns exec $ns2 "$@"; }
 # the runs are short, many, and paired: each run is one ULP and one userspace
 # measurement back to back (which goes first alternates), and tables.py takes
 # the median of the per-run ratios.
-# bench_rr FILE "PINS" RUNS SECS; PINS: "pin" (both processes on one CPU:
-# the CPU cost) and/or "free" (left to the scheduler).
+# bench_rr FILE "PINS" RUNS SECS ["FRAMINGS"]; PINS: "pin" (both processes
+# on one CPU: the CPU cost) and/or "free" (left to the scheduler); FRAMINGS:
+# rfc9329 (default) and/or legacy (ikebench-rr's ulp-legacy, user-legacy).
 bench_rr() {
-	local f=$out/raw/$1 pins=$2 runs=$3 secs=$4 size run mode line pin order
+	local f=$out/raw/$1 pins=$2 runs=$3 secs=$4 framings=${5:-rfc9329}
+	local framing size pin
 	echo "mode,size,run,roundtrips,seconds,rate,cpus" > "$f"
 	for pin in $pins; do
 		[ "$pin" = free ] && pin=
-		for size in $RR_SIZES; do
-			for run in $(seq "$runs"); do
-				order="ulp user"
-				[ $((run % 2)) = 0 ] && order="user ulp"
-				for mode in $order; do
-					line=$("$bin/ikebench-rr" $mode "$size" "$secs" $pin) ||
-						{ log "rr $mode $size $pin failed"; continue; }
-					log "rr $line"
-					set -- $line
-					echo "$1,$2,$run,$3,$4,$5,$6" >> "$f"
-				done
+		for framing in $framings; do
+			for size in $RR_SIZES; do
+				bench_rr_pairs "$f" "$framing" "$size" "$runs" "$secs" $pin
 			done
+		done
+	done
+}
+
+# bench_rr_pairs FILE FRAMING SIZE RUNS SECS [pin]: RUNS ULP/userspace pairs.
+bench_rr_pairs() {
+	local f=$1 sfx= size=$3 runs=$4 secs=$5 pin=${6:-} run order mode line
+	[ "$2" = legacy ] && sfx=-legacy
+	for run in $(seq "$runs"); do
+		order="ulp$sfx user$sfx"
+		[ $((run % 2)) = 0 ] && order="user$sfx ulp$sfx"
+		for mode in $order; do
+			line=$("$bin/ikebench-rr" $mode "$size" "$secs" $pin) ||
+				{ log "rr $mode $size $pin failed"; continue; }
+			log "rr $line"
+			set -- $line
+			echo "$1,$2,$run,$3,$4,$5,$6" >> "$f"
 		done
 	done
 }
@@ -286,7 +298,8 @@ deb)
 icount|icount-noerms)
 	# Deterministic: a few one-second runs are enough.
 	t=$(date +%s)
-	bench_rr "rr-$part.$(uname -r).csv" pin "${BENCH_RR_ICOUNT_RUNS:-2}" 1
+	bench_rr "rr-$part.$(uname -r).csv" pin "${BENCH_RR_ICOUNT_RUNS:-2}" 1 \
+		"rfc9329 legacy"
 	log "rr took $(( $(date +%s) - t )) s"
 	;;
 ref)
