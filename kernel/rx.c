@@ -92,6 +92,15 @@ static void iketcp_rx_store(struct sk_buff *body, u32 pos,
 	}
 }
 
+/* TCP calls data_ready for every byte again. */
+static void iketcp_rx_stop_waiting(struct iketcp_sock *ctx)
+{
+	if (ctx->rx_waiting) {
+		ctx->rx_waiting = false;
+		WRITE_ONCE(ctx->sk->sk_rcvlowat, 1);
+	}
+}
+
 static void iketcp_rx_next_record(struct iketcp_sock *ctx)
 {
 	ctx->rx_body = NULL;
@@ -227,6 +236,7 @@ static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 		return;
 	iketcp_count(ctx, c);
 	ctx->rx_stopped = true;
+	iketcp_rx_stop_waiting(ctx);
 	kfree_skb(ctx->rx_body);
 	ctx->rx_body = NULL;
 	if (ctx->rx_direct) {
@@ -322,9 +332,33 @@ static int iketcp_tcp_peek(struct sock *sk, const struct sk_buff *skb, u32 off,
 }
 
 /*
+ * The IKE record of rec bytes at TCP's read position has only partly
+ * arrived: leave it in TCP, and have TCP call data_ready again only once
+ * all of it has (sk_rcvlowat; TCP also acknowledges the record's segments
+ * promptly while it waits for that many bytes).  A message that comes in
+ * several segments, as large ones do, then still goes direct, with no copy
+ * of ours.  Not if TCP needs its buffer back first, or the window we
+ * offered is nearly used up (tcp_epollin_ready(), which then calls
+ * data_ready anyway), or no more bytes will come: then the parser takes the
+ * record out as usual.  kTLS waits for its records the same way.
+ */
+static bool iketcp_rx_wait_record(struct iketcp_sock *ctx, u32 rec)
+{
+	struct sock *sk = ctx->sk;
+
+	if ((sk->sk_shutdown & RCV_SHUTDOWN) || tcp_epollin_ready(sk, INT_MAX))
+		return false;
+	ctx->rx_waiting = true;
+	WRITE_ONCE(sk->sk_rcvlowat, rec);
+	return true;
+}
+
+/*
  * At a record boundary, offset off of skb: if the rest of TCP's receive
  * queue is exactly one whole IKE message, and recvmsg() returns it next,
  * leave all of it, header included, in TCP (see the top of this file).
+ * Also true, with nothing to read yet, if an IKE message has only partly
+ * arrived and waits in TCP for the rest (iketcp_rx_wait_record()).
  */
 static bool iketcp_rx_try_direct(struct iketcp_sock *ctx,
 				 const struct sk_buff *skb, u32 off)
@@ -332,6 +366,7 @@ static bool iketcp_rx_try_direct(struct iketcp_sock *ctx,
 	u8 head[IKETCP_LEN_FIELD + IKETCP_CLASSIFY_LEN];
 	u32 avail, rec, ike_off;
 
+	iketcp_rx_stop_waiting(ctx);
 	if (ctx->hdr.stage != IKETCP_STAGE_HEADER || ctx->hdr.have ||
 	    !skb_queue_empty(&ctx->rxq))
 		return false;
@@ -342,18 +377,20 @@ static bool iketcp_rx_try_direct(struct iketcp_sock *ctx,
 	if (ctx->framing == IKETCP_FRAMING_LEGACY) {
 		/* The 28-byte IKE header is the record header. */
 		rec = iketcp_get_be32(head + IKE_HDR_LEN_OFFSET);
-		if (rec != avail || rec > IKETCP_LEGACY_MAX_MSG)
+		if (rec < IKE_HDR_LEN || rec > IKETCP_LEGACY_MAX_MSG)
 			return false;
 		ike_off = 0;
 	} else {
 		rec = iketcp_get_be16(head);
-		if (rec != avail ||
+		if (rec < IKETCP_LEN_FIELD ||
 		    iketcp_classify(ctx->framing, head + IKETCP_LEN_FIELD,
 				    rec - IKETCP_LEN_FIELD, &ike_off) !=
 		    IKETCP_K_IKE)
 			return false;
 		ike_off += IKETCP_LEN_FIELD;
 	}
+	if (rec != avail)
+		return rec > avail && iketcp_rx_wait_record(ctx, rec);
 	ctx->rx_direct_rec = rec;
 	ctx->rx_ike_off = ike_off;
 	WRITE_ONCE(ctx->rx_direct, true);
@@ -765,5 +802,6 @@ void iketcp_rx_purge(struct iketcp_sock *ctx)
 	kfree_skb(ctx->rx_body);
 	ctx->rx_body = NULL;
 	WRITE_ONCE(ctx->rx_direct, false);		/* TCP frees its receive queue */
+	iketcp_rx_stop_waiting(ctx);
 	ctx->rx_stopped = true;
 }

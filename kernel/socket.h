@@ -6,7 +6,8 @@
  *
  * Locking, per field group:
  *  - RX state (hdr, rx_body, rxq, rx_queued, rx_paused, rx_stopped,
- *    rx_direct, rx_accepted): only touched by whoever owns the socket: a
+ *    rx_direct, rx_waiting, rx_accepted, and sk_rcvlowat, which iketcp
+ *    owns on an attached socket): only touched by whoever owns the socket: a
  *    process holding lock_sock(), or softirq under bh_lock_sock() while no
  *    process owns it.  TCP guarantees those never overlap.  poll() and
  *    netlink dumps read them locklessly (READ_ONCE,
@@ -65,6 +66,13 @@ struct iketcp_sock {
 	 * record boundary.  rx_ike_off: where the message starts in it.
 	 */
 	bool rx_direct;
+	/*
+	 * The next record is an IKE message not yet all in TCP's receive
+	 * queue, left there until it is: sk_rcvlowat holds its length, so
+	 * TCP calls data_ready once it has all arrived (rx.c).  Same
+	 * implications as rx_direct.
+	 */
+	bool rx_waiting;
 	bool rx_accepted;		/* current record already counted */
 	u8 rx_ike_off;
 	u32 rx_direct_rec;

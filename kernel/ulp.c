@@ -206,6 +206,15 @@ static void iketcp_close(struct sock *sk, long timeout)
 	base->close(sk, timeout);
 }
 
+/*
+ * SO_RCVLOWAT: recv() returns whole messages, and rx.c sets sk_rcvlowat
+ * itself while a message arrives (iketcp_rx_wait_record()).
+ */
+static int iketcp_set_rcvlowat(struct sock *sk, int val)
+{
+	return -EOPNOTSUPP;
+}
+
 static void iketcp_build_proto(struct proto *prot, struct proto_ops *ops,
 			       const struct proto *base,
 			       const struct proto_ops *base_ops)
@@ -223,6 +232,7 @@ static void iketcp_build_proto(struct proto *prot, struct proto_ops *ops,
 	ops->poll = iketcp_poll;
 	ops->splice_read = iketcp_splice_read;
 	ops->mmap = sock_no_mmap;
+	ops->set_rcvlowat = iketcp_set_rcvlowat;
 	iketcp_compat_refuse_sendpage(ops);
 }
 
@@ -292,6 +302,8 @@ static int iketcp_attach(struct sock *sk, u8 framing)
 	 * for Nagle behind the previous one's ACK: push each as it comes.
 	 */
 	tcp_sk(sk)->nonagle |= TCP_NAGLE_OFF | TCP_NAGLE_PUSH;
+	/* The receive low-water mark is the reader's now (rx.c). */
+	WRITE_ONCE(sk->sk_rcvlowat, 1);
 
 	iketcp_netns_add_sock(ctx->in, ctx);
 	/* Bytes that arrived before the attach are ours to parse now. */

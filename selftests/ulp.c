@@ -506,6 +506,37 @@ TEST_F(attach, legacy_first_sender_sends_no_prefix)
 	EXPECT_TRUE(ikt_msg_ok(buf, 40, NULL));
 }
 
+/*
+ * The module owns the receive low-water mark: one set before the attach
+ * would keep TCP from telling it of small messages.
+ */
+TEST_F(attach, so_rcvlowat_reset_at_attach_then_refused)
+{
+	static uint8_t msg[300], rec[400];
+	struct pollfd p = { .fd = self->srv, .events = POLLIN };
+	int v = 1000;
+	socklen_t vl = sizeof(v);
+	size_t n;
+
+	ASSERT_EQ(setsockopt(self->srv, SOL_SOCKET, SO_RCVLOWAT, &v,
+			     sizeof(v)), 0);
+	ASSERT_EQ(ikt_attach(self->srv, IKETCP_FRAMING_RFC9329), 0);
+	ASSERT_EQ(getsockopt(self->srv, SOL_SOCKET, SO_RCVLOWAT, &v, &vl), 0);
+	EXPECT_EQ(v, 1);
+	v = 1000;
+	EXPECT_EQ(setsockopt(self->srv, SOL_SOCKET, SO_RCVLOWAT, &v,
+			     sizeof(v)), -1);
+	EXPECT_EQ(errno, EOPNOTSUPP);
+
+	ikt_msg(msg, sizeof(msg), 9);
+	n = ikt_frame(IKETCP_FRAMING_RFC9329, msg, sizeof(msg), rec);
+	ASSERT_EQ(ikt_write_all(self->cli, IKT_PREFIX, IKT_PREFIX_LEN), 0);
+	ASSERT_EQ(ikt_write_all(self->cli, rec, n), 0);
+	/* poll() only reports what the module parsed from data_ready. */
+	ASSERT_EQ(poll(&p, 1, TIMEOUT_MS), 1);
+	EXPECT_EQ(recv(self->srv, msg, sizeof(msg), 0), (ssize_t)sizeof(msg));
+}
+
 TEST_F(attach, sol_iketcp_refused_without_ulp)
 {
 	int v;
@@ -1023,6 +1054,46 @@ TEST_F(ulp, recv_records_split_across_segments)
 	}
 	for (i = 0; i < 3; i++)
 		ike_expect(_metadata, self->ike, i, 20000 - i * 3000);
+}
+
+/*
+ * A message that has only partly arrived waits in TCP for the rest, not
+ * readable and not taken out of TCP's queue (SIOCINQ counts it), then
+ * arrives whole.
+ */
+TEST_F(ulp, recv_partial_message_waits_in_tcp_then_arrives_whole)
+{
+	static uint8_t msg[3000], rec[3100];
+	int inq = -1;
+	size_t n;
+
+	ikt_msg(msg, sizeof(msg), 5);
+	n = ikt_frame(variant->framing, msg, sizeof(msg), rec);
+	ASSERT_EQ(ikt_write_all(self->peer, rec, 1000), 0);
+	expect_quiet(_metadata, self->ike, 200);
+	ASSERT_EQ(ioctl(self->ike, SIOCINQ, &inq), 0);
+	EXPECT_EQ(inq, 1000);
+	ASSERT_EQ(ikt_write_all(self->peer, rec + 1000, n - 1000), 0);
+	ike_expect(_metadata, self->ike, 5, sizeof(msg));
+	ASSERT_EQ(ioctl(self->ike, SIOCINQ, &inq), 0);
+	EXPECT_EQ(inq, 0);
+}
+
+/*
+ * With a receive buffer too small to hold a whole message, waiting in TCP
+ * would stall the connection: the module takes the bytes out instead.
+ */
+TEST_F(ulp, recv_largest_message_with_small_rcvbuf_arrives)
+{
+	size_t max = max_msg(variant->framing);
+	int v = 4096;
+
+	ASSERT_EQ(setsockopt(self->ike, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)),
+		  0);
+	peer_send(_metadata, self->peer, variant->framing, 3, max);
+	peer_send(_metadata, self->peer, variant->framing, 4, max);
+	ike_expect(_metadata, self->ike, 3, max);
+	ike_expect(_metadata, self->ike, 4, max);
 }
 
 TEST_F(ulp, recv_short_buffer_truncates_and_discards_rest)

@@ -51,6 +51,10 @@
  *  poll()/epoll       EPOLLIN when a whole message is queued (or at EOF or
  *                     error); EPOLLOUT when a message of the largest size
  *                     would be accepted without blocking.
+ *  SO_RCVLOWAT        EOPNOTSUPP: messages are whole, and the module uses the
+ *                     socket's receive low-water mark itself (to be woken
+ *                     once a message has all arrived); attaching resets a
+ *                     value set before.
  *
  * Roles (RFC 9329 only).  The TCP originator sends the prefix; the TCP
  * acceptor consumes and checks it before parsing any record.  The kernel
