@@ -16,7 +16,10 @@
  * header and all ("direct"): recvmsg() copies the message straight to the
  * caller and then consumes the record from TCP.  If more bytes arrive behind
  * it first, the parser takes it out after all ("materialized"), so a daemon
- * that is slow to read never holds up the ESP records behind it.
+ * that is slow to read never holds up the ESP records behind it.  An IKE
+ * message that has only partly arrived, as large ones come, waits in TCP
+ * for the rest and then goes direct, unless TCP needs its buffer back
+ * (iketcp_rx_wait_record()).
  *
  * iketcp does not use strparser: its message timer follows
  * SO_RCVTIMEO and its size limit follows SO_RCVBUF, both the daemon's knobs,
