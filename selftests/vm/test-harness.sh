@@ -4,9 +4,10 @@
 # Tests of the VM harness itself (selftests/vm/run), KTAP output.
 #
 # Each case boots the VM once (about 5-10 s under TCG): exit status passing,
-# the environment given to the command, detection of a kernel WARN (with the
-# test-only module selftests/splat), the boot time, and, when the reference
-# kernel of selftests/vm/build-kernel is built, booting a --kernel bzImage.
+# the environment given to the command, detection of a kernel WARN and of a
+# hung task (with the test-only module selftests/splat), each kept whole in
+# the log, the boot time, and, when the reference kernel of
+# selftests/vm/build-kernel is built, booting a --kernel bzImage.
 # KVER selects the Debian kernel (default: the newest with headers).
 set -euo pipefail
 
@@ -39,6 +40,13 @@ expect() {
 	if "$@"; then ok "$name"; else not_ok "$name" "$log"; fi
 }
 
+# report_is_whole LOG FIRST LAST: the guest's copy of a report from dmesg
+# (vm/init) has a line matching FIRST, then one matching LAST (grep -E).
+report_is_whole() {
+	# No grep -q: under pipefail, sed killed by SIGPIPE fails the pipe.
+	sed -n 's/^dmesg: //p' "$1" | sed -n "/$2/,\$p" | grep -E -e "$3" > /dev/null
+}
+
 less_than() { [ -n "$1" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # Run the harness, output to $out/$1.log; sets rc.
@@ -63,7 +71,7 @@ main() {
 	kver=${KVER:-$(pick_kver)}
 	mkdir -p "$out"
 	echo "TAP version 13"
-	echo "1..7"
+	echo "1..11"
 	echo "# kernel $kver"
 
 	vm true --kver "$kver" --no-module -- true
@@ -84,14 +92,33 @@ main() {
 
 	splat=""
 	if build_splat; then
-		vm splat --kver "$kver" --module "$splat" -- true
+		# loglevel=1: the console shows no kernel message, as in the
+		# VM tests (dmesg -n 1); the report must come from dmesg, whole.
+		vm splat --kver "$kver" --module "$splat" --append loglevel=1 -- true
 		expect "a WARN from a loaded module fails the run (exit 124)" "$out/splat.log" \
 			[ $rc = 124 ]
 		expect "the failure names the WARNING line" "$out/splat.log" \
 			grep -q '^vm: FAIL: .*WARNING: .*iketcp_splat' "$out/splat.log"
+		expect "the log keeps the whole WARN, through its end trace line" "$out/splat.log" \
+			report_is_whole "$out/splat.log" 'WARNING: .*iketcp_splat' '---\[ end trace'
+
+		# The detector checks every timeout seconds and reports a task
+		# that stayed in D state a whole timeout: at most 2 x 2 s here.
+		vm hung --kver "$kver" --no-module -- sh -c \
+			"echo 2 > /proc/sys/kernel/hung_task_timeout_secs && insmod $splat mode=hung hang_secs=10"
+		expect "a hung task fails the run (exit 124)" "$out/hung.log" [ $rc = 124 ]
+		expect "the failure names the hung task" "$out/hung.log" \
+			grep -q '^vm: FAIL: .*INFO: task insmod:[0-9]* blocked for more than' "$out/hung.log"
+		expect "the log keeps the hung task's report, its call trace too" "$out/hung.log" \
+			report_is_whole "$out/hung.log" 'INFO: task insmod:' 'Call Trace:'
 	else
-		not_ok "a WARN from a loaded module fails the run (exit 124)" "$out/splat-build.log"
-		not_ok "the failure names the WARNING line"
+		for t in "a WARN from a loaded module fails the run (exit 124)" \
+			"the failure names the WARNING line" \
+			"the log keeps the whole WARN, through its end trace line" \
+			"a hung task fails the run (exit 124)" "the failure names the hung task" \
+			"the log keeps the hung task's report, its call trace too"; do
+			not_ok "$t" "$out/splat-build.log"
+		done
 	fi
 
 	if ref=$("$here/build-kernel" --path-only ref 2>/dev/null); then
