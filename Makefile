@@ -226,9 +226,16 @@ check-unit: unit user
 VM_BUILD = $(addprefix $(BUILD)/selftests/,$(filter $(VM_TESTS_C),$(TESTS))) \
 	$(addprefix $(BUILD)/tools/,$(TOOLS))
 
-# The VM harness itself: exit codes, and a WARN from a test module fails it.
-check-harness:
-	@KVER=$(KVER) $(TOP)/selftests/vm/test-harness.sh
+# A user/ktap.h unit test whose cases crash, for selftests/verdict.
+$(BUILD)/verdict/ktap_crash: selftests/verdict/ktap_crash.c user/ktap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) $(SAN) -o $@ $<
+
+# The verdict of make check (no VM), then the VM harness itself: exit codes,
+# and a WARN or a hung task from a test module fails it.
+check-harness: $(BUILD)/verdict/ktap_crash
+	@rc=0; $(TOP)/selftests/verdict/test-verdict.sh $(BUILD)/verdict || rc=1; \
+	KVER=$(KVER) $(TOP)/selftests/vm/test-harness.sh || rc=1; exit $$rc
 
 check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm $(VM_BUILD)
 	@start=$$(date +%s); \
