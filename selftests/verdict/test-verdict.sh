@@ -112,6 +112,11 @@ case_leg_line() {
 	summ "$f"
 	expect "a failed leg's not ok line fails the check" "$f.sum" \
 		verdict "$f.sum" 1 "6 passed, 1 failed, 1 skipped"
+	# The same log from a recipe that names no leg.
+	grep -v '^not ok 1 leg' "$f" > "$dir/leg-unnamed.log"
+	summ "$dir/leg-unnamed.log"
+	expect "a non-zero exit on the check: line alone fails the check" "$dir/leg-unnamed.log.sum" \
+		verdict "$dir/leg-unnamed.log.sum" 1 "6 passed, 1 failed, 1 skipped"
 }
 
 # The real recipe, cheaply: only the VM leg, for a kernel series with no
@@ -151,7 +156,7 @@ case_unit_crash() {
 main() {
 	mkdir -p "$dir"
 	echo "TAP version 13"
-	echo "1..12"
+	echo "1..13"
 	case_clean_log
 	case_truncated_plan
 	case_leg_line
