@@ -24,8 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -985,6 +987,167 @@ TEST_F(ulp, send_oob_eopnotsupp)
 	EXPECT_EQ(errno, EOPNOTSUPP);
 }
 
+/*
+ * sendfile() and splice() would write raw pages into the stream, around
+ * the framing: EOPNOTSUPP, nothing sent, the socket still works.
+ */
+TEST_F(ulp, sendfile_and_splice_eopnotsupp_nothing_sent)
+{
+	static uint8_t msg[3000];
+	char path[] = "/tmp/iketcp-sendfile-XXXXXX";
+	int fd, pfd[2];
+	off_t off = 0;
+
+	ikt_msg(msg, sizeof(msg), 1);
+	fd = mkstemp(path);
+	ASSERT_GE(fd, 0) TH_LOG("mkstemp: %s", strerror(errno));
+	unlink(path);
+	ASSERT_EQ(write(fd, msg, sizeof(msg)), (ssize_t)sizeof(msg));
+	EXPECT_EQ(sendfile(self->ike, fd, &off, sizeof(msg)), -1);
+	EXPECT_EQ(errno, EOPNOTSUPP);
+	EXPECT_EQ(off, 0);
+	close(fd);
+
+	ASSERT_EQ(pipe(pfd), 0);
+	ASSERT_EQ(write(pfd[1], msg, sizeof(msg)), (ssize_t)sizeof(msg));
+	EXPECT_EQ(splice(pfd[0], NULL, self->ike, NULL, sizeof(msg), 0), -1);
+	EXPECT_EQ(errno, EOPNOTSUPP);
+	/* vmsplice'd user pages too (SPLICE_F_GIFT is only a hint). */
+	EXPECT_EQ(splice(pfd[0], NULL, self->ike, NULL, sizeof(msg),
+			 SPLICE_F_MOVE), -1);
+	EXPECT_EQ(errno, EOPNOTSUPP);
+	close(pfd[0]);
+	close(pfd[1]);
+
+	expect_quiet(_metadata, self->peer, 200);
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_TX_IKE_MSGS), 0);
+	ike_send(_metadata, self->ike, 2, 100);
+	peer_expect(_metadata, self->peer, variant->framing, 2, 100);
+}
+
+/* tx_queued of the socket (GET_SOCKETS). */
+static uint32_t sock_tx_queued(struct __test_metadata *_metadata, uint64_t ino)
+{
+	struct ikt_sock_info si;
+	bool found = false;
+
+	EXPECT_GE(ikt_get_socket(ino, &si, &found), 1);
+	EXPECT_TRUE(found);
+	return found ? si.tx_queued : 0;
+}
+
+/*
+ * epoll: EPOLLIN only with a whole message queued; EPOLLOUT only while a
+ * message of the largest size would be taken without blocking, not merely
+ * some smaller one; both wake an epoll_wait().
+ */
+TEST_F(ulp, epoll_in_whole_message_out_when_largest_fits)
+{
+	const uint32_t limit = IKETCP_QUEUE_LIMIT_MIN;
+	static uint8_t msg[IKETCP_LEGACY_MAX_MSG], rec[4000];
+	size_t max = max_msg(variant->framing), n;
+	uint64_t ino = ikt_fd_inode(self->ike);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT }, got;
+	uint32_t q0, q1, hdr;
+	int ep, sz = 65536, id = 0, i, stable, st;
+	pid_t pid;
+
+	hdr = variant->framing == IKETCP_FRAMING_RFC9329 ? IKT_RFC_HDR : 0;
+	ep = epoll_create1(0);
+	ASSERT_GE(ep, 0);
+	ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, self->ike, &ev), 0);
+	/* Idle: writable, not readable. */
+	ASSERT_EQ(epoll_wait(ep, &got, 1, 0), 1);
+	EXPECT_EQ(got.events, (uint32_t)EPOLLOUT);
+
+	/* Half a message: not readable; all of it: epoll_wait() wakes. */
+	ikt_msg(msg, 3000, 1);
+	n = ikt_frame(variant->framing, msg, 3000, rec);
+	ASSERT_EQ(ikt_write_all(self->peer, rec, n / 2), 0);
+	ASSERT_TRUE(wait_outq_empty(self->peer));
+	ASSERT_EQ(epoll_wait(ep, &got, 1, 0), 1);
+	EXPECT_EQ(got.events & EPOLLIN, 0u);
+	ev.events = EPOLLIN;
+	ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_MOD, self->ike, &ev), 0);
+	ASSERT_EQ(ikt_write_all(self->peer, rec + n / 2, n - n / 2), 0);
+	ASSERT_EQ(epoll_wait(ep, &got, 1, TIMEOUT_MS), 1);
+	EXPECT_EQ(got.events, (uint32_t)EPOLLIN);
+	ike_expect(_metadata, self->ike, 1, 3000);
+	EXPECT_EQ(epoll_wait(ep, &got, 1, 0), 0);
+
+	/*
+	 * The peer does not read; TCP's buffers fill, then the module's
+	 * queue, to more than limit - largest record but with room left for
+	 * an 8000-byte message.
+	 */
+	ASSERT_EQ(ikt_set_limits(0, limit), 0);
+	ASSERT_EQ(setsockopt(self->peer, SOL_SOCKET, SO_RCVBUF, &sz,
+			     sizeof(sz)), 0);
+	ASSERT_EQ(setsockopt(self->ike, SOL_SOCKET, SO_SNDBUF, &sz,
+			     sizeof(sz)), 0);
+	/*
+	 * Until the queue holds more than that for three reads in a row:
+	 * TCP takes nothing more (its buffers are full, the window closed).
+	 */
+	for (i = 0, stable = 0, q0 = 0; i < 2000 && stable < 3; i++) {
+		q1 = sock_tx_queued(_metadata, ino);
+		if (q1 > limit - IKETCP_MAX_RECORD) {
+			stable = q1 == q0 ? stable + 1 : 1;
+			q0 = q1;
+			msleep(20);
+			continue;
+		}
+		stable = 0;
+		q0 = q1;
+		ikt_msg(msg, 8000, 100 + id);
+		ASSERT_EQ(send(self->ike, msg, 8000, MSG_DONTWAIT), 8000)
+			TH_LOG("send %d: %s", id, strerror(errno));
+		id++;
+	}
+	ASSERT_EQ(stable, 3) TH_LOG("tx_queued never settled");
+	ASSERT_GT(q0, limit - IKETCP_MAX_RECORD);
+	ASSERT_LE(q0 + 8000 + hdr, limit) TH_LOG("tx_queued %u: no room", q0);
+	ev.events = EPOLLIN | EPOLLOUT;
+	ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_MOD, self->ike, &ev), 0);
+	EXPECT_EQ(epoll_wait(ep, &got, 1, 0), 0)
+		TH_LOG("EPOLLOUT with %u of %u bytes queued", q0, limit);
+	/* Consistent with send(): the largest fails, a smaller one fits. */
+	ikt_msg(msg, max, 100 + id);
+	EXPECT_EQ(send(self->ike, msg, max, MSG_DONTWAIT), -1);
+	EXPECT_EQ(errno, EAGAIN);
+	ikt_msg(msg, 8000, 100 + id);
+	EXPECT_EQ(send(self->ike, msg, 8000, MSG_DONTWAIT), 8000);
+	id++;
+	EXPECT_EQ(epoll_wait(ep, &got, 1, 0), 0);
+
+	/* The peer reads (another process): epoll_wait() wakes... */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		for (i = 0; i < id; i++) {
+			uint32_t got_id;
+
+			if (ikt_read_framed(self->peer, variant->framing, msg,
+					    sizeof(msg)) != 8000 ||
+			    !ikt_msg_ok(msg, 8000, &got_id) ||
+			    got_id != (uint32_t)(100 + i))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	EXPECT_EQ(epoll_wait(ep, &got, 1, TIMEOUT_MS), 1);
+	EXPECT_EQ(got.events, (uint32_t)EPOLLOUT);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("the peer read wrong records");
+	/* ...and then a message of the largest size is taken at once. */
+	ikt_msg(msg, max, 100 + id);
+	EXPECT_EQ(send(self->ike, msg, max, MSG_DONTWAIT), (ssize_t)max)
+		TH_LOG("EPOLLOUT, yet: %s", strerror(errno));
+	peer_expect(_metadata, self->peer, variant->framing, 100 + id, max);
+	close(ep);
+}
+
 TEST_F(ulp, send_nonblocking_full_eagain_nothing_queued)
 {
 	struct ikt_sock_info before, after;
@@ -1076,6 +1239,17 @@ static void start_blocked(struct __test_metadata *_metadata, pthread_t *th,
 	ASSERT_EQ(pthread_create(th, NULL, fn, c), 0);
 	ASSERT_TRUE(wait_thread_blocked(&c->tid, &c->done))
 		TH_LOG("the call did not block (returned %zd: %s)", c->ret,
+		       strerror(c->err));
+}
+
+/* close(*fd) while c sleeps in a call on it: the call sleeps on. */
+static void close_under_blocked(struct __test_metadata *_metadata, int *fd,
+				struct blocked_call *c)
+{
+	close(*fd);
+	*fd = -1;
+	EXPECT_TRUE(wait_thread_blocked(&c->tid, &c->done))
+		TH_LOG("close ended the call: %zd (%s)", c->ret,
 		       strerror(c->err));
 }
 
@@ -1852,6 +2026,104 @@ TEST_F(ulp, shutdown_rdwr_queued_message_then_eof)
 	ike_expect(_metadata, self->ike, 1, 50);
 	EXPECT_EQ(recv(self->ike, b, sizeof(b), 0), 0);
 	EXPECT_EQ(recv(self->peer, b, sizeof(b), 0), 0);
+}
+
+/* shutdown(SHUT_RD) from another thread wakes a recv() blocked in it. */
+TEST_F(ulp, shutdown_wakes_recv_blocked_in_other_thread)
+{
+	static uint8_t buf[200];
+	struct blocked_call c = { .fd = self->ike, .buf = buf,
+				  .len = sizeof(buf) };
+	pthread_t th;
+	uint64_t t0;
+
+	start_blocked(_metadata, &th, blocked_recv, &c);
+	t0 = now_ms();
+	ASSERT_EQ(shutdown(self->ike, SHUT_RD), 0);
+	pthread_join(th, NULL);
+	EXPECT_EQ(c.ret, 0) TH_LOG("recv: %s", strerror(c.err));
+	/* Woken by the shutdown, not by SO_RCVTIMEO (5 s). */
+	EXPECT_LT(now_ms() - t0, 2000u);
+}
+
+/* nr_sockets of this netns reaches want within TIMEOUT_MS. */
+static bool wait_nr_sockets(uint32_t want)
+{
+	struct ikt_netns_info ni;
+	uint64_t t0 = now_ms();
+
+	while (now_ms() - t0 < TIMEOUT_MS) {
+		if (!ikt_get_netns(&ni) && ni.nr_sockets == want)
+			return true;
+		usleep(2000);
+	}
+	return false;
+}
+
+/*
+ * close() while another thread sleeps in recv() on the socket: the call
+ * holds the file, so it goes on and returns the next message; the socket is
+ * released when it returns (the peer then sees the FIN, the count drops).
+ */
+TEST_F(ulp, close_while_recv_blocked_in_other_thread)
+{
+	static uint8_t buf[2000];
+	struct blocked_call c = { .fd = self->ike, .buf = buf,
+				  .len = sizeof(buf) };
+	uint8_t b[64];
+	pthread_t th;
+	uint32_t id;
+
+	start_blocked(_metadata, &th, blocked_recv, &c);
+	close_under_blocked(_metadata, &self->ike, &c);
+	peer_send(_metadata, self->peer, variant->framing, 4, 1500);
+	pthread_join(th, NULL);
+	EXPECT_EQ(c.ret, 1500) TH_LOG("recv: %s", strerror(c.err));
+	EXPECT_TRUE(c.ret == 1500 && ikt_msg_ok(buf, 1500, &id) && id == 4);
+	/* The last reference is gone: the connection closes. */
+	EXPECT_EQ(recv(self->peer, b, sizeof(b), 0), 0);
+	EXPECT_TRUE(wait_nr_sockets(0));
+}
+
+/*
+ * close() while another thread sleeps in send() on a full queue: the send
+ * completes once the peer reads and the socket is released when it
+ * returns.  Records still queued then are dropped whole (tx_drop_close):
+ * the peer reads intact messages in order, then EOF.
+ */
+TEST_F(ulp, close_while_send_blocked_in_other_thread)
+{
+	static uint8_t msg[8000], rbuf[8000], buf[64];
+	struct blocked_call c = { .fd = self->ike, .buf = msg,
+				  .len = sizeof(msg) };
+	pthread_t th;
+	int ok = 0, i;
+	uint32_t id;
+	ssize_t n;
+
+	ASSERT_EQ(ikt_set_limits(0, IKETCP_QUEUE_LIMIT_MIN), 0);
+	fill_send_queue(_metadata, self->ike, self->peer, &ok);
+	ikt_msg(msg, sizeof(msg), ok);
+	start_blocked(_metadata, &th, blocked_send, &c);
+	close_under_blocked(_metadata, &self->ike, &c);
+	for (i = 0; i <= ok; i++) {
+		n = ikt_read_framed(self->peer, variant->framing, rbuf,
+				    sizeof(rbuf));
+		if (n < 0 && errno == ENODATA)
+			break;		/* EOF */
+		ASSERT_EQ(n, (ssize_t)sizeof(msg)) TH_LOG("record %d: %s", i,
+							   strerror(errno));
+		ASSERT_TRUE(ikt_msg_ok(rbuf, n, &id));
+		ASSERT_EQ(id, (uint32_t)i);
+	}
+	pthread_join(th, NULL);
+	EXPECT_EQ(c.ret, (ssize_t)sizeof(msg)) TH_LOG("send: %s",
+						       strerror(c.err));
+	EXPECT_GT(i, 0);
+	EXPECT_EQ(recv(self->peer, buf, sizeof(buf), 0), 0);
+	EXPECT_TRUE(wait_nr_sockets(0));
+	/* Every message was either delivered or counted as dropped. */
+	EXPECT_EQ(counter(_metadata, IKETCP_CNT_TX_DROP_CLOSE), ok + 1 - i);
 }
 
 TEST_F(ulp, shutdown_wr_delivers_queued_records_before_fin)
