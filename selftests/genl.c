@@ -61,6 +61,14 @@ static void msleep(int ms)
 	usleep(ms * 1000);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
 /* The TCP acceptor's address (listener) and the originator's (client). */
 static void addr_of(int family, bool client, uint8_t *out, int *len)
 {
@@ -230,6 +238,61 @@ static int raw_esp_send(int family, const uint8_t *daddr, uint32_t spi,
 	close(fd);
 	errno = err;
 	return ret;
+}
+
+/* A raw socket that sees every ESP packet delivered in this namespace. */
+static int raw_esp_listener(int family)
+{
+	struct timeval tv = { 0, 300 * 1000 };
+	int fd = socket(family, SOCK_RAW, IPPROTO_ESP);
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* How many packets of SPI spi fd receives before it is quiet for 300 ms. */
+static int raw_esp_count(int fd, int family, uint32_t spi)
+{
+	static uint8_t buf[65535 + 60];
+	int n = 0;
+	ssize_t len;
+
+	while ((len = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		size_t off = family == AF_INET ? (buf[0] & 0xf) * 4 : 0;
+		uint32_t got;
+
+		if ((size_t)len < off + 4)
+			continue;
+		got = (uint32_t)buf[off] << 24 | buf[off + 1] << 16 |
+		      buf[off + 2] << 8 | buf[off + 3];
+		n += got == spi;
+	}
+	return n;
+}
+
+/*
+ * Read one ESP record from a plain TCP peer: its ESP packet must be the
+ * esp_body() of (spi, seq, len).  Returns 0, or -1 (errno EBADMSG if not).
+ */
+static int read_esp_record(int fd, uint32_t spi, uint32_t seq, size_t len)
+{
+	static uint8_t got[65535], want[65535];
+	uint8_t hdr[2];
+
+	if (ikt_read_all(fd, hdr, 2))
+		return -1;
+	if (((size_t)hdr[0] << 8 | hdr[1]) != len + 2 ||
+	    ikt_read_all(fd, got, len)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	esp_body(want, len, spi, seq);
+	if (memcmp(got, want, len)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
 }
 
 static int pair(int family, int *cli, int *srv)
@@ -1380,6 +1443,347 @@ TEST_F(genl, event_esp_unbound_counted)
 	gsa_close(&ev_nl);
 }
 
+
+/* ---- ESP through bound SAs (raw ESP packets, no XFRM) --------------------- */
+
+/*
+ * A connection whose originator *ike is attached (role set, prefix read)
+ * and whose acceptor *peer is plain TCP, so the test reads the records.
+ */
+static void esp_pair(struct __test_metadata *_metadata, int family, int *ike,
+		     int *peer)
+{
+	char pfx[IKT_PREFIX_LEN];
+
+	ASSERT_EQ(pair(family, ike, peer), 0);
+	ASSERT_EQ(ikt_set_timeouts(*ike, TIMEOUT_MS, TIMEOUT_MS), 0);
+	ASSERT_EQ(ikt_set_timeouts(*peer, TIMEOUT_MS, TIMEOUT_MS), 0);
+	ASSERT_EQ(ikt_attach(*ike, IKETCP_FRAMING_RFC9329), 0);
+	ASSERT_EQ(ikt_set_role(*ike, IKETCP_ROLE_ORIGINATOR), 0);
+	ASSERT_EQ(ikt_read_all(*peer, pfx, sizeof(pfx)), 0);
+	ASSERT_EQ(memcmp(pfx, IKT_PREFIX, IKT_PREFIX_LEN), 0);
+}
+
+/* Nothing more arrives on fd within 200 ms. */
+static void expect_no_more(struct __test_metadata *_metadata, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	EXPECT_EQ(poll(&p, 1, 200), 0);
+}
+
+/* The binding (dir, spi) in GET_BINDINGS: fills *out, false if missing. */
+static bool get_binding(struct gsa_nl *nl, uint8_t dir, uint32_t spi,
+			struct gsa_dump_sa *out)
+{
+	const struct gsa_dump_sa *sa;
+	struct gsa_dump d;
+	bool found = false;
+
+	if (gsa_dump_cmd(nl, &d, IKETCP_CMD_GET_BINDINGS))
+		return false;
+	sa = gsa_dump_find(&d, dir, spi, NULL);
+	if (sa) {
+		*out = *sa;
+		found = true;
+	}
+	gsa_dump_free(&d);
+	return found;
+}
+
+/*
+ * OUT: bare ESP to the bound (daddr, SPI) goes into the stream as records,
+ * byte for byte, counted in IKETCP_SA_PACKETS/BYTES and tx_esp_*; IN: ESP
+ * records with a bound SPI go to XFRM, counted the same way.  Other SPIs
+ * are left alone.
+ */
+TEST_F(genl, esp_bound_sa_packets_and_bytes_counted)
+{
+	static const size_t len[3] = { 8, 200, 1400 };
+	static uint8_t rec[2000];
+	struct gsa_dump_sa sa;
+	int ike, peer, lis, i;
+	uint64_t ino;
+	size_t n;
+
+	esp_pair(_metadata, variant->family, &ike, &peer);
+	ino = ikt_fd_inode(ike);
+	bind_ok(_metadata, &self->nl, ike, SA(IKETCP_DIR_OUT, 0xc001));
+	bind_ok(_metadata, &self->nl, ike, SA(IKETCP_DIR_IN, 0xc002));
+	lis = raw_esp_listener(variant->family);
+	ASSERT_GE(lis, 0);
+
+	/* OUT: the peer of the connection is the SA's destination. */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(raw_esp_send(variant->family, self->srv_addr, 0xc001,
+				       i + 1, len[i]), 0)
+			TH_LOG("raw ESP %d: %s", i, strerror(errno));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(read_esp_record(peer, 0xc001, i + 1, len[i]), 0)
+			TH_LOG("record %d: %s", i, strerror(errno));
+	ASSERT_TRUE(get_binding(&self->nl, IKETCP_DIR_OUT, 0xc001, &sa));
+	EXPECT_EQ(sa.inode, ino);
+	EXPECT_TRUE(sa.has_packets && sa.has_bytes);
+	EXPECT_EQ(sa.packets, 3u);
+	EXPECT_EQ(sa.bytes, (uint64_t)(len[0] + len[1] + len[2]));
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_TX_ESP_PKTS), 3u);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_TX_ESP_BYTES),
+		  (uint64_t)(len[0] + len[1] + len[2]));
+	/* Taken off the IP path: none was delivered. */
+	EXPECT_EQ(raw_esp_count(lis, variant->family, 0xc001), 0);
+	/* Another SPI, same destination: not ours, it goes out as IP. */
+	ASSERT_EQ(raw_esp_send(variant->family, self->srv_addr, 0xc003, 1,
+			       100), 0);
+	EXPECT_EQ(raw_esp_count(lis, variant->family, 0xc003), 1);
+
+	/* IN: two records of the bound SPI, one of another. */
+	for (i = 0; i < 2; i++) {
+		esp_body(rec, 300 + i, 0xc002, i + 1);
+		n = ikt_raw_record(rec, 300 + i, rec);
+		ASSERT_EQ(ikt_write_all(peer, rec, n), 0);
+	}
+	esp_body(rec, 100, 0xc004, 1);
+	n = ikt_raw_record(rec, 100, rec);
+	ASSERT_EQ(ikt_write_all(peer, rec, n), 0);
+	for (i = 0; i < 250 && ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND) < 1;
+	     i++)
+		msleep(20);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_ESP_PKTS), 2u);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_ESP_BYTES), 601u);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND), 1u);
+	ASSERT_TRUE(get_binding(&self->nl, IKETCP_DIR_IN, 0xc002, &sa));
+	EXPECT_EQ(sa.packets, 2u);
+	EXPECT_EQ(sa.bytes, 601u);
+	close(lis);
+	close(ike);
+	close(peer);
+}
+
+/*
+ * An orphaned OUT binding: its packets are dropped and counted
+ * (tx_drop_esp_no_socket), never sent on the SA's own transport, until it
+ * is unbound.
+ */
+TEST_F(genl, esp_orphaned_out_dropped_counted_not_leaked)
+{
+	struct gsa_dump_sa sa;
+	int ike, peer, lis, i;
+
+	esp_pair(_metadata, variant->family, &ike, &peer);
+	bind_ok(_metadata, &self->nl, ike, SA(IKETCP_DIR_OUT, 0xd001));
+	lis = raw_esp_listener(variant->family);
+	ASSERT_GE(lis, 0);
+	close(ike);
+	ASSERT_TRUE(get_binding(&self->nl, IKETCP_DIR_OUT, 0xd001, &sa));
+	ASSERT_TRUE(sa.orphaned);
+
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(raw_esp_send(variant->family, self->srv_addr, 0xd001,
+				       i + 1, 100), -1);
+		EXPECT_EQ(errno, EPERM);
+	}
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_TX_DROP_ESP_NO_SOCKET), 3u);
+	EXPECT_EQ(raw_esp_count(lis, variant->family, 0xd001), 0)
+		TH_LOG("an orphan's packets leaked onto IP");
+	ASSERT_TRUE(get_binding(&self->nl, IKETCP_DIR_OUT, 0xd001, &sa));
+	EXPECT_EQ(sa.packets, 0u);
+
+	/* Unbound: the SA's traffic takes its own transport again. */
+	EXPECT_EQ(gsa_unbind(&self->nl, -1, &(struct gsa_sa){
+		.dir = IKETCP_DIR_OUT, .spi_set = true, .spi = 0xd001,
+		.family = variant->family, .daddr_len = self->alen,
+		.encap = -1, .sport = -1, .dport = -1,
+		.daddr = { self->srv_addr[0], self->srv_addr[1],
+			   self->srv_addr[2], self->srv_addr[3],
+			   self->srv_addr[4], self->srv_addr[5],
+			   self->srv_addr[6], self->srv_addr[7],
+			   self->srv_addr[8], self->srv_addr[9],
+			   self->srv_addr[10], self->srv_addr[11],
+			   self->srv_addr[12], self->srv_addr[13],
+			   self->srv_addr[14], self->srv_addr[15] },
+		}, NULL), 0);
+	EXPECT_EQ(raw_esp_send(variant->family, self->srv_addr, 0xd001, 9,
+			       100), 0);
+	EXPECT_EQ(raw_esp_count(lis, variant->family, 0xd001), 1);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_TX_DROP_ESP_NO_SOCKET), 3u);
+	close(lis);
+	close(peer);
+}
+
+/*
+ * ESP beyond tx_queue_limit is dropped, counted (tx_drop_esp_queue_full)
+ * and reported (IKETCP_EVENT_QUEUE_FULL); what was queued arrives whole.
+ */
+TEST_F(genl, esp_queue_full_dropped_counted_event)
+{
+	const int total = 60;
+	const size_t len = 30000;
+	struct ikt_sock_info si;
+	struct gsa_event ev;
+	struct gsa_nl ev_nl;
+	int ike, peer, i, sz = 32768, read, taken;
+	uint64_t ino, drops;
+	bool found;
+
+	ASSERT_EQ(ikt_set_limits(0, IKETCP_QUEUE_LIMIT_MIN), 0);
+	esp_pair(_metadata, variant->family, &ike, &peer);
+	ino = ikt_fd_inode(ike);
+	ASSERT_EQ(setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)), 0);
+	ASSERT_EQ(setsockopt(ike, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)), 0);
+	ASSERT_EQ(gsa_open(&ev_nl), 0);
+	ASSERT_EQ(gsa_join_events(&ev_nl), 0);
+	bind_ok(_metadata, &self->nl, ike, SA(IKETCP_DIR_OUT, 0xe001));
+
+	/* The peer does not read: 1.8 MB cannot all be queued. */
+	for (i = 0; i < total; i++)
+		ASSERT_EQ(raw_esp_send(variant->family, self->srv_addr, 0xe001,
+				       i + 1, len), 0);
+	ASSERT_GE(ikt_get_socket(ino, &si, &found), 1);
+	ASSERT_TRUE(found);
+	drops = si.cnt[IKETCP_CNT_TX_DROP_ESP_QUEUE_FULL];
+	EXPECT_GT(drops, 0u) TH_LOG("nothing dropped: the queue never filled");
+	ASSERT_LT(drops, (uint64_t)total);
+	taken = total - drops;
+	EXPECT_LE(si.tx_queued, (uint32_t)IKETCP_QUEUE_LIMIT_MIN);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_TX_DROP_ESP_NO_SOCKET), 0u);
+	expect_sa_event(_metadata, &ev_nl, IKETCP_EVENT_QUEUE_FULL, ino,
+			variant->family, IKETCP_DIR_OUT, &ev);
+
+	/* What was taken arrives whole and in order, gaps where dropped. */
+	for (i = 1, read = 0; read < taken && i <= total; i++) {
+		uint8_t hdr[10];
+
+		ASSERT_EQ(ikt_read_all(peer, hdr, sizeof(hdr)), 0);
+		ASSERT_EQ((size_t)hdr[0] << 8 | hdr[1], len + 2);
+		ASSERT_EQ(hdr[2] << 24 | hdr[3] << 16 | hdr[4] << 8 | hdr[5],
+			  0xe001);
+		i = hdr[6] << 24 | hdr[7] << 16 | hdr[8] << 8 | hdr[9];
+		{
+			static uint8_t body[65535], want[65535];
+
+			ASSERT_EQ(ikt_read_all(peer, body, len - 8), 0);
+			esp_body(want, len, 0xe001, i);
+			ASSERT_EQ(memcmp(body, want + 8, len - 8), 0);
+		}
+		read++;
+	}
+	EXPECT_EQ(read, taken);
+	expect_no_more(_metadata, peer);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_TX_ESP_PKTS), (uint64_t)taken);
+	close(ike);
+	close(peer);
+	gsa_close(&ev_nl);
+}
+
+/*
+ * The largest ESP packet a record can carry is 65533 bytes; a larger one
+ * (only IPv6 can make one: its payload may be 65535) is dropped and counted
+ * (tx_drop_esp_too_big).
+ */
+TEST_F(genl, esp_too_big_dropped_counted)
+{
+	const size_t largest = variant->family == AF_INET ?
+			       65535 - 20 : IKETCP_MAX_ESP_PKT;
+	struct ikt_sock_info si;
+	int ike, peer;
+	bool found;
+
+	esp_pair(_metadata, variant->family, &ike, &peer);
+	bind_ok(_metadata, &self->nl, ike, SA(IKETCP_DIR_OUT, 0xf001));
+	ASSERT_EQ(raw_esp_send(variant->family, self->srv_addr, 0xf001, 1,
+			       largest), 0)
+		TH_LOG("ESP of %zu bytes: %s", largest, strerror(errno));
+	ASSERT_EQ(read_esp_record(peer, 0xf001, 1, largest), 0);
+	if (variant->family == AF_INET6) {
+		EXPECT_EQ(raw_esp_send(AF_INET6, self->srv_addr, 0xf001, 2,
+				       largest + 1), -1);
+		EXPECT_EQ(errno, EPERM);
+		EXPECT_EQ(raw_esp_send(AF_INET6, self->srv_addr, 0xf001, 3,
+				       65535), -1);
+	}
+	ASSERT_GE(ikt_get_socket(ikt_fd_inode(ike), &si, &found), 1);
+	ASSERT_TRUE(found);
+	EXPECT_EQ(si.cnt[IKETCP_CNT_TX_DROP_ESP_TOO_BIG],
+		  variant->family == AF_INET6 ? 2u : 0u);
+	EXPECT_EQ(si.cnt[IKETCP_CNT_TX_ESP_PKTS], 1u);
+	/* Nothing of them reached the stream; the next one does. */
+	ASSERT_EQ(raw_esp_send(variant->family, self->srv_addr, 0xf001, 4,
+			       100), 0);
+	ASSERT_EQ(read_esp_record(peer, 0xf001, 4, 100), 0)
+		TH_LOG("%s", strerror(errno));
+	close(ike);
+	close(peer);
+}
+
+/*
+ * Events are rate limited per socket (one of each kind per second): a
+ * flood on one socket yields one event, another socket still gets its own,
+ * and the first gets one again a second later.  Counters count them all.
+ */
+TEST_F(genl, events_rate_limited_per_socket)
+{
+	static uint8_t rec[64 * 20];
+	uint8_t esp[16];
+	struct gsa_event ev;
+	struct gsa_nl ev_nl;
+	int a_cli, a, b_cli, b, i, n_a = 0, n_b = 0, other = 0, ret;
+	uint64_t a_ino, b_ino, t0, dt;
+	size_t n = 0;
+
+	ASSERT_EQ(pair(variant->family, &a_cli, &a), 0);
+	ASSERT_EQ(pair(variant->family, &b_cli, &b), 0);
+	ASSERT_EQ(ikt_attach(a, IKETCP_FRAMING_RFC9329), 0);
+	ASSERT_EQ(ikt_attach(b, IKETCP_FRAMING_RFC9329), 0);
+	a_ino = ikt_fd_inode(a);
+	b_ino = ikt_fd_inode(b);
+	ASSERT_EQ(gsa_open(&ev_nl), 0);
+	ASSERT_EQ(gsa_join_events(&ev_nl), 0);
+	memcpy(rec, IKT_PREFIX, IKT_PREFIX_LEN);
+	n = IKT_PREFIX_LEN;
+	for (i = 0; i < 20; i++) {
+		esp_body(esp, sizeof(esp), 0x5000 + i, 1);
+		n += ikt_raw_record(esp, sizeof(esp), rec + n);
+	}
+	/* 20 unbound ESP records on a, in one write. */
+	t0 = mono_ms();
+	ASSERT_EQ(ikt_write_all(a_cli, rec, n), 0);
+	for (i = 0; i < 250 && ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND) < 20;
+	     i++)
+		msleep(10);
+	dt = mono_ms() - t0;
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND), 20u);
+	/* b, at once: its own event. */
+	ASSERT_EQ(ikt_write_all(b_cli, rec, IKT_PREFIX_LEN + 18), 0);
+	while (!(ret = gsa_wait_event(&ev_nl, IKETCP_EVENT_ESP_UNBOUND, 500,
+				      &ev))) {
+		if (ev.inode == a_ino)
+			n_a++;
+		else if (ev.inode == b_ino)
+			n_b++;
+		else
+			other++;
+	}
+	EXPECT_EQ(ret, -ETIMEDOUT);
+	EXPECT_EQ(n_b, 1) TH_LOG("socket b: %d events", n_b);
+	EXPECT_EQ(other, 0);
+	EXPECT_GE(n_a, 1);
+	/* Within one second, one event; allow one more per second taken. */
+	EXPECT_LE(n_a, 1 + (int)(dt / 1000))
+		TH_LOG("socket a: %d events for 20 records in %llu ms", n_a,
+		       (unsigned long long)dt);
+	/* A second later, a is heard again. */
+	msleep(1100);
+	ASSERT_EQ(ikt_write_all(a_cli, rec + IKT_PREFIX_LEN, 18), 0);
+	ret = gsa_wait_event(&ev_nl, IKETCP_EVENT_ESP_UNBOUND, EVENT_MS, &ev);
+	ASSERT_EQ(ret, 0) TH_LOG("no event for a after 1.1 s");
+	EXPECT_EQ(ev.inode, a_ino);
+	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND), 22u);
+	close(a_cli);
+	close(a);
+	close(b_cli);
+	close(b);
+	gsa_close(&ev_nl);
+}
 
 /* ========================================================================
  * scale: 100 connections x 10 SAs
