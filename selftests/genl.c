@@ -2010,6 +2010,148 @@ out_dump:
 }
 
 /* ========================================================================
+ * genl_max: IKETCP_MAX_BINDINGS (after scale: its 65536 bindings take a
+ * while to be freed, and scale counts kmalloc objects)
+ */
+
+FIXTURE(genl_max)
+{
+	int cli, srv;
+	struct gsa_nl nl;
+	uint8_t srv_addr[16];
+	int alen;
+	uint64_t srv_ino;
+};
+
+FIXTURE_VARIANT(genl_max)
+{
+	int family;
+};
+
+FIXTURE_VARIANT_ADD(genl_max, ipv4)
+{
+	.family = AF_INET,
+};
+
+FIXTURE_SETUP(genl_max)
+{
+	self->nl.fd = -1;
+	ASSERT_EQ(ikt_netns_new(), 0);
+	ASSERT_EQ(pair(variant->family, &self->cli, &self->srv), 0);
+	ASSERT_EQ(attach_pair(self->cli, self->srv), 0);
+	addr_of(variant->family, false, self->srv_addr, &self->alen);
+	self->srv_ino = ikt_fd_inode(self->srv);
+	ASSERT_EQ(gsa_open(&self->nl), 0);
+}
+
+FIXTURE_TEARDOWN(genl_max)
+{
+	gsa_close(&self->nl);
+	close(self->cli);
+	close(self->srv);
+}
+
+/*
+ * Send count BIND_SA requests (OUT, SPIs first, first + 1, ...) on fd in
+ * batches (one send() each), then read their ACKs.  Returns how many
+ * succeeded, or -errno; *last_err: the last failed request's error.
+ */
+static int bind_many(struct gsa_nl *nl, int fd, uint32_t first, int count,
+		     int *last_err)
+{
+	static uint8_t out[64 * 128];
+	static uint8_t in[64 * 1024];
+	int done = 0, ok = 0;
+
+	*last_err = 0;
+	while (done < count) {
+		/* Few enough that their ACKs fit the receive buffer. */
+		int batch = count - done > 64 ? 64 : count - done;
+		size_t off = 0;
+		int i, acks = 0;
+
+		for (i = 0; i < batch; i++) {
+			struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT,
+						       first + done + i);
+			struct gsa_req r;
+
+			gsa_req_init(nl, &r, IKETCP_CMD_BIND_SA);
+			r.n.nlmsg_flags |= NLM_F_ACK;
+			gsa_put_u32(&r, IKETCP_A_SOCK_FD, fd);
+			gsa_put_sa(&r, &sa);
+			memcpy(out + off, &r, r.n.nlmsg_len);
+			off += NLMSG_ALIGN(r.n.nlmsg_len);
+		}
+		if (send(nl->fd, out, off, 0) != (ssize_t)off)
+			return -errno;
+		while (acks < batch) {
+			struct nlmsghdr *n;
+			int len = recv(nl->fd, in, sizeof(in), 0);
+
+			if (len < 0)
+				return -errno;
+			for (n = (struct nlmsghdr *)in; NLMSG_OK(n, len);
+			     n = NLMSG_NEXT(n, len)) {
+				struct nlmsgerr *e = NLMSG_DATA(n);
+
+				if (n->nlmsg_type != NLMSG_ERROR)
+					continue;
+				acks++;
+				if (!e->error) {
+					ok++;
+					continue;
+				}
+				*last_err = e->error;
+			}
+		}
+		done += batch;
+	}
+	return ok;
+}
+
+/* IKETCP_MAX_BINDINGS per namespace; the next new binding gets ENOSPC. */
+TEST_F_TIMEOUT(genl_max, bind_beyond_max_bindings_enospc, 600)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x100000);
+	struct gsa_sa mv = gsa_sa_make(IKETCP_DIR_OUT, 1);
+	struct gsa_dump_sa got;
+	struct gsa_ack ack;
+	int ret, err;
+
+	ret = bind_many(&self->nl, self->cli, 1, IKETCP_MAX_BINDINGS, &err);
+	ASSERT_EQ(ret, IKETCP_MAX_BINDINGS)
+		TH_LOG("%d bindings made; last error %s", ret,
+		       strerror(-err));
+	EXPECT_EQ(nr_bindings(_metadata), IKETCP_MAX_BINDINGS);
+	ret = gsa_bind(&self->nl, self->cli, &sa, &ack);
+	check_ack(_metadata, "BIND beyond IKETCP_MAX_BINDINGS", ret, &ack,
+		  ENOSPC, 0, "too many");
+	ret = gsa_bind(&self->nl, self->srv, &sa, &ack);
+	check_ack(_metadata, "BIND beyond the limit, other socket", ret, &ack,
+		  ENOSPC, 0, NULL);
+	EXPECT_EQ(nr_bindings(_metadata), IKETCP_MAX_BINDINGS);
+	/*
+	 * Moving an existing binding (same key: the cli socket's peer as
+	 * DADDR) is no new one: allowed at the limit.
+	 */
+	mv.family = variant->family;
+	memcpy(mv.daddr, self->srv_addr, 16);
+	mv.daddr_len = self->alen;
+	bind_ok(_metadata, &self->nl, self->srv, &mv);
+	EXPECT_TRUE(get_binding(&self->nl, IKETCP_DIR_OUT, 1, &got) &&
+		    got.inode == self->srv_ino);
+	/* One removed, one may be added. */
+	EXPECT_EQ(gsa_unbind(&self->nl, self->cli, SA(IKETCP_DIR_OUT, 2),
+			     NULL), 0);
+	bind_ok(_metadata, &self->nl, self->cli, &sa);
+	ret = gsa_bind(&self->nl, self->cli, SA(IKETCP_DIR_IN, 0x100000),
+		       &ack);
+	check_ack(_metadata, "BIND at the limit again", ret, &ack, ENOSPC, 0,
+		  NULL);
+	EXPECT_EQ(nr_bindings(_metadata), IKETCP_MAX_BINDINGS);
+}
+
+/* ========================================================================
  * rmmod: unloading with bindings (last: it reloads the module)
  */
 
