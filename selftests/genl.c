@@ -1228,6 +1228,136 @@ TEST_F(genl, unprivileged_caller)
 }
 
 
+/*
+ * Runs as uid 65534 in a user namespace of its own, which owns a network
+ * namespace of its own (netns_ok: genl sockets opened there).  nl_init was
+ * opened by that uid in the test's namespace, owned by the initial user
+ * namespace, before the unshare.  Returns the failures.
+ */
+static int userns_checks(struct gsa_nl *nl_init, int init_sock)
+{
+	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x8101);
+	struct ikt_netns_info info;
+	struct gsa_nl nl, ev_nl;
+	struct gsa_event ev;
+	struct gsa_ack ack;
+	struct gsa_dump d;
+	struct nlattr *nest;
+	struct gsa_req r;
+	int fails = 0, ret, cli, srv;
+
+	/* The namespace owned by the initial user namespace: refused. */
+	gsa_req_init(nl_init, &r, IKETCP_CMD_SET_NETNS);
+	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
+	gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, IKETCP_QUEUE_LIMIT_MIN);
+	gsa_nest_end(&r, nest);
+	ret = gsa_call(nl_init, &r, &ack);
+	UCHK(ret == -EPERM, "init netns SET_NETNS: %d (%s), want EPERM", ret,
+	     ack.msg);
+	ret = gsa_bind(nl_init, init_sock, &sa, &ack);
+	UCHK(ret == -EPERM, "init netns BIND: %d (%s), want EPERM", ret,
+	     ack.msg);
+	ret = gsa_dump_cmd(nl_init, &d, IKETCP_CMD_GET_BINDINGS);
+	UCHK(ret == -EPERM, "init netns GET_BINDINGS: %d, want EPERM", ret);
+	gsa_dump_free(&d);
+	ret = gsa_join_events(nl_init);
+	UCHK(ret == -EPERM, "init netns events: %d, want EPERM", ret);
+
+	/* Its own namespace: every admin command works, on its own state. */
+	UCHK(ikt_netns_new() == 0, "lo up in the new netns: %s",
+	     strerror(errno));
+	UCHK(gsa_open(&nl) == 0, "genl open in the new netns");
+	UCHK(gsa_open(&ev_nl) == 0, "genl open in the new netns");
+	ret = gsa_join_events(&ev_nl);
+	UCHK(ret == 0, "own netns events: %d", ret);
+	gsa_req_init(&nl, &r, IKETCP_CMD_SET_NETNS);
+	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
+	gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, IKETCP_QUEUE_LIMIT_MIN);
+	gsa_nest_end(&r, nest);
+	ret = gsa_call(&nl, &r, &ack);
+	UCHK(ret == 0, "own netns SET_NETNS: %d (%s)", ret, ack.msg);
+	UCHK(ikt_get_netns(&info) == 0 &&
+	     info.rx_queue_limit == IKETCP_QUEUE_LIMIT_MIN,
+	     "own netns: rx_queue_limit %u", info.rx_queue_limit);
+	if (ikt_tcp_pair(AF_INET, &cli, &srv) || attach_pair(cli, srv)) {
+		UCHK(0, "attached pair in the new netns: %s", strerror(errno));
+		return fails;
+	}
+	ret = gsa_bind(&nl, cli, &sa, &ack);
+	UCHK(ret == 0, "own netns BIND: %d (%s)", ret, ack.msg);
+	ret = gsa_dump_cmd(&nl, &d, IKETCP_CMD_GET_BINDINGS);
+	UCHK(ret == 0 && d.nsas == 1 && d.sas[0].spi == 0x8101,
+	     "own netns GET_BINDINGS: %d, %d SAs", ret, d.nsas);
+	gsa_dump_free(&d);
+	close(cli);
+	ret = gsa_wait_event(&ev_nl, IKETCP_EVENT_SOCKET_CLOSED, EVENT_MS, &ev);
+	UCHK(ret == 0, "own netns SOCKET_CLOSED event: %d", ret);
+	sa.family = AF_INET;
+	sa.daddr[0] = 127;
+	sa.daddr[3] = 1;
+	sa.daddr_len = 4;
+	ret = gsa_unbind(&nl, -1, &sa, &ack);
+	UCHK(ret == 0, "own netns UNBIND: %d (%s)", ret, ack.msg);
+	close(srv);
+	gsa_close(&nl);
+	gsa_close(&ev_nl);
+	return fails;
+}
+
+/*
+ * CAP_NET_ADMIN counts in the user namespace that owns the network
+ * namespace: an unprivileged user in a user namespace of its own runs the
+ * admin commands on its own network namespace, not on this one.
+ */
+TEST_F(genl, admin_in_user_namespace_owning_the_netns)
+{
+	struct ikt_netns_info info;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct gsa_nl nl_init;
+
+		/*
+		 * The kernel refuses CLONE_NEWUSER inside a chroot, and the
+		 * VM harness runs tests in one: take PID 1's root (nothing
+		 * below needs a file).
+		 */
+		if (chroot("/proc/1/root") || chdir("/")) {
+			perror("# chroot /proc/1/root");
+			_exit(100);
+		}
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534)) {
+			perror("# drop privileges");
+			_exit(100);
+		}
+		if (gsa_open(&nl_init)) {
+			fprintf(stderr, "# genl open as uid 65534 failed\n");
+			_exit(100);
+		}
+		if (unshare(CLONE_NEWUSER)) {
+			fprintf(stderr, "# unshare(CLONE_NEWUSER): %s\n",
+				strerror(errno));
+			_exit(KSFT_SKIP);
+		}
+		_exit(userns_checks(&nl_init, self->cli));
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == KSFT_SKIP)
+		SKIP(return, "no unprivileged user namespaces here");
+	EXPECT_EQ(WEXITSTATUS(status), 0)
+		TH_LOG("%d user namespace check(s) failed (see above)",
+		       WEXITSTATUS(status));
+	/* This namespace saw none of it. */
+	ASSERT_EQ(ikt_get_netns(&info), 0);
+	EXPECT_EQ(info.nr_bindings, 0u);
+	EXPECT_EQ(info.rx_queue_limit, (uint32_t)IKETCP_QUEUE_LIMIT_DEFAULT);
+}
+
 /* ---- events --------------------------------------------------------------- */
 
 /* An event of type about socket inode and an SA of direction dir comes. */
