@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -193,6 +194,114 @@ TEST(ulp_attach_fails_without_module_and_works_after_load)
 	ASSERT_EQ(run("insmod %s", ko), 0);
 	ASSERT_EQ(attach(cli), 0);
 	ASSERT_GT(genl_family_id(IKETCP_GENL_NAME, &version), 0);
+	close_now(cli);
+	close_now(srv);
+}
+
+
+/*
+ * What PID 1 runs as the kernel's modprobe helper, in its own root (the VM
+ * harness runs tests in a chroot): the chroot it applies, read from its
+ * script ("exec chroot DIR ..."), or "" when it is not the harness's.
+ */
+static void helper_root(char *out, size_t len)
+{
+	char buf[200], *p, *e;
+	FILE *f;
+
+	*out = 0;
+	f = fopen("/proc/sys/kernel/modprobe", "r");
+	if (!f)
+		return;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	snprintf(out, len, "/proc/1/root%s", buf);
+	f = fopen(out, "r");
+	*out = 0;
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f)) {
+		p = strstr(buf, "exec chroot ");
+		if (!p)
+			continue;
+		p += strlen("exec chroot ");
+		e = strchr(p, ' ');
+		if (e) {
+			*e = 0;
+			snprintf(out, len, "%s", p);
+		}
+	}
+	fclose(f);
+}
+
+/*
+ * Autoloading: TCP_ULP "iketcp" with the module not loaded makes the
+ * kernel request "tcp-ulp-iketcp", and the module's alias answers it.  The
+ * module is installed in a private module tree (depmod reads its aliases
+ * from the .ko) and the kernel's modprobe helper pointed at a script that
+ * logs the request and runs modprobe on that tree.
+ */
+TEST(ulp_attach_autoloads_module_by_tcp_ulp_alias)
+{
+	const char *ko = getenv("IKETCP_MODULE");
+	char root[512], old[256] = "", cmd[4096], req[256] = "";
+	const char *dir = "/tmp/iketcp-autoload";
+	struct utsname u;
+	int cli, srv, version, ok;
+	FILE *f;
+
+	helper_root(root, sizeof(root));
+	if (!ko || !*root)
+		SKIP(return, "needs IKETCP_MODULE and the VM harness's modprobe helper");
+	ASSERT_EQ(uname(&u), 0);
+	f = fopen("/proc/sys/kernel/modprobe", "r");
+	ASSERT_NE(f, NULL);
+	ASSERT_NE(fgets(old, sizeof(old), f), NULL);
+	fclose(f);
+	old[strcspn(old, "\n")] = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %1$s && mkdir -p %1$s/lib/modules/%2$s/extra && "
+		 "cp %3$s %1$s/lib/modules/%2$s/extra/ && "
+		 "depmod -b %1$s %2$s && "
+		 "grep -q 'tcp-ulp-iketcp iketcp' %1$s/lib/modules/%2$s/modules.alias && "
+		 "printf '#!/bin/sh\\necho \"$*\" >> %4$s%1$s/requests\\n"
+		 "exec chroot %4$s /sbin/modprobe -d %1$s \"$@\"\\n' > %1$s/helper && "
+		 "chmod 755 %1$s/helper",
+		 dir, u.release, ko, root);
+	ASSERT_EQ(system(cmd), 0) TH_LOG("module tree: %s", cmd);
+
+	ASSERT_EQ(run("rmmod %s", "iketcp"), 0);
+	ASSERT_EQ(module_loaded(), 0);
+	tcp_pair(_metadata, &cli, &srv);
+	f = fopen("/proc/sys/kernel/modprobe", "w");
+	ASSERT_NE(f, NULL);
+	fprintf(f, "%s%s/helper\n", root, dir);
+	fclose(f);
+	ok = attach(cli);
+	f = fopen("/proc/sys/kernel/modprobe", "w");
+	if (f) {
+		fprintf(f, "%s\n", old);
+		fclose(f);
+	}
+	if (module_loaded() != 1)
+		run("insmod %s", ko);	/* leave it loaded for the others */
+
+	EXPECT_EQ(ok, 0) TH_LOG("TCP_ULP after autoload: %s", strerror(errno));
+	EXPECT_EQ(module_loaded(), 1);
+	snprintf(cmd, sizeof(cmd), "%s/requests", dir);
+	f = fopen(cmd, "r");
+	ASSERT_NE(f, NULL) TH_LOG("the kernel requested no module");
+	if (!fgets(req, sizeof(req), f))
+		req[0] = 0;
+	fclose(f);
+	EXPECT_NE(strstr(req, "tcp-ulp-iketcp"), NULL)
+		TH_LOG("modprobe was asked for \"%s\"", req);
+	EXPECT_GT(genl_family_id(IKETCP_GENL_NAME, &version), 0);
 	close_now(cli);
 	close_now(srv);
 }
