@@ -28,8 +28,11 @@
  *    for local); it never takes a socket lock, it only appends to txq.
  *  - iketcp_esp_rcv() runs where the receive path runs (see rx.c).
  */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
+#include <linux/netdevice.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/udp.h>
@@ -64,22 +67,52 @@ static struct iketcp_binding *iketcp_binding_find(struct iketcp_net *in,
 	return NULL;
 }
 
+/*
+ * The IP family of ESP on sk's path.  An IPv6 socket whose peer is an IPv4
+ * address (a dual-stack listener's connection, ::ffff:a.b.c.d) carries
+ * IPv4: its SAs, their packets and their bindings are AF_INET.
+ */
+u16 iketcp_esp_sock_family(const struct sock *sk)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6 && ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		return AF_INET;
+#endif
+	return sk->sk_family;
+}
+
 /* The socket's own addresses as an SA's, for direction dir. */
 void iketcp_esp_sock_addrs(struct sock *sk, u8 dir, xfrm_address_t *saddr,
 			   xfrm_address_t *daddr)
 {
 	xfrm_address_t local = {}, peer = {};
 
+	/* A v4-mapped IPv6 socket keeps the IPv4 addresses here too. */
 	local.a4 = sk->sk_rcv_saddr;
 	peer.a4 = sk->sk_daddr;
 #if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6) {
+	if (iketcp_esp_sock_family(sk) == AF_INET6) {
 		local.in6 = sk->sk_v6_rcv_saddr;
 		peer.in6 = sk->sk_v6_daddr;
 	}
 #endif
 	*saddr = dir == IKETCP_DIR_OUT ? local : peer;
 	*daddr = dir == IKETCP_DIR_OUT ? peer : local;
+}
+
+/*
+ * The hash key of a binding.  An ESP record that arrives on a socket carries
+ * nothing but its SPI, so IN bindings are found by family and SPI alone;
+ * their destination address is kept beside the key, for the IP header XFRM
+ * sees.  OUT packets are found by destination address and SPI, as XFRM
+ * finds their state.
+ */
+static void iketcp_hash_key(const struct iketcp_sa_key *sa,
+			    struct iketcp_sa_key *key)
+{
+	*key = *sa;
+	if (key->dir == IKETCP_DIR_IN)
+		memset(&key->daddr, 0, sizeof(key->daddr));
 }
 
 /* ---------------------------------------------------------------- TX */
@@ -90,7 +123,11 @@ static int iketcp_esp_make_record(struct sk_buff *skb, u32 off, u32 esplen)
 	skb_orphan(skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
+	secpath_reset(skb);
 	if (!pskb_pull(skb, off) || skb_cow_head(skb, IKETCP_LEN_FIELD))
+		return -ENOMEM;
+	/* The pusher sends a head and page fragments (tx.c). */
+	if (skb_has_frag_list(skb) && __skb_linearize(skb))
 		return -ENOMEM;
 	__skb_push(skb, IKETCP_LEN_FIELD);
 	put_unaligned_be16(esplen + IKETCP_LEN_FIELD, skb->data);
@@ -131,14 +168,99 @@ static bool iketcp_esp_parse(struct sk_buff *skb, u8 proto,
 	return true;
 }
 
+/* Queue one whole, encrypted ESP packet, its ESP at off, on ctx. */
+static void iketcp_esp_queue(struct iketcp_sock *ctx, struct iketcp_binding *b,
+			     struct sk_buff *skb, u32 off)
+{
+	u32 esplen = skb->len - off;
+
+	if (esplen > IKETCP_MAX_ESP_PKT) {
+		iketcp_count(ctx, IKETCP_CNT_TX_DROP_ESP_TOO_BIG);
+		kfree_skb(skb);
+		return;
+	}
+	if (iketcp_esp_make_record(skb, off, esplen)) {
+		kfree_skb(skb);
+		return;
+	}
+	atomic64_inc(&b->packets);
+	atomic64_add(esplen, &b->bytes);
+	iketcp_tx_queue_esp(ctx, skb);	/* consumes skb */
+}
+
+/*
+ * With the kernel's ESP offload loaded (esp4_offload, esp6_offload; the
+ * kernel loads them for any state asked to offload), XFRM hands on a
+ * bare-ESP packet with only its ESP header built, and leaves encryption,
+ * and segmentation of a GSO packet, to the device: validate_xmit_xfrm() in
+ * dev_queue_xmit(), after this hook.  Taken here, the packet would enter
+ * the stream in clear (issue 17).  So finish it here as a device without
+ * ESP offload would: validate_xmit_xfrm() with no features segments and
+ * encrypts in software.  It expects the data at the link-layer header:
+ * ours is empty, as on a layer-3 device.  An encryption that completes
+ * asynchronously resumes with a transmit on skb->dev: the blackhole
+ * device, so that such a packet is dropped, never sent in clear or on the
+ * SA's own transport.  Returns what came out whole and encrypted (a list).
+ */
+static struct sk_buff *iketcp_esp_finish_offload(struct iketcp_sock *ctx,
+						 struct sk_buff *skb)
+{
+	u32 want = skb_is_gso(skb) ? max_t(u32, skb_shinfo(skb)->gso_segs, 1) :
+				     1;
+	struct sk_buff *segs, *seg, *next, *done = NULL, **tail = &done;
+	bool again = false;
+	u32 got = 0;
+
+	skb_reset_mac_header(skb);
+	skb->dev = blackhole_netdev;
+	local_bh_disable();
+	segs = validate_xmit_xfrm(skb, 0, &again);
+	local_bh_enable();
+	if (again) {
+		/* The CPU's resume backlog was busy: not processed at all. */
+		kfree_skb_list(segs);
+		segs = NULL;
+	}
+	skb_list_walk_safe(segs, seg, next) {
+		struct xfrm_offload *xo = xfrm_offload(seg);
+
+		skb_mark_not_on_list(seg);
+		/*
+		 * Only what went through the ESP transform, which drops the
+		 * offload state once it has encrypted in software: what still
+		 * has it came back untouched, in clear.
+		 */
+		if (xo) {
+			kfree_skb(seg);
+			continue;
+		}
+		*tail = seg;
+		tail = &seg->next;
+		got++;
+	}
+	if (got < want)
+		iketcp_count_add(ctx, IKETCP_CNT_TX_DROP_ESP_OFFLOAD,
+				 want - got);
+	return done;
+}
+
+/* Is this packet's ESP transform left to a device (see above)? */
+static bool iketcp_esp_offload_pending(struct sk_buff *skb)
+{
+	struct xfrm_offload *xo = xfrm_offload(skb);
+
+	return xo && !(xo->flags & (XFRM_XMIT | XFRM_DEV_RESUME));
+}
+
 static unsigned int iketcp_esp_steal(struct iketcp_net *in,
 				     struct sk_buff *skb,
 				     struct iketcp_esp_pkt *pkt)
 {
+	struct sk_buff *segs, *seg, *next;
 	unsigned int verdict = NF_ACCEPT;
 	struct iketcp_binding *b;
 	struct iketcp_sock *ctx;
-	u32 esplen;
+	u32 off;
 
 	rcu_read_lock();
 	b = iketcp_binding_find(in, &pkt->key);
@@ -153,17 +275,18 @@ static unsigned int iketcp_esp_steal(struct iketcp_net *in,
 		iketcp_netns_count(in, IKETCP_CNT_TX_DROP_ESP_NO_SOCKET);
 		goto out;
 	}
-	esplen = skb->len - pkt->off;
-	if (esplen > IKETCP_MAX_ESP_PKT) {
-		iketcp_count(ctx, IKETCP_CNT_TX_DROP_ESP_TOO_BIG);
+	verdict = NF_STOLEN;
+	/* ESP starts as far behind the network header in every segment. */
+	off = pkt->off - skb_network_offset(skb);
+	if (!iketcp_esp_offload_pending(skb)) {
+		iketcp_esp_queue(ctx, b, skb, pkt->off);
 		goto out;
 	}
-	if (iketcp_esp_make_record(skb, pkt->off, esplen))
-		goto out;
-	atomic64_inc(&b->packets);
-	atomic64_add(esplen, &b->bytes);
-	iketcp_tx_queue_esp(ctx, skb);	/* consumes skb */
-	verdict = NF_STOLEN;
+	segs = iketcp_esp_finish_offload(ctx, skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		iketcp_esp_queue(ctx, b, seg, skb_network_offset(seg) + off);
+	}
 out:
 	rcu_read_unlock();
 	return verdict;
@@ -263,15 +386,23 @@ int iketcp_esp_bind(struct iketcp_sock *ctx, const struct iketcp_sa_spec *spec,
 {
 	struct iketcp_net *in = ctx->in;
 	struct iketcp_binding *b;
+	struct iketcp_sa_key key;
 	int err = 0;
 
+	iketcp_hash_key(&spec->key, &key);
 	mutex_lock(&in->bind_lock);
 	if (ctx->unbound) {
 		NL_SET_ERR_MSG(extack, "socket is closing");
 		err = -EBADF;
 		goto out;
 	}
-	b = iketcp_binding_find(in, &spec->key);
+	b = iketcp_binding_find(in, &key);
+	if (b && memcmp(&b->daddr, &spec->key.daddr, sizeof(b->daddr))) {
+		NL_SET_ERR_MSG(extack,
+			       "this IN SPI is bound for another destination address");
+		err = -EEXIST;
+		goto out;
+	}
 	if (b) {
 		iketcp_binding_detach(b);
 	} else {
@@ -285,12 +416,13 @@ int iketcp_esp_bind(struct iketcp_sock *ctx, const struct iketcp_sa_spec *spec,
 			NL_SET_ERR_MSG(extack, "cannot register the ESP output hooks");
 			goto out;
 		}
-		b = kzalloc(sizeof(*b), GFP_KERNEL);
+		b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
 		if (!b) {
 			err = -ENOMEM;
 			goto out;
 		}
-		b->key = spec->key;
+		b->key = key;
+		b->daddr = spec->key.daddr;
 		INIT_LIST_HEAD(&b->sock_node);
 		hash_add_rcu(in->bindings, &b->hnode, iketcp_key_hash(&b->key));
 		in->nr_bindings++;
@@ -314,13 +446,16 @@ static void iketcp_binding_free(struct iketcp_net *in, struct iketcp_binding *b)
 	kfree_rcu(b, rcu);
 }
 
-int iketcp_esp_unbind(struct iketcp_net *in, const struct iketcp_sa_key *key)
+/* Remove a binding; an IN binding is named by its SPI alone (see above). */
+int iketcp_esp_unbind(struct iketcp_net *in, const struct iketcp_sa_key *sa)
 {
 	struct iketcp_binding *b;
+	struct iketcp_sa_key key;
 	int err = -ENOENT;
 
+	iketcp_hash_key(sa, &key);
 	mutex_lock(&in->bind_lock);
-	b = iketcp_binding_find(in, key);
+	b = iketcp_binding_find(in, &key);
 	if (b) {
 		iketcp_binding_free(in, b);
 		err = 0;
@@ -387,10 +522,52 @@ void iketcp_state_change(struct sock *sk)
 /* ---------------------------------------------------------------- RX */
 
 /*
+ * The largest ESP packet the SA's own transport carries: an IPv4 packet's
+ * 16-bit total length counts its header (and UDP's), an IPv6 packet's
+ * payload length its UDP header.  A record that could not have come that
+ * way would wrap the length fields of the headers made for it below.
+ */
+static u32 iketcp_esp_max_len(const struct iketcp_binding *b)
+{
+	u32 udp = b->encap == IKETCP_ENCAP_UDP ? sizeof(struct udphdr) : 0;
+
+	if (b->key.family == AF_INET)
+		return IP_MAX_MTU - sizeof(struct iphdr) - udp;
+	return IPV6_MAXPLEN - udp;
+}
+
+/*
+ * The link-layer header a packet received on dev would have had.  The
+ * packet may come out of XFRM (tunnel mode) to be received again on dev,
+ * where packet sockets (tcpdump, DHCP clients, lldpd), GRO and generic XDP
+ * read from the MAC header: it must be there, and on an Ethernet device (or
+ * loopback) it is an Ethernet header addressed to dev.  Other devices
+ * (layer 3: tun, WireGuard, PPP) have none: the MAC header is the network
+ * header.  skb->data is at the network header.
+ */
+static void iketcp_esp_set_mac(struct sk_buff *skb, struct net_device *dev)
+{
+	if ((dev->type == ARPHRD_ETHER || dev->type == ARPHRD_LOOPBACK) &&
+	    dev->hard_header_len == ETH_HLEN && skb_headroom(skb) >= ETH_HLEN) {
+		struct ethhdr *eth = skb_push(skb, ETH_HLEN);
+
+		ether_addr_copy(eth->h_dest, dev->dev_addr);
+		eth_zero_addr(eth->h_source);
+		eth->h_proto = skb->protocol;
+		skb_reset_mac_header(skb);
+		__skb_pull(skb, ETH_HLEN);
+	} else {
+		skb_reset_mac_header(skb);
+	}
+	skb_reset_mac_len(skb);
+}
+
+/*
  * Put in front of the ESP packet the headers it had on its own transport,
- * as the IP (and UDP) input path leaves them for xfrm_input(): network
- * header at IP, UDP (if any) after it, data and transport header at ESP,
- * the IP length not counting UDP.
+ * as the IP (and UDP) input path leaves them for xfrm_input(): MAC header
+ * (iketcp_esp_set_mac()), network header at IP, UDP (if any) after it,
+ * data and transport header at ESP, the IP length not counting UDP.
+ * rx.c leaves IKETCP_RX_HEADROOM for them.
  */
 static void iketcp_esp_inject(struct iketcp_sock *ctx,
 			      const struct iketcp_binding *b,
@@ -431,10 +608,11 @@ static void iketcp_esp_inject(struct iketcp_sock *ctx,
 		iph->protocol = proto;
 		iph->tot_len = htons(sizeof(*iph) + esplen);
 		iph->saddr = b->saddr.a4;
-		iph->daddr = b->key.daddr.a4;
+		iph->daddr = b->daddr.a4;
 		ip_send_check(iph);
 		skb->protocol = htons(ETH_P_IP);
 		skb_reset_network_header(skb);
+		iketcp_esp_set_mac(skb, dev);
 		__skb_pull(skb, sizeof(*iph) + hlen);
 		local_bh_disable();
 		xfrm4_rcv_encap(skb, IPPROTO_ESP, 0, encap);
@@ -451,9 +629,10 @@ static void iketcp_esp_inject(struct iketcp_sock *ctx,
 		ip6h->nexthdr = proto;
 		ip6h->payload_len = htons(esplen);
 		ip6h->saddr = b->saddr.in6;
-		ip6h->daddr = b->key.daddr.in6;
+		ip6h->daddr = b->daddr.in6;
 		skb->protocol = htons(ETH_P_IPV6);
 		skb_reset_network_header(skb);
+		iketcp_esp_set_mac(skb, dev);
 		IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
 		IP6CB(skb)->iif = dev->ifindex;
 		__skb_pull(skb, sizeof(*ip6h) + hlen);
@@ -471,13 +650,11 @@ void iketcp_esp_rcv(struct iketcp_sock *ctx, struct sk_buff *skb)
 {
 	struct iketcp_sa_key key = {};
 	struct iketcp_binding *b;
-	xfrm_address_t unused;
 	u32 len = skb->len;
 
 	skb_copy_bits(skb, 0, &key.spi, sizeof(key.spi));
-	key.family = ctx->sk->sk_family;
-	key.dir = IKETCP_DIR_IN;
-	iketcp_esp_sock_addrs(ctx->sk, IKETCP_DIR_IN, &unused, &key.daddr);
+	key.family = iketcp_esp_sock_family(ctx->sk);
+	key.dir = IKETCP_DIR_IN;	/* daddr zero: see iketcp_hash_key() */
 
 	rcu_read_lock();
 	b = iketcp_binding_find(ctx->in, &key);
@@ -486,6 +663,12 @@ void iketcp_esp_rcv(struct iketcp_sock *ctx, struct sk_buff *skb)
 		iketcp_count(ctx, IKETCP_CNT_RX_DROP_ESP_UNBOUND);
 		iketcp_genl_event(ctx, IKETCP_EVENT_ESP_UNBOUND, IKETCP_DIR_IN,
 				  key.spi);
+		kfree_skb(skb);
+		return;
+	}
+	if (len > iketcp_esp_max_len(b)) {
+		rcu_read_unlock();
+		iketcp_count(ctx, IKETCP_CNT_RX_DROP_ESP_TOO_BIG);
 		kfree_skb(skb);
 		return;
 	}

@@ -22,7 +22,8 @@ struct iketcp_binding {
 	struct hlist_node hnode;	/* iketcp_net.bindings */
 	struct list_head sock_node;	/* iketcp_sock.bindings; empty: orphan */
 	struct iketcp_sock __rcu *ctx;	/* NULL once orphaned */
-	struct iketcp_sa_key key;
+	struct iketcp_sa_key key;	/* IN: daddr zero (esp.c) */
+	xfrm_address_t daddr;		/* the SA's destination address */
 	xfrm_address_t saddr;
 	u8 encap;			/* enum iketcp_encap */
 	__be16 sport, dport;		/* UDP encapsulation ports */
@@ -37,6 +38,7 @@ struct iketcp_sa_spec {
 	__be16 sport, dport;
 };
 
+u16 iketcp_esp_sock_family(const struct sock *sk);
 void iketcp_esp_sock_addrs(struct sock *sk, u8 dir, xfrm_address_t *saddr,
 			   xfrm_address_t *daddr);
 int iketcp_esp_bind(struct iketcp_sock *ctx, const struct iketcp_sa_spec *spec,

@@ -185,7 +185,7 @@ static int iketcp_put_binding(struct sk_buff *skb,
 	    nla_put_be32(skb, IKETCP_SA_SPI, k->spi) ||
 	    nla_put_u16(skb, IKETCP_SA_FAMILY, k->family) ||
 	    iketcp_put_addr(skb, IKETCP_SA_SADDR, k->family, &b->saddr) ||
-	    iketcp_put_addr(skb, IKETCP_SA_DADDR, k->family, &k->daddr) ||
+	    iketcp_put_addr(skb, IKETCP_SA_DADDR, k->family, &b->daddr) ||
 	    nla_put_u8(skb, IKETCP_SA_ENCAP, b->encap) ||
 	    (b->encap == IKETCP_ENCAP_UDP &&
 	     (nla_put_u16(skb, IKETCP_SA_ENCAP_SPORT, ntohs(b->sport)) ||
@@ -265,6 +265,8 @@ static int iketcp_put_sock(struct sk_buff *skb, struct iketcp_sock *ctx,
 	    nla_put_u8(skb, IKETCP_SOCK_ROLE, READ_ONCE(ctx->role)) ||
 	    nla_put_u32(skb, IKETCP_SOCK_RX_QUEUED, READ_ONCE(ctx->rx_queued)) ||
 	    nla_put_u32(skb, IKETCP_SOCK_TX_QUEUED, READ_ONCE(ctx->tx_queued)) ||
+	    nla_put_u32(skb, IKETCP_SOCK_RX_MEM, READ_ONCE(ctx->rx_mem)) ||
+	    nla_put_u32(skb, IKETCP_SOCK_TX_MEM, READ_ONCE(ctx->tx_mem)) ||
 	    iketcp_put_counters(skb, IKETCP_SOCK_COUNTERS, cnt)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -446,7 +448,7 @@ static int iketcp_get_spec(struct nlattr **tb, struct nlattr *nest,
 			   struct sock *sk, struct iketcp_sa_spec *spec,
 			   struct netlink_ext_ack *extack)
 {
-	u16 family = sk->sk_family;
+	u16 family = iketcp_esp_sock_family(sk);
 	int err;
 
 	err = iketcp_get_dir_spi(tb, nest, &spec->key, extack);

@@ -233,6 +233,13 @@ static int iketcp_tcp_copy(struct sock *sk, u32 seq, struct iov_iter *to,
 	return n ? -EPIPE : 0;
 }
 
+/* A message of len bytes, charged charge, left the queue. */
+static void iketcp_rx_uncount(struct iketcp_sock *ctx, u32 len, u32 charge)
+{
+	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued - len);
+	WRITE_ONCE(ctx->rx_mem, ctx->rx_mem - charge);
+}
+
 static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 {
 	if (ctx->rx_stopped)
@@ -245,8 +252,8 @@ static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 	if (ctx->rx_direct) {
 		/* Urgent data may have moved TCP's read position under it. */
 		WRITE_ONCE(ctx->rx_direct, false);
-		WRITE_ONCE(ctx->rx_queued,
-			   ctx->rx_queued - iketcp_rx_direct_len(ctx));
+		iketcp_rx_uncount(ctx, iketcp_rx_direct_len(ctx),
+				  iketcp_rx_direct_len(ctx));
 	}
 	/*
 	 * recv() reports EPROTO before any EOF, even when the peer's FIN came
@@ -259,18 +266,21 @@ static void iketcp_rx_fatal(struct iketcp_sock *ctx, enum iketcp_counter c)
 
 /*
  * An IKE message of len bytes is ready for recvmsg(): count it (once, even
- * if a direct message is materialized later), hold it against the queue
- * limit, and wake readers.
+ * if a direct message is materialized later), hold what it costs against
+ * the queue limit, and wake readers.  The cost of an skb of ours is its
+ * truesize: a small message pins many times its length.  A direct message
+ * costs its length: its memory is TCP's, already charged to the socket.
  */
-static void iketcp_rx_accept(struct iketcp_sock *ctx, u32 len)
+static void iketcp_rx_accept(struct iketcp_sock *ctx, u32 len, u32 charge)
 {
 	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued + len);
+	WRITE_ONCE(ctx->rx_mem, ctx->rx_mem + charge);
 	if (!ctx->rx_accepted) {
 		ctx->rx_accepted = true;
 		iketcp_count(ctx, IKETCP_CNT_RX_IKE_MSGS);
 		iketcp_count_add(ctx, IKETCP_CNT_RX_IKE_BYTES, len);
 	}
-	if (ctx->rx_queued >= READ_ONCE(ctx->in->rx_queue_limit)) {
+	if (ctx->rx_mem >= READ_ONCE(ctx->in->rx_queue_limit)) {
 		ctx->rx_paused = true;
 		iketcp_count(ctx, IKETCP_CNT_RX_BACKPRESSURE);
 	}
@@ -282,8 +292,9 @@ static void iketcp_rx_queue_ike(struct iketcp_sock *ctx, struct sk_buff *skb,
 {
 	IKETCP_SKB_CB(skb)->offset = offset;
 	IKETCP_SKB_CB(skb)->kind = IKETCP_K_IKE;
+	IKETCP_SKB_CB(skb)->charge = skb->truesize;
 	__skb_queue_tail(&ctx->rxq, skb);
-	iketcp_rx_accept(ctx, skb->len - offset);
+	iketcp_rx_accept(ctx, skb->len - offset, skb->truesize);
 }
 
 /*
@@ -397,7 +408,8 @@ static bool iketcp_rx_try_direct(struct iketcp_sock *ctx,
 	ctx->rx_direct_rec = rec;
 	ctx->rx_ike_off = ike_off;
 	WRITE_ONCE(ctx->rx_direct, true);
-	iketcp_rx_accept(ctx, iketcp_rx_direct_len(ctx));
+	iketcp_rx_accept(ctx, iketcp_rx_direct_len(ctx),
+			 iketcp_rx_direct_len(ctx));
 	return true;
 }
 
@@ -605,8 +617,8 @@ void iketcp_rx_read(struct iketcp_sock *ctx, gfp_t gfp)
 		 * keeps it from being counted twice.
 		 */
 		WRITE_ONCE(ctx->rx_direct, false);
-		WRITE_ONCE(ctx->rx_queued,
-			   ctx->rx_queued - iketcp_rx_direct_len(ctx));
+		iketcp_rx_uncount(ctx, iketcp_rx_direct_len(ctx),
+				  iketcp_rx_direct_len(ctx));
 	}
 	if (ctx->rx_paused || iketcp_rx_head_direct(ctx))
 		return;
@@ -646,11 +658,11 @@ bool iketcp_rx_readable(const struct iketcp_sock *ctx)
 }
 
 /* A message of len bytes left the queue: reading may go on. */
-static void iketcp_rx_dequeued(struct iketcp_sock *ctx, u32 len)
+static void iketcp_rx_dequeued(struct iketcp_sock *ctx, u32 len, u32 charge)
 {
-	WRITE_ONCE(ctx->rx_queued, ctx->rx_queued - len);
+	iketcp_rx_uncount(ctx, len, charge);
 	if (ctx->rx_paused &&
-	    ctx->rx_queued < READ_ONCE(ctx->in->rx_queue_limit)) {
+	    ctx->rx_mem < READ_ONCE(ctx->in->rx_queue_limit)) {
 		ctx->rx_paused = false;
 		iketcp_rx_read(ctx, GFP_KERNEL);
 	}
@@ -660,10 +672,11 @@ static void iketcp_rx_dequeued(struct iketcp_sock *ctx, u32 len)
 static void iketcp_rx_consume(struct iketcp_sock *ctx, struct sk_buff *skb)
 {
 	u32 len = skb->len - IKETCP_SKB_CB(skb)->offset;
+	u32 charge = IKETCP_SKB_CB(skb)->charge;
 
 	__skb_unlink(skb, &ctx->rxq);
 	consume_skb(skb);
-	iketcp_rx_dequeued(ctx, len);
+	iketcp_rx_dequeued(ctx, len, charge);
 }
 
 /*
@@ -683,7 +696,7 @@ static void iketcp_rx_consume_direct(struct iketcp_sock *ctx)
 	}
 	tcp_read_done(ctx->sk, ctx->rx_direct_rec);
 	iketcp_rx_next_record(ctx);
-	iketcp_rx_dequeued(ctx, len);
+	iketcp_rx_dequeued(ctx, len, len);
 }
 
 /* Copy the first n bytes of the direct message from TCP to the caller. */
@@ -802,6 +815,7 @@ void iketcp_rx_purge(struct iketcp_sock *ctx)
 {
 	__skb_queue_purge(&ctx->rxq);
 	WRITE_ONCE(ctx->rx_queued, 0);
+	WRITE_ONCE(ctx->rx_mem, 0);
 	kfree_skb(ctx->rx_body);
 	ctx->rx_body = NULL;
 	WRITE_ONCE(ctx->rx_direct, false);		/* TCP frees its receive queue */

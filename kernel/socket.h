@@ -5,16 +5,16 @@
  * Owned by ulp.c (attach and detach); rx.c and tx.c run its data paths.
  *
  * Locking, per field group:
- *  - RX state (hdr, rx_body, rxq, rx_queued, rx_paused, rx_stopped,
+ *  - RX state (hdr, rx_body, rxq, rx_queued, rx_mem, rx_paused, rx_stopped,
  *    rx_direct, rx_waiting, rx_accepted, and sk_rcvlowat, which iketcp
  *    owns on an attached socket): only touched by whoever owns the socket: a
  *    process holding lock_sock(), or softirq under bh_lock_sock() while no
  *    process owns it.  TCP guarantees those never overlap.  poll() and
  *    netlink dumps read them locklessly (READ_ONCE,
  *    skb_queue_empty_lockless).
- *  - txq, tx_queued: txq.lock (BH-safe); the netfilter hook appends ESP
- *    records from any context.  tx_off and the head record are only touched
- *    by the pusher, which holds lock_sock().
+ *  - txq, tx_queued, tx_mem: txq.lock (BH-safe); the netfilter hook
+ *    appends ESP records from any context.  tx_off and the head record
+ *    are only touched by the pusher, which holds lock_sock().
  *  - role, prefix_sent: written under the socket lock.  closing and
  *    tx_dead: written under the socket lock and txq.lock both.
  *  - bindings, nr_bound, unbound: iketcp_net.bind_lock (see esp.c).
@@ -54,7 +54,8 @@ struct iketcp_sock {
 	struct sk_buff *rx_body;	/* record body being filled */
 	u32 rx_body_got;
 	struct sk_buff_head rxq;	/* whole IKE messages for recvmsg */
-	u32 rx_queued;			/* bytes in rxq */
+	u32 rx_queued;			/* bytes of IKE messages ready */
+	u32 rx_mem;			/* their memory (truesize): the budget */
 	bool rx_paused;			/* rx_queued reached the limit */
 	bool rx_stopped;		/* fatal error, reading is over */
 	bool rx_in_record;		/* header done, body pending */
@@ -83,6 +84,7 @@ struct iketcp_sock {
 	/* send side */
 	struct sk_buff_head txq;	/* whole records, in stream order */
 	u32 tx_queued;			/* bytes in txq (txq.lock) */
+	u32 tx_mem;			/* their truesize: the budget (txq.lock) */
 	u32 tx_off;			/* bytes of the head record sent */
 
 	unsigned long work_bits;
@@ -107,9 +109,13 @@ struct iketcp_sock {
 	struct rcu_head rcu;
 };
 
-/* Per-skb data of queued records: where the payload starts, and its kind. */
+/*
+ * Per-skb data of queued records: where the payload starts, its kind, and
+ * the memory it was charged (truesize when queued) against rx_mem/tx_mem.
+ */
 struct iketcp_skb_cb {
 	u32 offset;
+	u32 charge;
 	u8 kind;		/* enum iketcp_kind */
 };
 

@@ -13,9 +13,9 @@
  *
  * Context: sendmsg and the pusher run in process context under lock_sock();
  * the write_space callback runs in softirq or process context under the
- * socket lock and only schedules the work item (pushing may sleep).  txq and
- * tx_queued are protected by txq.lock (BH-safe), because ESP records are
- * appended from the netfilter hook in any context.
+ * socket lock and only schedules the work item (pushing may sleep).  txq,
+ * tx_queued and tx_mem are protected by txq.lock (BH-safe), because ESP
+ * records are appended from the netfilter hook in any context.
  */
 #include <linux/skbuff.h>
 #include <net/tcp.h>
@@ -36,12 +36,22 @@ static u32 iketcp_tx_limit(const struct iketcp_sock *ctx)
 	return READ_ONCE(ctx->in->tx_queue_limit);
 }
 
-/* A record of len bytes fits: the queue is empty or stays under the limit. */
-static bool iketcp_tx_room(const struct iketcp_sock *ctx, u32 len)
+/*
+ * What a queued record of len bytes costs against tx_queue_limit: its
+ * truesize, which the small ones exceed many times.  A queued IKE record
+ * is an skb without a head of its own around its pages (iketcp_tx_rec_skb()).
+ */
+static u32 iketcp_tx_cost(u32 len)
 {
-	u32 queued = READ_ONCE(ctx->tx_queued);
+	return SKB_TRUESIZE(0) + len;
+}
 
-	return !queued || queued + len <= iketcp_tx_limit(ctx);
+/* A record costing mem fits: the queue is empty or stays under the limit. */
+static bool iketcp_tx_room(const struct iketcp_sock *ctx, u32 mem)
+{
+	u32 queued = READ_ONCE(ctx->tx_mem);
+
+	return !queued || queued + mem <= iketcp_tx_limit(ctx);
 }
 
 bool iketcp_tx_writable(struct iketcp_sock *ctx)
@@ -51,14 +61,35 @@ bool iketcp_tx_writable(struct iketcp_sock *ctx)
 	if (READ_ONCE(sk->sk_err) ||
 	    (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN))
 		return true;	/* send() fails at once */
-	return iketcp_tx_room(ctx, IKETCP_PREFIX_LEN + IKETCP_MAX_RECORD);
+	return iketcp_tx_room(ctx, iketcp_tx_cost(IKETCP_PREFIX_LEN +
+						  IKETCP_MAX_RECORD));
+}
+
+/* Count a record in, at the head or the tail.  txq.lock held. */
+static void __iketcp_tx_add(struct iketcp_sock *ctx, struct sk_buff *skb,
+			    bool head)
+{
+	IKETCP_SKB_CB(skb)->charge = skb->truesize;
+	if (head)
+		__skb_queue_head(&ctx->txq, skb);
+	else
+		__skb_queue_tail(&ctx->txq, skb);
+	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	WRITE_ONCE(ctx->tx_mem, ctx->tx_mem + skb->truesize);
+}
+
+/* Count a record out.  txq.lock held. */
+static void __iketcp_tx_del(struct iketcp_sock *ctx, struct sk_buff *skb)
+{
+	__skb_unlink(skb, &ctx->txq);
+	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued - skb->len);
+	WRITE_ONCE(ctx->tx_mem, ctx->tx_mem - IKETCP_SKB_CB(skb)->charge);
 }
 
 static void iketcp_tx_enqueue(struct iketcp_sock *ctx, struct sk_buff *skb)
 {
 	spin_lock_bh(&ctx->txq.lock);
-	__skb_queue_tail(&ctx->txq, skb);
-	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	__iketcp_tx_add(ctx, skb, false);
 	spin_unlock_bh(&ctx->txq.lock);
 }
 
@@ -70,6 +101,8 @@ static void iketcp_tx_enqueue(struct iketcp_sock *ctx, struct sk_buff *skb)
  */
 void iketcp_tx_queue_esp(struct iketcp_sock *ctx, struct sk_buff *skb)
 {
+	struct sock *sk;
+
 	spin_lock_bh(&ctx->txq.lock);
 	if (ctx->closing || ctx->tx_dead) {
 		spin_unlock_bh(&ctx->txq.lock);
@@ -77,16 +110,24 @@ void iketcp_tx_queue_esp(struct iketcp_sock *ctx, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	if (!iketcp_tx_room(ctx, skb->len)) {
+	if (!iketcp_tx_room(ctx, skb->truesize)) {
+		/*
+		 * The event names the socket after txq.lock is dropped: hold
+		 * it, since close may run meanwhile (RCU keeps ctx, but a TCP
+		 * socket's memory may be reused at once).  Not closing yet, so
+		 * the socket is alive here.
+		 */
+		sk = ctx->sk;
+		sock_hold(sk);
 		spin_unlock_bh(&ctx->txq.lock);
 		iketcp_count(ctx, IKETCP_CNT_TX_DROP_ESP_QUEUE_FULL);
 		iketcp_genl_event(ctx, IKETCP_EVENT_QUEUE_FULL, IKETCP_DIR_OUT,
 				  0);
+		sock_put(sk);
 		kfree_skb(skb);
 		return;
 	}
-	__skb_queue_tail(&ctx->txq, skb);
-	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	__iketcp_tx_add(ctx, skb, false);
 	iketcp_schedule_work(ctx, IKETCP_WORK_TX);
 	spin_unlock_bh(&ctx->txq.lock);
 }
@@ -152,6 +193,7 @@ static void iketcp_tx_purge(struct iketcp_sock *ctx)
 	spin_lock_bh(&ctx->txq.lock);
 	skb_queue_splice_init(&ctx->txq, &list);
 	WRITE_ONCE(ctx->tx_queued, 0);
+	WRITE_ONCE(ctx->tx_mem, 0);
 	spin_unlock_bh(&ctx->txq.lock);
 	ctx->tx_off = 0;
 	while ((skb = __skb_dequeue(&list))) {
@@ -170,11 +212,13 @@ static void iketcp_tx_finish_shutdown(struct iketcp_sock *ctx)
 	ctx->base_prot->shutdown(sk, SEND_SHUTDOWN);
 }
 
-/* Hand the rest of a queued IKE record, from off, to TCP.  Socket locked. */
-static int iketcp_tx_send_ike_skb(struct sock *sk, struct sk_buff *skb,
-				  u32 off)
+/*
+ * Hand the page fragments of a queued record, from offset off of the first,
+ * to TCP.  Socket locked.
+ */
+static int iketcp_tx_send_frags(struct sock *sk, struct sk_buff *skb, u32 off)
 {
-	struct bio_vec bv[IKETCP_TX_MAX_FRAGS];
+	struct bio_vec bv[MAX_SKB_FRAGS];
 	u32 len = 0;
 	int i, n = 0;
 
@@ -197,6 +241,56 @@ static int iketcp_tx_send_ike_skb(struct sock *sk, struct sk_buff *skb,
 	return iketcp_compat_send_pages(sk, bv, n, len);
 }
 
+/*
+ * Hand the rest of a queued record (a linear head, if any, then page
+ * fragments; never a frag list), from off, to TCP.  Like
+ * skb_send_sock_locked(), but with MSG_NOSIGNAL: the pusher runs in
+ * whichever process holds the socket (close, shutdown, setsockopt, the
+ * work item), and none of them may get a SIGPIPE for it.  Socket locked.
+ */
+static int iketcp_tx_send_skb(struct sock *sk, struct sk_buff *skb, u32 off)
+{
+	u32 head = skb_headlen(skb);
+	int sent = 0, ret;
+
+	if (off < head) {
+		struct msghdr msg = {
+			.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL |
+				     (skb->data_len ? MSG_MORE : 0),
+		};
+		struct kvec kv = {
+			.iov_base = skb->data + off,
+			.iov_len = head - off,
+		};
+
+		iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+		sent = tcp_sendmsg_locked(sk, &msg, kv.iov_len);
+		if (sent < (int)kv.iov_len || !skb->data_len)
+			return sent;
+		off = head;
+	}
+	ret = iketcp_tx_send_frags(sk, skb, off - head);
+	if (ret <= 0)
+		return sent ?: ret;
+	return sent + ret;
+}
+
+/*
+ * The connection cannot take records any more.  Checked before each TCP
+ * call: on a broken connection tcp_sendmsg_locked() would consume sk_err
+ * (sk_stream_error()), and a later recv() would then see EOF, not the
+ * error.  Under the socket lock sk_err only changes when TCP processes the
+ * backlog, inside its own calls.
+ */
+static bool iketcp_tx_broken(const struct iketcp_sock *ctx)
+{
+	const struct sock *sk = ctx->sk;
+
+	return ctx->tx_dead || sk->sk_err ||
+	       ((sk->sk_shutdown & SEND_SHUTDOWN) && !ctx->shutdown_pending) ||
+	       !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT));
+}
+
 /* Hand queued records to TCP until it is full.  Socket locked. */
 void iketcp_tx_push(struct iketcp_sock *ctx)
 {
@@ -211,15 +305,12 @@ void iketcp_tx_push(struct iketcp_sock *ctx)
 		spin_unlock_bh(&ctx->txq.lock);
 		if (!skb)
 			break;
-		if (IKETCP_SKB_CB(skb)->kind == IKETCP_TX_IKE)
-			ret = iketcp_tx_send_ike_skb(sk, skb, ctx->tx_off);
-		else
-			ret = skb_send_sock_locked(sk, skb, ctx->tx_off,
-						   skb->len - ctx->tx_off);
+		ret = iketcp_tx_broken(ctx) ? -EPIPE :
+		      iketcp_tx_send_skb(sk, skb, ctx->tx_off);
 		if (ret == -EAGAIN || ret == 0)
 			break;	/* write_space will call us again */
 		if (ret < 0) {
-			/* The connection is broken; sk_err tells senders. */
+			/* Broken: sk_err, left in place, tells the daemon. */
 			iketcp_tx_purge(ctx);
 			break;
 		}
@@ -228,8 +319,7 @@ void iketcp_tx_push(struct iketcp_sock *ctx)
 			break;
 		ctx->tx_off = 0;
 		spin_lock_bh(&ctx->txq.lock);
-		__skb_unlink(skb, &ctx->txq);
-		WRITE_ONCE(ctx->tx_queued, ctx->tx_queued - skb->len);
+		__iketcp_tx_del(ctx, skb);
 		spin_unlock_bh(&ctx->txq.lock);
 		iketcp_tx_count_sent(ctx, skb);
 		consume_skb(skb);
@@ -407,8 +497,7 @@ static void iketcp_tx_queue_rest(struct iketcp_sock *ctx,
 	skb = iketcp_tx_rec_skb(rec, ctx->sk->sk_allocation | __GFP_NOFAIL);
 	ctx->tx_off = max(sent, 0);
 	spin_lock_bh(&ctx->txq.lock);
-	__skb_queue_head(&ctx->txq, skb);
-	WRITE_ONCE(ctx->tx_queued, ctx->tx_queued + skb->len);
+	__iketcp_tx_add(ctx, skb, true);
 	spin_unlock_bh(&ctx->txq.lock);
 	if (sent < 0 && sent != -EAGAIN)
 		iketcp_tx_push(ctx);	/* broken: it purges, counts */
@@ -429,6 +518,9 @@ static int iketcp_tx_queue_ike(struct iketcp_sock *ctx,
 			iketcp_tx_rec_put(rec);
 			return 0;
 		}
+		/* Broken with nothing taken: the sender hears of it. */
+		if (ret < 0 && ret != -EAGAIN)
+			return ret;
 		iketcp_tx_queue_rest(ctx, rec, ret);
 		return 0;
 	}
@@ -479,6 +571,21 @@ static int iketcp_tx_peek_ike_len(const struct iov_iter *from, u32 *len)
 }
 
 /*
+ * Part of a record is in the stream and the rest is lost: nothing may
+ * follow it.  Mark the socket dead at once (no more sends, no more ESP),
+ * drop what is queued, and have the work item reset the connection
+ * (tcp_abort() takes the socket lock itself).  Socket locked.
+ */
+static void iketcp_tx_kill(struct iketcp_sock *ctx)
+{
+	spin_lock_bh(&ctx->txq.lock);
+	ctx->tx_dead = true;
+	spin_unlock_bh(&ctx->txq.lock);
+	iketcp_tx_purge(ctx);
+	iketcp_schedule_work(ctx, IKETCP_WORK_ABORT);
+}
+
+/*
  * TCP took sent bytes of a record it was copying from the caller, msg_sent
  * of them from the message (maybe none).  Copy the whole record into pages
  * of ours and queue the rest.  If the caller's buffer can no longer be read
@@ -498,7 +605,7 @@ static int iketcp_tx_queue_copied_rest(struct iketcp_sock *ctx,
 	err = iketcp_tx_build(ctx, hdr, hlen, &msg->msg_iter, size, &rec, gfp);
 	if (err) {
 		if (sent > 0)
-			iketcp_schedule_work(ctx, IKETCP_WORK_ABORT);
+			iketcp_tx_kill(ctx);
 		return err;
 	}
 	iketcp_tx_queue_rest(ctx, &rec, sent);
@@ -563,23 +670,25 @@ static int iketcp_tx_wait(struct iketcp_sock *ctx, u32 len, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = ctx->sk;
+	u32 mem = iketcp_tx_cost(len);
 	bool counted = false;
 
 	for (;;) {
 		if (sk->sk_err)
 			return sock_error(sk);
-		if ((sk->sk_shutdown & SEND_SHUTDOWN) || ctx->shutdown_pending)
+		if ((sk->sk_shutdown & SEND_SHUTDOWN) || ctx->shutdown_pending ||
+		    ctx->tx_dead)
 			return -EPIPE;
 		if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
 			return -EPIPE;
-		if (iketcp_tx_room(ctx, len))
+		if (iketcp_tx_room(ctx, mem))
 			return 0;
 		if (!counted) {
 			iketcp_count(ctx, IKETCP_CNT_TX_BACKPRESSURE);
 			counted = true;
 		}
 		iketcp_tx_push(ctx);
-		if (iketcp_tx_room(ctx, len))
+		if (iketcp_tx_room(ctx, mem))
 			return 0;
 		if (!*timeo)
 			return -EAGAIN;
@@ -587,7 +696,7 @@ static int iketcp_tx_wait(struct iketcp_sock *ctx, u32 len, long *timeo)
 			return sock_intr_errno(*timeo);
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_wait_event(sk, timeo,
-			      iketcp_tx_room(ctx, len) || sk->sk_err ||
+			      iketcp_tx_room(ctx, mem) || sk->sk_err ||
 			      (sk->sk_shutdown & SEND_SHUTDOWN), &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
 	}

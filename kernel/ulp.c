@@ -13,14 +13,17 @@
  * while any socket is attached.
  *
  * Context: attach runs in process context under lock_sock() (TCP_ULP
- * setsockopt).  Close runs in process context without the lock.  The IPv6
- * proto copies are built once, on the first IPv6 attach, under
- * iketcp_v6_lock, from the socket's own (tcpv6_prot is not exported).
+ * setsockopt).  Close runs in process context without the lock.  The proto
+ * copies are built from TCP's own (tcp_prot, tcpv6_prot), never from a
+ * socket's, which a sockmap may have replaced; the IPv6 proto_ops copy is
+ * built once, on the first IPv6 attach, under iketcp_v6_lock, from that
+ * socket's (inet6_stream_ops is not exported).
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <net/inet_common.h>
 #include <net/tcp.h>
+#include <net/transp_v6.h>
 
 #include "compat.h"
 #include "esp.h"
@@ -236,6 +239,16 @@ static void iketcp_build_proto(struct proto *prot, struct proto_ops *ops,
 	iketcp_compat_refuse_sendpage(ops);
 }
 
+/* TCP's own proto for a family index (see the top of this file). */
+static struct proto *iketcp_tcp_proto(int fam)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (fam == IKETCP_V6)
+		return &tcpv6_prot;
+#endif
+	return &tcp_prot;
+}
+
 static int iketcp_family_index(struct sock *sk)
 {
 	if (sk->sk_family == AF_INET)
@@ -247,7 +260,8 @@ static int iketcp_family_index(struct sock *sk)
 		mutex_lock(&iketcp_v6_lock);
 		if (!iketcp_v6_built) {
 			iketcp_build_proto(&iketcp_prots[IKETCP_V6],
-					   &iketcp_ops[IKETCP_V6], sk->sk_prot,
+					   &iketcp_ops[IKETCP_V6],
+					   iketcp_tcp_proto(IKETCP_V6),
 					   sk->sk_socket->ops);
 			/* Publish the copies only once they are complete. */
 			smp_store_release(&iketcp_v6_built, true);
@@ -269,8 +283,16 @@ static int iketcp_attach(struct sock *sk, u8 framing)
 	fam = iketcp_family_index(sk);
 	if (fam < 0)
 		return fam;
+	/*
+	 * A socket in a sockmap (sk_user_data is its psock) runs BPF's proto
+	 * and data_ready, which iketcp would save and later call around its
+	 * own: refused, as espintcp does.  So is any proto other than TCP's.
+	 */
+	if (rcu_access_pointer(sk->sk_user_data) ||
+	    sk->sk_prot != iketcp_tcp_proto(fam))
+		return -EBUSY;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->sk = sk;

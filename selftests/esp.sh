@@ -15,7 +15,14 @@
 # takes their UDP packets off the wire): ping and iperf3 through the
 # tunnel while the SAs are bound (an nft counter placed after iketcp's hook
 # proves no bare ESP left), switching to bare ESP and back (unbind, bind),
-# switching in the middle of a ping flood, and a peer reset.
+# switching in the middle of a ping flood, and a peer reset.  A capture of
+# TCP port 4500 on the wire proves that no inner payload (the pings carry a
+# marker pattern) ever crossed the stream in clear.
+#
+# ESP_ROUTER=1 (selftests/esp_router.sh) runs it all as routers run: the
+# kernel's ESP offload modules loaded (every bare-ESP state then takes the
+# offload output path, which leaves encryption to the device), and raw
+# packet captures running on every interface of both namespaces.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -25,6 +32,10 @@ ns2=iketcp-esp2
 work=$(mktemp -d)
 KEY1=0x0102030405060708090a0b0c0d0e0f1011121314
 KEY2=0x1112131415161718191a1b1c1d1e1f2021222324
+# The payload of every ping: "iketcp-leak!", repeated.
+LEAK_PATTERN="69 6b 65 74 63 70 2d 6c 65 61 6b 21"
+LEAK_PATTERN=${LEAK_PATTERN// /}
+ROUTER=${ESP_ROUTER:-0}
 
 n1() { echo "[n1] $*"; ip netns exec $ns1 "$@"; }
 n2() { echo "[n2] $*"; ip netns exec $ns2 "$@"; }
@@ -144,6 +155,7 @@ setup() {
 	n2 ip addr add $O2/$plen dev veth2 nodad 2>/dev/null || n2 ip addr add $O2/$plen dev veth2
 	n1 ip link set veth1 up
 	n2 ip link set veth2 up
+	start_captures
 	ENCAP=
 	if [ "$encap" = udp ]; then
 		ENCAP="udp 4500 4500"
@@ -188,6 +200,46 @@ setup() {
 	EOF
 }
 
+# The stream's capture (TCP 4500 on veth1), and on a router every interface
+# captured raw, as tcpdump, DHCP clients and lldpd do.
+start_captures() {
+	local ns i
+	CAP_PIDS=
+	q1 tcpdump -i veth1 -s 0 -U -n -w "$work/stream.pcap" tcp port 4500 \
+		2>/dev/null &
+	CAP_PIDS="$CAP_PIDS $!"
+	if [ "$ROUTER" = 1 ]; then
+		for ns in $ns1 $ns2; do
+			for i in lo $([ $ns = $ns1 ] && echo veth1 || echo veth2); do
+				ip netns exec $ns tcpdump -i $i -s 0 -U -n \
+					-w /dev/null 2>/dev/null &
+				CAP_PIDS="$CAP_PIDS $!"
+			done
+		done
+	fi
+	# tcpdump has attached once the stream capture file exists.
+	for i in $(seq 50); do [ -s "$work/stream.pcap" ] && break; sleep 0.1; done
+}
+
+stop_captures() {
+	[ -n "${CAP_PIDS:-}" ] && kill $CAP_PIDS 2>/dev/null && wait $CAP_PIDS 2>/dev/null
+	CAP_PIDS=
+}
+
+# The stream carried records (the capture works), and not one of them
+# held a ping's payload in clear.
+no_plaintext_in_stream() {
+	local pkts leaks
+	stop_captures
+	pkts=$(tcpdump -r "$work/stream.pcap" -n 2>/dev/null | wc -l)
+	leaks=$(python3 -c '
+import sys
+data = open(sys.argv[1], "rb").read()
+print(data.count(bytes.fromhex(sys.argv[2]) * 2))' "$work/stream.pcap" "$LEAK_PATTERN")
+	echo "# stream: $pkts packets captured, $leaks with ping payload in clear"
+	[ "$pkts" -gt 10 ] && [ "$leaks" = 0 ]
+}
+
 # policies NS LOCAL REMOTE OUTER_LOCAL OUTER_REMOTE SELECTOR MODE
 policies() {
 	local ns=$1 l=$2 r=$3 ol=$4 or=$5 sel=$6 mode=$7
@@ -198,6 +250,7 @@ policies() {
 }
 
 teardown() {
+	stop_captures
 	stop_socks 2>/dev/null
 	[ -n "${UDP_PIDS:-}" ] && kill $UDP_PIDS 2>/dev/null
 	UDP_PIDS=
@@ -213,7 +266,24 @@ no_bare_esp() {
 	return 1
 }
 
-ping_ok() { n1 ping -q -c 5 -i 0.2 -W 2 "$DST" >/dev/null; }
+ping_ok() {
+	n1 ping -q -c 5 -i 0.2 -W 2 -p "$LEAK_PATTERN" "$DST" >/dev/null && return 0
+	diagnose
+	return 1
+}
+
+# What a failed check leaves to read: the module's counters (non-zero) and
+# XFRM's error counters, on both sides.
+diagnose() {
+	local ns
+	for ns in $ns1 $ns2; do
+		echo "# $ns: iketcp counters, xfrm errors"
+		ip netns exec $ns "$repo/user/iketcpd" status 2>&1 |
+			grep -E '^ *[a-z_]+ +[1-9]' | sed 's/^/#   /' | head -30
+		ip netns exec $ns cat /proc/net/xfrm_stat 2>/dev/null |
+			awk '$2 != 0 { print "#   " $0 }'
+	done
+}
 
 iperf_ok() {
 	local out
@@ -226,7 +296,7 @@ iperf_ok() {
 # Lost pings while switching transports mid-flow, as "# ..." and a check.
 switch_mid_flow() {
 	local name=$1 out lost
-	q1 ping -q -i 0.01 -c 300 -W 1 "$DST" > "$work/ping" 2>&1 &
+	q1 ping -q -i 0.01 -c 300 -W 1 -p "$LEAK_PATTERN" "$DST" > "$work/ping" 2>&1 &
 	sleep 1
 	if [ "$2" = to_ip ]; then unbind_all; else bind_all; fi
 	wait $!
@@ -253,6 +323,7 @@ run_combo() {
 	check "${t}_iperf3_through_tcp" iperf_ok ""
 	check "${t}_iperf3_reverse_through_tcp" iperf_ok -R
 	check "${t}_no_bare_esp_after_iperf3" no_bare_esp "$before"
+	check "${t}_no_plaintext_in_stream" no_plaintext_in_stream
 	check "${t}_unbind_sas" unbind_all
 	check "${t}_ping_over_bare_esp_after_unbind" ping_ok
 	check "${t}_bare_esp_after_unbind" test "$(bare_esp)" -gt 0
@@ -273,9 +344,25 @@ run_combo() {
 	teardown
 }
 
+# ESP offload loaded as a module, or built in (the project's test kernels).
+offload_present() {
+	local m
+	for m in esp4_offload esp6_offload; do
+		[ -d /sys/module/$m ] && continue
+		zcat /proc/config.gz 2>/dev/null |
+			grep -qx "CONFIG_INET$([ $m = esp6_offload ] && echo 6)_ESP_OFFLOAD=y" ||
+			return 1
+	done
+}
+
 echo "TAP version 13"
 modprobe -q esp4 2>/dev/null; modprobe -q esp6 2>/dev/null
 modprobe -q xfrm_user 2>/dev/null; modprobe -q veth 2>/dev/null
+if [ "$ROUTER" = 1 ]; then
+	# Debian ships them as modules; the project's test kernels build them in.
+	modprobe -q esp4_offload 2>/dev/null; modprobe -q esp6_offload 2>/dev/null
+	check router_esp_offload_present offload_present
+fi
 trap 'teardown; rm -rf "$work"' EXIT
 # ESP_COMBOS="6:transport:udp ..." runs only those.
 combos=${ESP_COMBOS:-"4:tunnel:none 4:transport:none 6:tunnel:none 6:transport:none 4:tunnel:udp 6:transport:udp"}
@@ -283,5 +370,6 @@ for c in $combos; do
 	IFS=: read -r fam mode encap <<< "$c"
 	run_combo "$fam" "$mode" "$encap"
 done
+[ "$ROUTER" = 1 ] && modprobe -q -r esp4_offload esp6_offload 2>/dev/null
 echo "1..$ntest"
 [ $nfail = 0 ]

@@ -36,6 +36,8 @@ const char *const iketcp_counter_names[] = {
 	[IKETCP_CNT_RESET_LEGACY_LENGTH] = "reset_legacy_length",
 	[IKETCP_CNT_TX_DROP_ESP_TOO_BIG] = "tx_drop_esp_too_big",
 	[IKETCP_CNT_RESET_URGENT] = "reset_urgent",
+	[IKETCP_CNT_TX_DROP_ESP_OFFLOAD] = "tx_drop_esp_offload",
+	[IKETCP_CNT_RX_DROP_ESP_TOO_BIG] = "rx_drop_esp_too_big",
 };
 
 const size_t iketcp_nr_counter_names =

@@ -87,12 +87,15 @@
  * A partial record when the peer closes is discarded (rx_drop_partial_eof).
  *
  * Memory.  Queued received messages are bounded by the per-namespace
- * rx_queue_limit (bytes): past it the module stops reading from TCP, so the
- * TCP window closes and the peer slows down.  A message already accepted is
- * never dropped; the limit may be exceeded by at most one record.  The send
- * queue (IKE messages and ESP records not yet accepted by TCP) is bounded by
- * tx_queue_limit: senders wait, ESP packets beyond it are dropped
- * (tx_drop_esp_queue_full), as a full device queue would.
+ * rx_queue_limit (bytes of memory: what the queued buffers take, their
+ * truesize, so that many small messages cannot pin many times the limit):
+ * past it the module stops reading from TCP, so the TCP window closes and
+ * the peer slows down.  A message already accepted is never dropped; the
+ * limit may be exceeded by at most one record.  A message still in TCP's
+ * own buffers (the next one, read straight from there) counts its length.
+ * The send queue (IKE messages and ESP records not yet accepted by TCP) is
+ * bounded by tx_queue_limit, in memory too: senders wait, ESP packets beyond
+ * it are dropped (tx_drop_esp_queue_full), as a full device queue would.
  *
  * ---------------------------------------------------------------------------
  * 2. Generic netlink family IKETCP_GENL_NAME, version IKETCP_GENL_VERSION
@@ -130,6 +133,8 @@
  *     IKETCP_SOCK_ROLE       u8: enum iketcp_role
  *     IKETCP_SOCK_RX_QUEUED  u32: bytes of IKE messages waiting for recv()
  *     IKETCP_SOCK_TX_QUEUED  u32: bytes of records waiting for TCP
+ *     IKETCP_SOCK_RX_MEM     u32: their memory, held against rx_queue_limit
+ *     IKETCP_SOCK_TX_MEM     u32: theirs, held against tx_queue_limit
  *     IKETCP_SOCK_COUNTERS   nest of u64 as IKETCP_A_COUNTERS, this socket
  *     IKETCP_SOCK_SAS        (admin callers only) nest of IKETCP_A_SA nests,
  *                            the SAs bound to this socket, as below
@@ -283,6 +288,8 @@ enum iketcp_sock_attr {
 	IKETCP_SOCK_COUNTERS,	/* nest, as IKETCP_A_COUNTERS */
 	IKETCP_SOCK_SAS,	/* nest of IKETCP_A_SA nests */
 	IKETCP_SOCK_PAD,
+	IKETCP_SOCK_RX_MEM,	/* u32 */
+	IKETCP_SOCK_TX_MEM,	/* u32 */
 	__IKETCP_SOCK_MAX
 };
 
@@ -336,6 +343,15 @@ enum iketcp_event {
 /*
  * Counters, per socket and per namespace.  Each keeps its name (the comment)
  * in the code, the netlink dump, the tests and the documentation.
+ *
+ * tx_drop_esp_offload: with the kernel's ESP offload loaded (esp4_offload,
+ * esp6_offload), XFRM leaves a bare-ESP packet for the device to encrypt
+ * (and segment).  iketcp encrypts and segments it itself before it enters
+ * the stream; this counts the packets that failed to encrypt, or whose
+ * encryption completed asynchronously: those are dropped, never sent in
+ * clear or on the SA's own transport.
+ * rx_drop_esp_too_big: an ESP record larger than its SA's own transport
+ * could carry (IPv4: 65515 bytes bare, 65507 in UDP; IPv6 in UDP: 65527).
  */
 /* Padding inside counter nests (counter N has attribute type N + 1). */
 #define IKETCP_CNT_PAD		0
@@ -366,6 +382,8 @@ enum iketcp_counter {
 	IKETCP_CNT_RESET_LEGACY_LENGTH,	/* reset_legacy_length */
 	IKETCP_CNT_TX_DROP_ESP_TOO_BIG,	/* tx_drop_esp_too_big: > 65533 bytes */
 	IKETCP_CNT_RESET_URGENT,	/* reset_urgent: TCP urgent data */
+	IKETCP_CNT_TX_DROP_ESP_OFFLOAD,	/* tx_drop_esp_offload: see above */
+	IKETCP_CNT_RX_DROP_ESP_TOO_BIG,	/* rx_drop_esp_too_big: see above */
 	__IKETCP_CNT_MAX
 };
 
