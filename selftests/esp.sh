@@ -17,12 +17,13 @@
 # proves no bare ESP left), switching to bare ESP and back (unbind, bind),
 # switching in the middle of a ping flood, and a peer reset.  A capture of
 # TCP port 4500 on the wire proves that no inner payload (the pings carry a
-# marker pattern) ever crossed the stream in clear.
+# marker pattern) ever crossed the stream in clear.  Raw packet captures run
+# on every interface of both namespaces throughout, as tcpdump, DHCP
+# clients and lldpd do on a router.
 #
-# ESP_ROUTER=1 (selftests/esp_router.sh) runs it all as routers run: the
-# kernel's ESP offload modules loaded (every bare-ESP state then takes the
-# offload output path, which leaves encryption to the device), and raw
-# packet captures running on every interface of both namespaces.
+# ESP_ROUTER=1 (selftests/esp_router.sh) runs it all with the kernel's ESP
+# offload modules loaded: every bare-ESP state then takes the offload
+# output path, which leaves encryption to the device.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -200,23 +201,22 @@ setup() {
 	EOF
 }
 
-# The stream's capture (TCP 4500 on veth1), and on a router every interface
-# captured raw, as tcpdump, DHCP clients and lldpd do.
+# The stream's capture (TCP 4500 on veth1), and every interface captured
+# raw: tunnel-mode ESP from the stream is received again on the device it
+# came by, where a raw socket reads its MAC header.
 start_captures() {
 	local ns i
 	CAP_PIDS=
 	q1 tcpdump -i veth1 -s 0 -U -n -w "$work/stream.pcap" tcp port 4500 \
 		2>/dev/null &
 	CAP_PIDS="$CAP_PIDS $!"
-	if [ "$ROUTER" = 1 ]; then
-		for ns in $ns1 $ns2; do
-			for i in lo $([ $ns = $ns1 ] && echo veth1 || echo veth2); do
-				ip netns exec $ns tcpdump -i $i -s 0 -U -n \
-					-w /dev/null 2>/dev/null &
-				CAP_PIDS="$CAP_PIDS $!"
-			done
+	for ns in $ns1 $ns2; do
+		for i in lo $([ $ns = $ns1 ] && echo veth1 || echo veth2); do
+			ip netns exec $ns tcpdump -i $i -s 0 -U -n \
+				-w /dev/null 2>/dev/null &
+			CAP_PIDS="$CAP_PIDS $!"
 		done
-	fi
+	done
 	# tcpdump has attached once the stream capture file exists.
 	for i in $(seq 50); do [ -s "$work/stream.pcap" ] && break; sleep 0.1; done
 }
