@@ -70,7 +70,7 @@ for part in "${parts[@]}"; do
 		[ -f "$repo/kernel/iketcp.ko" ] || make -C "$repo" module || exit 1
 		kv=()
 		[ -n "${KVER:-}" ] && kv=(--kver "$KVER")
-		rm -f "$out"/raw/rr.csv "$out"/raw/mem.csv
+		rm -f "$out"/raw/rr.csv "$out"/raw/mem.csv "$out"/raw/memq.csv
 		echo "bench: part deb (issues 3, 4) on Debian's kernel"
 		"$repo/selftests/vm/run" "${kv[@]}" --module "$repo/kernel/iketcp.ko" \
 			--rw "$out" --timeout 1500 --no-kmemleak "${envs[@]}" -- \
@@ -157,10 +157,10 @@ done
 	done
 	echo
 	echo "Tables (each also as .csv beside it): rr-icount.md, rr-icount-noerms.md,"
-	echo "rr.md, mem.md (issue 3), tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md,"
+	echo "rr.md, mem.md (issue 3), memq.md, tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md,"
 	echo "ping-ref.md (issue 10).  Raw per-run results: raw/*.csv."
 	echo
-	for t in rr-icount rr-icount-noerms rr mem tunnel-deb ping-deb tunnel-ref ping-ref; do
+	for t in rr-icount rr-icount-noerms rr mem memq tunnel-deb ping-deb tunnel-ref ping-ref; do
 		[ -f "$out/$t.md" ] && { cat "$out/$t.md"; echo; }
 	done
 } > "$out/README.md"

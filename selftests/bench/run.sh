@@ -6,7 +6,9 @@
 #   run.sh OUTDIR deb   on a Debian kernel (no espintcp):
 #                       rr      IKE request/response rate, iketcp ULP vs RFC 9329
 #                               framed in userspace on plain TCP (loopback)
-#                       mem     kernel memory of idle attached sockets
+#                       mem     kernel memory of idle attached sockets, and
+#                               of the smallest messages queued unread
+#                               (slab bytes per queued IKE byte, worst case)
 #                       tunnel  iperf3 and ping through an ESP tunnel between
 #                               two namespaces: ESP in UDP vs ESP in TCP
 #                               through iketcp, netem delay and loss
@@ -25,7 +27,8 @@
 # Knobs (environment): BENCH_RUNS (3), BENCH_SECS (iperf3 seconds, 10),
 # BENCH_RR_RUNS (9), BENCH_RR_SECS (1.5), BENCH_RR_SIZES ("300 1500 16384
 # 61440"), BENCH_RR_ICOUNT_RUNS (2), BENCH_PAIRS
-# (1000), BENCH_DELAY_MS (netem delay on each veth end, 20), BENCH_LOSSES
+# (1000), BENCH_QCONNS (connections of the queued-memory run, 20),
+# BENCH_DELAY_MS (netem delay on each veth end, 20), BENCH_LOSSES
 # ("0 1", percent, on each veth end), BENCH_PINGS (200), BENCH_ONLY (deb:
 # any of "rr mem tunnel"; default all).
 set -u
@@ -41,6 +44,7 @@ RR_RUNS=${BENCH_RR_RUNS:-9}
 RR_SECS=${BENCH_RR_SECS:-1.5}
 RR_SIZES=${BENCH_RR_SIZES:-"300 1500 16384 61440"}
 PAIRS=${BENCH_PAIRS:-1000}
+QCONNS=${BENCH_QCONNS:-20}
 DELAY_MS=${BENCH_DELAY_MS:-20}
 LOSSES=${BENCH_LOSSES:-"0 1"}
 PINGS=${BENCH_PINGS:-200}
@@ -111,6 +115,19 @@ bench_mem() {
 			log "mem $line"
 			set -- $line
 			echo "$1,$2,$3,$4,$5,$6,$run" >> "$f"
+			sleep 1
+		done
+	done
+	# The worst case of queued data: 28-byte messages nobody reads.
+	f=$out/raw/memq.csv
+	echo "mode,conns,held_ike_bytes,queued_ike_bytes,slab_bytes,slabinfo_bytes,memavail_drop_bytes,run" > "$f"
+	for run in $(seq "$RUNS"); do
+		for mode in queue-plain queue-iketcp; do
+			line=$("$bin/ikebench-mem" $mode "$QCONNS") ||
+				{ log "mem $mode failed"; continue; }
+			log "mem $line"
+			set -- $line
+			echo "$1,$2,$3,$4,$5,$6,$7,$run" >> "$f"
 			sleep 1
 		done
 	done

@@ -219,6 +219,47 @@ def mem_table(outdir):
            "MemAvailable drop B/socket"], out)
 
 
+def memq_table(outdir):
+    rows = read(os.path.join(outdir, "raw", "memq.csv"))
+    if not rows:
+        return
+    out = []
+    for mode, label in (("queue-plain", "plain TCP, not reading"),
+                        ("queue-iketcp", "iketcp attached, not reading")):
+        rs = [r for r in rows if r["mode"] == mode]
+        if not rs:
+            continue
+        conns = float(rs[0]["conns"])
+
+        def kib(k):
+            return fmt(med([float(r[k]) for r in rs]) / conns / 1024, 1)
+
+        def per(k, by):
+            v = [float(r[k]) / float(r[by]) for r in rs if float(r[by]) > 0]
+            return fmt(med(v), 1) if v else NA
+        out.append([label, len(rs), rs[0]["conns"], kib("held_ike_bytes"),
+                    kib("queued_ike_bytes"), kib("slab_bytes"),
+                    per("slab_bytes", "held_ike_bytes"),
+                    per("slab_bytes", "queued_ike_bytes"),
+                    per("memavail_drop_bytes", "held_ike_bytes")])
+    write(outdir, "memq", "Kernel memory of queued IKE messages, worst case",
+          ["Each run opens the stated number of connections on loopback; a plain "
+           "sender writes the smallest IKE messages (28 bytes, RFC 9329 records) "
+           "until the receiver, which never reads, takes no more: iketcp queues "
+           "them as messages up to rx_queue_limit (memory), the rest waits in TCP "
+           "until its window closes.  Held: IKE bytes written minus what the sender "
+           "still has (SIOCOUTQ); queued: of those, out of TCP's receive queue "
+           "(minus SIOCINQ), i.e. in iketcp's queue.  Growth after dropping caches: "
+           "/proc/meminfo Slab, and the drop of MemAvailable (pages too); median "
+           "of the runs.  Slab per queued byte is the worst case of iketcp's "
+           "queue; what bounds it is rx_queue_limit, in memory.  No target: "
+           "reported."],
+          ["case", "runs", "connections", "held IKE KiB/conn",
+           "queued IKE KiB/conn", "Slab KiB/conn", "Slab B per held IKE byte",
+           "Slab B per queued IKE byte", "MemAvailable drop B per held IKE byte"],
+          out)
+
+
 NAMES = {"udp": "ESP in UDP", "iketcp": "ESP in TCP, iketcp",
          "espintcp": "ESP in TCP, espintcp"}
 
@@ -297,6 +338,7 @@ def main():
     if part == "deb":
         rr_table(outdir)
         mem_table(outdir)
+        memq_table(outdir)
     if part in ICOUNT_MODELS:
         rr_icount_table(outdir, part)
         return
