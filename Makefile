@@ -190,11 +190,14 @@ unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 # ------------------------------------------------------------- checks
 # Every suite prints KTAP; selftests/summarize counts the whole log.
 # CHECK_KERNELS="6.12 6.1" runs the VM tests on each (default: $(KVER)).
+# "ref" among them builds the reference kernel once (make kernel-ref, cached)
+# and runs REF_TESTS on it: the tests that need the kernel's own espintcp.
 # CHECK_LEGS picks the legs: unit, harness, vm (default all three).
 # A leg that exits non-zero (it did not build, its VM died, a test failed)
 # becomes a "not ok N leg ..." line after the "check: ..." line, so that the
 # summary fails even when the leg never printed a result.
 CHECK_LEGS ?= unit harness vm
+REF_TESTS ?= espintcp_wire
 check: deps
 	@mkdir -p $(BUILD) && rm -f $(BUILD)/summary
 	@{ failed=(); u=- h=- v=-; \
@@ -205,7 +208,10 @@ check: deps
 	  $(if $(filter vm,$(CHECK_LEGS)),v=0; \
 	  $(if $(filter 6.12,$(CHECK_KERNELS)),leg deps-6.12 || v=1;) \
 	  for k in $(or $(CHECK_KERNELS),default); do \
-		leg check-vm $$([ $$k = default ] || echo KERNEL=$$k) || v=1; done;) \
+		if [ $$k = ref ]; then leg kernel-ref && \
+			leg check-vm KERNEL=ref TESTS="$(REF_TESTS)" || v=1; \
+		else leg check-vm $$([ $$k = default ] || echo KERNEL=$$k) || \
+			v=1; fi; done;) \
 	  echo "check: unit exit $$u, harness exit $$h, vm exit $$v"; \
 	  for i in "$${!failed[@]}"; do \
 		echo "not ok $$((i + 1)) leg $${failed[i]}"; done; } 2>&1 | \
