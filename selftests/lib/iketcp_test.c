@@ -582,6 +582,12 @@ static void parse_sock(struct nlattr *nest, struct ikt_sock_info *s)
 		case IKETCP_SOCK_TX_QUEUED:
 			memcpy(&s->tx_queued, d, 4);
 			break;
+		case IKETCP_SOCK_RX_MEM:
+			memcpy(&s->rx_mem, d, 4);
+			break;
+		case IKETCP_SOCK_TX_MEM:
+			memcpy(&s->tx_mem, d, 4);
+			break;
 		case IKETCP_SOCK_COUNTERS:
 			parse_counters(na, s->cnt);
 			break;

@@ -100,6 +100,9 @@ struct ikt_sock_info {
 	uint32_t rx_queued;
 	uint32_t tx_queued;
 	uint64_t cnt[__IKETCP_CNT_MAX];
+	/* Memory held against rx/tx_queue_limit; 0 from a module without. */
+	uint32_t rx_mem;
+	uint32_t tx_mem;
 };
 
 int ikt_genl_family(void);
