@@ -1245,15 +1245,18 @@ static void start_blocked(struct __test_metadata *_metadata, pthread_t *th,
 		       strerror(c->err));
 }
 
-/* close(*fd) while c sleeps in a call on it: the call sleeps on. */
+/*
+ * close(*fd) while c sleeps in a call on it: the call sleeps on, or (TCP
+ * may free room for a send meanwhile) completes, but is not cut short.
+ */
 static void close_under_blocked(struct __test_metadata *_metadata, int *fd,
 				struct blocked_call *c)
 {
 	close(*fd);
 	*fd = -1;
-	EXPECT_TRUE(wait_thread_blocked(&c->tid, &c->done))
-		TH_LOG("close ended the call: %zd (%s)", c->ret,
-		       strerror(c->err));
+	if (!wait_thread_blocked(&c->tid, &c->done))
+		EXPECT_GT(c->ret, 0) TH_LOG("close ended the call: %zd (%s)",
+					    c->ret, strerror(c->err));
 }
 
 TEST_F(ulp, send_blocking_waits_then_succeeds)
