@@ -29,9 +29,20 @@
 #include "../include/uapi/linux/iketcp.h"
 
 #ifdef IKETCP_HAVE_SENDPAGE
+/*
+ * Not sock_no_sendpage(): that one falls back to sendmsg(), which would
+ * take the file's bytes as an IKE message (the UAPI promises EOPNOTSUPP).
+ */
+static inline ssize_t iketcp_compat_no_sendpage(struct socket *sock,
+						struct page *page, int offset,
+						size_t size, int flags)
+{
+	return -EOPNOTSUPP;
+}
+
 static inline void iketcp_compat_refuse_sendpage(struct proto_ops *ops)
 {
-	ops->sendpage = sock_no_sendpage;
+	ops->sendpage = iketcp_compat_no_sendpage;
 }
 #else
 static inline void iketcp_compat_refuse_sendpage(struct proto_ops *ops)

@@ -465,9 +465,11 @@ int iketcp_esp_unbind(struct iketcp_net *in, const struct iketcp_sa_key *sa)
 }
 
 /*
- * The socket is closing: its bindings stay, orphaned, so that their traffic
- * is dropped and counted instead of leaking out unencapsulated, until the
- * daemon rebinds or unbinds them.  Process context, socket not locked.
+ * The socket is closing, or its connection is gone: its bindings stay,
+ * orphaned, so that their traffic is dropped and counted instead of leaking
+ * out unencapsulated, until the daemon rebinds or unbinds them, and the
+ * daemon hears of it (once: the bindings are gone from the socket after).
+ * Process context (close, or the work item after a reset).
  */
 void iketcp_esp_sock_close(struct iketcp_sock *ctx)
 {
@@ -503,7 +505,10 @@ void iketcp_esp_netns_exit(struct iketcp_net *in)
 
 /*
  * The connection is gone (reset, or closed by both sides) while the daemon
- * still holds the socket: stop queueing ESP on it and tell the daemon.
+ * still holds the socket: stop queueing ESP on it, and have the work item
+ * orphan its bindings (bind_lock is a mutex) and then tell the daemon, so
+ * that a dump after the event shows them orphaned.  Runs where TCP changes
+ * state: softirq, or process context, socket owned.
  */
 void iketcp_state_change(struct sock *sk)
 {
@@ -516,7 +521,7 @@ void iketcp_state_change(struct sock *sk)
 	ctx->tx_dead = true;
 	spin_unlock_bh(&ctx->txq.lock);
 	if (READ_ONCE(ctx->nr_bound))
-		iketcp_genl_event(ctx, IKETCP_EVENT_SOCKET_CLOSED, 0, 0);
+		iketcp_schedule_work(ctx, IKETCP_WORK_ORPHAN);
 }
 
 /* ---------------------------------------------------------------- RX */

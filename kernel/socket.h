@@ -38,6 +38,7 @@ enum iketcp_work_bits {
 	IKETCP_WORK_RX,		/* reading failed to allocate: try again */
 	IKETCP_WORK_TX,		/* records wait for TCP write space */
 	IKETCP_WORK_ABORT,	/* fatal stream error: reset the connection */
+	IKETCP_WORK_ORPHAN,	/* connection gone: orphan the bindings */
 };
 
 struct iketcp_sock {

@@ -53,6 +53,9 @@ static void iketcp_work(struct work_struct *work)
 
 	if (test_and_clear_bit(IKETCP_WORK_ABORT, &ctx->work_bits))
 		tcp_abort(sk, EPROTO);	/* takes the socket lock itself */
+	/* Outside the socket lock, as at close (esp.c) */
+	if (test_and_clear_bit(IKETCP_WORK_ORPHAN, &ctx->work_bits))
+		iketcp_esp_sock_close(ctx);
 
 	lock_sock(sk);
 	if (!ctx->closing) {
