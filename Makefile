@@ -47,7 +47,7 @@ DEB_PACKAGES := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
 	busybox-static kmod cpio iproute2 iputils-ping iperf3 nftables tcpdump \
 	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev clang sparse \
 	linux-source-6.1 gcc make bc flex bison libelf-dev dkms xz-utils \
-	libclang-rt-14-dev python3 python3-yaml
+	libclang-rt-14-dev python3 python3-yaml ethtool
 # Debian 12's backported 6.12 kernel (the series Debian 13 ships).
 BPO_SERIES := 6.12.95+deb12
 DEB_PACKAGES_612 := linux-image-$(BPO_SERIES)-amd64 \
