@@ -168,15 +168,21 @@
  *   IN: ESP records with that SPI arriving on the socket go to XFRM input as
  *   if they had arrived on the SA's own transport (bare ESP or UDP), so the
  *   XFRM state needs no change and keeps its replay window.
+ *   An IPv6 socket whose peer is an IPv4 address (v4-mapped, as a
+ *   dual-stack listener accepts) carries AF_INET SAs and addresses.
  *   Binding the same (family, DIR, DADDR, SPI) again moves it to the new
- *   socket (TCP reconnect, or a switch between connections).  Errors: EBADF,
- *   ENOTSOCK, EOPNOTSUPP (not an iketcp RFC 9329 socket), EINVAL, EXDEV (the
- *   socket is in another namespace), ENOSPC (IKETCP_MAX_BINDINGS reached).
+ *   socket (TCP reconnect, or a switch between connections).  An ESP record
+ *   carries only its SPI, so an IN binding is named by (family, SPI): its
+ *   DADDR only fills the IP header XFRM sees.  Errors: EBADF, ENOTSOCK,
+ *   EOPNOTSUPP (not an iketcp RFC 9329 socket), EINVAL, EXDEV (the socket is
+ *   in another namespace), ENOSPC (IKETCP_MAX_BINDINGS reached), EEXIST (an
+ *   IN binding of that SPI with another DADDR).
  *
  * IKETCP_CMD_UNBIND_SA (admin; do)
  *   Request: IKETCP_A_SA with DIR, SPI, FAMILY and DADDR (the binding's
- *   key); or with DIR and SPI plus IKETCP_A_SOCK_FD, which supplies FAMILY and
- *   the default DADDR as for BIND.  Removes the binding, orphaned or not: OUT
+ *   key; an IN binding's DADDR is not part of it); or with DIR and SPI plus
+ *   IKETCP_A_SOCK_FD, which supplies FAMILY and the default DADDR as for
+ *   BIND.  Removes the binding, orphaned or not: OUT
  *   traffic goes back to the SA's own transport.  ENOENT if there is none.
  *
  * IKETCP_CMD_GET_BINDINGS (admin; dump)
