@@ -479,7 +479,10 @@ fi
 trap 'teardown; rm -rf "$work"' EXIT
 # ESP_COMBOS="6:transport:udp ..." runs only those.
 combos="4:tunnel:none 4:transport:none 6:tunnel:none 6:transport:none 4:tunnel:udp 6:transport:udp"
-[ "$ROUTER" = 1 ] && combos="$combos 4:tunnel:none:dual"
+# On a router: offload takes bare ESP only, and the gateways serve tunnel
+# mode; five combinations keep make check's time (README).
+[ "$ROUTER" = 1 ] &&
+	combos="4:tunnel:none 6:tunnel:none 6:transport:none 4:tunnel:udp 4:tunnel:none:dual"
 for c in ${ESP_COMBOS:-$combos}; do
 	IFS=: read -r fam mode encap dual <<< "$c"
 	run_combo "$fam" "$mode" "$encap" "$dual"
