@@ -291,7 +291,7 @@ static int iketcp_attach(struct sock *sk, u8 framing)
 	 * and data_ready, which iketcp would save and later call around its
 	 * own: refused, as espintcp does.  So is any proto other than TCP's.
 	 */
-	if (rcu_access_pointer(sk->sk_user_data) ||
+	if (READ_ONCE(sk->sk_user_data) ||
 	    sk->sk_prot != iketcp_tcp_proto(fam))
 		return -EBUSY;
 
