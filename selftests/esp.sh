@@ -394,7 +394,8 @@ kill_in_flight() {
 	local ping tx rx
 	c1 ping -q -i 0.01 -c 400 -W 1 -p "$LEAK_PATTERN" "$DST" > "$work/ping" 2>&1 &
 	ping=$!
-	sleep 1
+	# Under TCG the first second may see only a few answers (seen: 7).
+	sleep 2
 	pkill -KILL -x iketcp-sock
 	# Their command fifos have no reader now: a write would SIGPIPE us.
 	exec {fd1}>&- {fd2}>&-
