@@ -45,7 +45,8 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 
 DEB_PACKAGES := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
 	busybox-static kmod cpio iproute2 iputils-ping iperf3 nftables tcpdump \
-	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev clang sparse \
+	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev libinih-dev \
+	libjson-c-dev pkg-config clang sparse \
 	linux-source-6.1 gcc make bc flex bison libelf-dev dkms xz-utils \
 	libclang-rt-14-dev python3 python3-yaml ethtool
 # Debian 12's backported 6.12 kernel (the series Debian 13 ships).
@@ -161,7 +162,7 @@ sparse:
 # ---------------------------------------------------------------- user
 user: $(BUILD)/user/.done
 
-$(BUILD)/user/.done: $(wildcard user/*.c user/*.h) $(wildcard include/*.h include/uapi/linux/*.h)
+$(BUILD)/user/.done: $(wildcard user/*.c user/*.h user/*/*.c user/*/*.h) $(wildcard include/*.h include/uapi/linux/*.h)
 	@mkdir -p $(BUILD)/user
 	@if [ -f user/Makefile ]; then $(MAKE) -C user TOP=$(TOP) BUILD=$(BUILD); fi
 	@touch $@

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IKEv2 numbers from RFC 7296 and the IANA IKEv2 registries (and RFCs 7383,
+ * 7427, 9242, 9370), as they appear on the wire.  Constants only.
+ */
+#ifndef IKETCPD_IKE_WIRE_H
+#define IKETCPD_IKE_WIRE_H
+
+#define IKE_HDR_LEN		28
+#define IKE_GENERIC_HDR_LEN	4
+#define IKE_VERSION		0x20	/* major 2, minor 0 */
+#define IKE_MAX_MSG		65535	/* the header's length is 32 bits;
+					 * RFC 9329 records carry 65529 */
+
+/* Exchange types */
+enum ike_exchange {
+	IKE_SA_INIT		= 34,
+	IKE_AUTH		= 35,
+	IKE_CREATE_CHILD_SA	= 36,
+	IKE_INFORMATIONAL	= 37,
+	IKE_INTERMEDIATE	= 43,
+	IKE_FOLLOWUP_KE		= 44,
+};
+
+/* Header flags */
+#define IKE_FLAG_INITIATOR	0x08
+#define IKE_FLAG_VERSION	0x10
+#define IKE_FLAG_RESPONSE	0x20
+
+/* Payload types */
+enum ike_payload_type {
+	IKE_PL_NONE	= 0,
+	IKE_PL_SA	= 33,
+	IKE_PL_KE	= 34,
+	IKE_PL_IDI	= 35,
+	IKE_PL_IDR	= 36,
+	IKE_PL_CERT	= 37,
+	IKE_PL_CERTREQ	= 38,
+	IKE_PL_AUTH	= 39,
+	IKE_PL_NONCE	= 40,
+	IKE_PL_NOTIFY	= 41,
+	IKE_PL_DELETE	= 42,
+	IKE_PL_VENDOR	= 43,
+	IKE_PL_TSI	= 44,
+	IKE_PL_TSR	= 45,
+	IKE_PL_SK	= 46,
+	IKE_PL_CP	= 47,
+	IKE_PL_EAP	= 48,
+	IKE_PL_SKF	= 53,	/* RFC 7383 */
+};
+
+#define IKE_PL_CRITICAL		0x80	/* in the generic header's flags */
+
+/* Protocol IDs (proposals, notify, delete) */
+enum ike_protocol {
+	IKE_PROTO_IKE	= 1,
+	IKE_PROTO_AH	= 2,
+	IKE_PROTO_ESP	= 3,
+};
+
+/* Transform types */
+enum ike_transform_type {
+	IKE_TT_ENCR	= 1,
+	IKE_TT_PRF	= 2,
+	IKE_TT_INTEG	= 3,
+	IKE_TT_KE	= 4,	/* "D-H" before RFC 9370 */
+	IKE_TT_ESN	= 5,
+	IKE_TT_ADDKE1	= 6,	/* RFC 9370: 6..12 = ADDKE1..7 */
+	IKE_TT_ADDKE7	= 12,
+};
+#define IKE_TT_MAX	12
+
+/* Transform IDs */
+enum {
+	IKE_ENCR_AES_CBC	= 12,
+	IKE_ENCR_AES_GCM_16	= 20,
+
+	IKE_PRF_HMAC_SHA2_256	= 5,
+	IKE_PRF_HMAC_SHA2_384	= 6,
+	IKE_PRF_HMAC_SHA2_512	= 7,
+
+	IKE_INTEG_NONE		= 0,
+	IKE_INTEG_HMAC_SHA2_256_128 = 12,
+	IKE_INTEG_HMAC_SHA2_384_192 = 13,
+	IKE_INTEG_HMAC_SHA2_512_256 = 14,
+
+	IKE_KE_NONE		= 0,
+	IKE_KE_MODP2048		= 14,
+	IKE_KE_MODP3072		= 15,
+	IKE_KE_ECP256		= 19,
+	IKE_KE_ECP384		= 20,
+	IKE_KE_X25519		= 31,
+	IKE_KE_MLKEM512		= 35,
+	IKE_KE_MLKEM768		= 36,
+	IKE_KE_MLKEM1024	= 37,
+
+	IKE_ESN_NO		= 0,
+	IKE_ESN_YES		= 1,
+};
+
+/* Transform attribute: Key Length, TV format */
+#define IKE_ATTR_TV		0x8000
+#define IKE_ATTR_KEY_LENGTH	14
+
+/* ID types */
+enum ike_id_type {
+	IKE_ID_IPV4_ADDR	= 1,
+	IKE_ID_FQDN		= 2,
+	IKE_ID_RFC822_ADDR	= 3,
+	IKE_ID_IPV6_ADDR	= 5,
+	IKE_ID_DER_ASN1_DN	= 9,
+	IKE_ID_KEY_ID		= 11,
+};
+
+/* Auth methods */
+enum ike_auth_method {
+	IKE_AUTH_RSA_SIG	= 1,
+	IKE_AUTH_PSK		= 2,
+	IKE_AUTH_DIGITAL_SIG	= 14,	/* RFC 7427 */
+};
+
+/* Certificate encodings */
+#define IKE_CERT_X509_SIG	4
+
+/* Traffic selector types */
+enum ike_ts_type {
+	IKE_TS_IPV4_ADDR_RANGE	= 7,
+	IKE_TS_IPV6_ADDR_RANGE	= 8,
+};
+
+/* Notify message types: errors (< 16384) */
+enum ike_notify_error {
+	IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
+	IKE_N_INVALID_IKE_SPI		= 4,
+	IKE_N_INVALID_MAJOR_VERSION	= 5,
+	IKE_N_INVALID_SYNTAX		= 7,
+	IKE_N_INVALID_MESSAGE_ID	= 9,
+	IKE_N_INVALID_SPI		= 11,
+	IKE_N_NO_PROPOSAL_CHOSEN	= 14,
+	IKE_N_INVALID_KE_PAYLOAD	= 17,
+	IKE_N_AUTHENTICATION_FAILED	= 24,
+	IKE_N_SINGLE_PAIR_REQUIRED	= 34,
+	IKE_N_NO_ADDITIONAL_SAS		= 35,
+	IKE_N_INTERNAL_ADDRESS_FAILURE	= 36,
+	IKE_N_FAILED_CP_REQUIRED	= 37,
+	IKE_N_TS_UNACCEPTABLE		= 38,
+	IKE_N_INVALID_SELECTORS		= 39,
+	IKE_N_TEMPORARY_FAILURE		= 43,
+	IKE_N_CHILD_SA_NOT_FOUND	= 44,
+};
+#define IKE_N_ERROR_MAX		16383
+
+/* Notify message types: status */
+enum ike_notify_status {
+	IKE_N_INITIAL_CONTACT		= 16384,
+	IKE_N_SET_WINDOW_SIZE		= 16385,
+	IKE_N_IPCOMP_SUPPORTED		= 16387,
+	IKE_N_NAT_DETECTION_SOURCE_IP	= 16388,
+	IKE_N_NAT_DETECTION_DESTINATION_IP = 16389,
+	IKE_N_COOKIE			= 16390,
+	IKE_N_USE_TRANSPORT_MODE	= 16391,
+	IKE_N_REKEY_SA			= 16393,
+	IKE_N_ESP_TFC_PADDING_NOT_SUPPORTED = 16394,
+	IKE_N_NON_FIRST_FRAGMENTS_ALSO	= 16395,
+	IKE_N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,
+	IKE_N_SIGNATURE_HASH_ALGORITHMS	= 16431,
+	IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED = 16438,
+	IKE_N_ADDITIONAL_KEY_EXCHANGE	= 16441,
+};
+
+/* RFC 7427 hash algorithm identifiers (SIGNATURE_HASH_ALGORITHMS) */
+enum {
+	IKE_HASH_SHA2_256	= 2,
+	IKE_HASH_SHA2_384	= 3,
+	IKE_HASH_SHA2_512	= 4,
+	IKE_HASH_IDENTITY	= 5,
+};
+
+#endif
