@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IKE engine: see engine.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ike/engine.h"
+
+void ike_engine_init(struct ike_engine *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->stateless.buf = e->stateless_buf;
+	e->max_half_open = 1000;
+}
+
+void ike_engine_destroy(struct ike_engine *e)
+{
+	struct ike_sa *sa, *n;
+
+	for (sa = e->table.head; sa; sa = n) {
+		n = sa->next;
+		ike_sa_free(sa);
+	}
+	e->table.head = NULL;
+	e->table.count = e->table.half_open = 0;
+}
+
+void ike_engine_drop(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->state == IKE_S_INIT_DONE && e->table.half_open)
+		e->table.half_open--;
+	ike_sa_unlink(&e->table, sa);
+	ike_sa_free(sa);
+}
+
+/* An IKE_SA_INIT request: a retransmission, or a new responder SA. */
+static struct ike_sa *new_request(struct ike_engine *e,
+				  const struct ike_msg *m,
+				  const struct sockaddr_storage *local,
+				  const struct sockaddr_storage *remote,
+				  struct ike_effects *fx, char *why,
+				  size_t whylen)
+{
+	const struct ike_conn_params *conn;
+	struct ike_sa *sa;
+
+	sa = ike_sa_lookup_init(&e->table, m->hdr.spi_i, remote);
+	if (sa) {
+		/* same request again: same answer, no new computation */
+		if (sa->init_req_len == m->raw.len &&
+		    !memcmp(sa->init_req, m->raw.p, m->raw.len) &&
+		    sa->resp.len && sa->resp.msgid == 0)
+			fx->send = &sa->resp;
+		return sa;
+	}
+	if (e->table.half_open >= e->max_half_open) {
+		snprintf(why, whylen, "too many half-open IKE SAs");
+		return NULL;
+	}
+	conn = e->find_conn ? e->find_conn(e->ctx, local, remote) : NULL;
+	if (!conn) {
+		snprintf(why, whylen, "no connection for this peer");
+		ike_init_notify_reply(&m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL,
+				      0, &e->stateless);
+		fx->send = e->stateless.len ? &e->stateless : NULL;
+		return NULL;
+	}
+	sa = ike_init_respond(&e->table, conn, m, local, remote, &e->stateless,
+			      why, whylen, fx);
+	if (!sa && e->stateless.len)
+		fx->send = &e->stateless;
+	return sa;
+}
+
+/* A request from the peer on an existing SA, message ID already checked. */
+static int handle_request(struct ike_sa *sa, struct ike_msg *m,
+			  struct ike_effects *fx)
+{
+	switch (m->hdr.exchange) {
+	case IKE_AUTH:
+		return ike_auth_request(sa, m, fx);
+	case IKE_INFORMATIONAL:
+		if (sa->state != IKE_S_ESTABLISHED &&
+		    sa->state != IKE_S_DELETING)
+			break;
+		return ike_info_request(sa, m, fx);
+	case IKE_CREATE_CHILD_SA:
+		/* not yet: the peer keeps its SAs until they expire */
+		return ike_reply_error(sa, m, IKE_N_NO_ADDITIONAL_SAS, fx);
+	}
+	ike_reply_error(sa, m, IKE_N_INVALID_SYNTAX, fx);
+	return ike_sa_fail(sa, "unexpected %s request",
+			   ike_exchange_name(m->hdr.exchange));
+}
+
+static int handle_response(struct ike_sa *sa, struct ike_msg *m,
+			   struct ike_effects *fx)
+{
+	switch (m->hdr.exchange) {
+	case IKE_AUTH:
+		return ike_auth_response(sa, m, fx);
+	case IKE_INFORMATIONAL:
+		return ike_info_response(sa, m, fx);
+	}
+	return ike_sa_fail(sa, "unexpected %s response",
+			   ike_exchange_name(m->hdr.exchange));
+}
+
+/* Message ID rules and decryption for a message on an existing SA. */
+static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
+			    struct ike_effects *fx, char *why, size_t whylen)
+{
+	struct ike_msg *m = &e->msg;
+	bool response = m->hdr.flags & IKE_FLAG_RESPONSE;
+	int rc;
+
+	if (response) {
+		if (!sa->req.len || m->hdr.msgid != sa->req.msgid) {
+			snprintf(why, whylen, "response %u does not answer "
+				 "our request", m->hdr.msgid);
+			return sa;
+		}
+	} else if (m->hdr.msgid + 1 == sa->peer_msgid && sa->resp.len &&
+		   sa->resp.msgid == m->hdr.msgid) {
+		fx->send = &sa->resp;	/* a retransmission: same answer */
+		return sa;
+	} else if (m->hdr.msgid != sa->peer_msgid) {
+		snprintf(why, whylen, "request %u, expected %u", m->hdr.msgid,
+			 sa->peer_msgid);
+		return sa;
+	}
+	/* integrity first: a forged message changes nothing (2.21.2) */
+	if (ike_sk_open_msg(sa, m, e->plain)) {
+		snprintf(why, whylen, "%s", sa->why);
+		return sa;
+	}
+	sa->why[0] = '\0';
+	if (response) {
+		rc = handle_response(sa, m, fx);
+	} else {
+		bool was_half_open = sa->state == IKE_S_INIT_DONE;
+
+		sa->peer_msgid++;
+		rc = handle_request(sa, m, fx);
+		if (was_half_open && e->table.half_open)
+			e->table.half_open--;
+	}
+	if (rc || sa->why[0])
+		snprintf(why, whylen, "%s", sa->why);
+	return sa;
+}
+
+struct ike_sa *ike_engine_input(struct ike_engine *e, const uint8_t *buf,
+				size_t len,
+				const struct sockaddr_storage *local,
+				const struct sockaddr_storage *remote,
+				struct ike_effects *fx, char *why,
+				size_t whylen)
+{
+	struct ike_msg *m = &e->msg;
+	struct ike_parse_result r;
+	struct ike_sa *sa;
+
+	memset(fx, 0, sizeof(*fx));
+	why[0] = '\0';
+	r = ike_msg_parse(buf, len, m);
+	if (r.err) {
+		/* RFC 7296 2.21.1: no answer to an unauthenticated mess */
+		snprintf(why, whylen, "malformed message: %s at offset %zu",
+			 r.why ? r.why : "bad syntax", r.offset);
+		return NULL;
+	}
+	if (m->hdr.exchange == IKE_SA_INIT &&
+	    !(m->hdr.flags & IKE_FLAG_RESPONSE)) {
+		if (!(m->hdr.flags & IKE_FLAG_INITIATOR)) {
+			snprintf(why, whylen, "IKE_SA_INIT request without "
+				 "the Initiator flag");
+			return NULL;
+		}
+		return new_request(e, m, local, remote, fx, why, whylen);
+	}
+	sa = ike_sa_lookup(&e->table, &m->hdr);
+	if (!sa) {
+		snprintf(why, whylen, "no IKE SA for SPIs %016llx/%016llx",
+			 (unsigned long long)m->hdr.spi_i,
+			 (unsigned long long)m->hdr.spi_r);
+		return NULL;
+	}
+	if (m->hdr.exchange == IKE_SA_INIT) {
+		if (ike_init_response(sa, m, fx))
+			snprintf(why, whylen, "%s", sa->why);
+		return sa;
+	}
+	return on_sa(e, sa, fx, why, whylen);
+}
+
+struct ike_sa *ike_engine_initiate(struct ike_engine *e,
+				   const struct ike_conn_params *conn,
+				   const struct sockaddr_storage *local,
+				   const struct sockaddr_storage *remote,
+				   struct ike_effects *fx, char *why,
+				   size_t whylen)
+{
+	struct ike_sa *sa;
+
+	memset(fx, 0, sizeof(*fx));
+	sa = ike_sa_new(&e->table, conn, true);
+	if (!sa) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	sa->local = *local;
+	sa->remote = *remote;
+	if (ike_init_start(sa, 0, fx)) {
+		snprintf(why, whylen, "%s", sa->why);
+		ike_engine_drop(e, sa);
+		return NULL;
+	}
+	return sa;
+}

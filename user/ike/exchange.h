@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The exchanges, one file each: sa_init.c (IKE_SA_INIT), auth.c (IKE_AUTH
+ * with PSK), child.c (Child SA keys and selectors), info.c (INFORMATIONAL:
+ * DELETE and liveness).  Each takes a checked message and an SA, changes
+ * the SA and fills struct ike_effects (sa.h).  Returns 0, or -1 with the
+ * reason in sa->why (the daemon logs it; fx->dead says whether the IKE SA
+ * is finished).
+ */
+#ifndef IKETCPD_IKE_EXCHANGE_H
+#define IKETCPD_IKE_EXCHANGE_H
+
+#include "ike/sa.h"
+
+/* ---- sa_init.c ---- */
+
+/* Initiator: send IKE_SA_INIT (again, after INVALID_KE_PAYLOAD or COOKIE,
+ * with group and sa->cookie). */
+int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx);
+
+/*
+ * Responder: an IKE_SA_INIT request from remote for conn.  Returns a new SA
+ * (in t) with its response in fx->send, or NULL: then *stateless holds an
+ * answer that creates no state (INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN,
+ * INVALID_SYNTAX), or has len 0 when the request is just dropped; why says
+ * what happened.
+ */
+struct ike_sa *ike_init_respond(struct ike_sa_table *t,
+				const struct ike_conn_params *conn,
+				const struct ike_msg *m,
+				const struct sockaddr_storage *local,
+				const struct sockaddr_storage *remote,
+				struct ike_out *stateless, char *why,
+				size_t whylen, struct ike_effects *fx);
+
+/* Initiator: the IKE_SA_INIT response; on success IKE_AUTH goes out. */
+int ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
+		      struct ike_effects *fx);
+
+/* An unprotected IKE_SA_INIT response carrying one notify. */
+int ike_init_notify_reply(const struct ike_hdr *req, uint16_t type,
+			  const uint8_t *data, size_t len,
+			  struct ike_out *out);
+
+/* ---- auth.c ---- */
+
+int ike_auth_start(struct ike_sa *sa, struct ike_effects *fx);
+/* Responder: an IKE_AUTH request (already decrypted into m). */
+int ike_auth_request(struct ike_sa *sa, const struct ike_msg *m,
+		     struct ike_effects *fx);
+/* Initiator: the IKE_AUTH response (already decrypted into m). */
+int ike_auth_response(struct ike_sa *sa, const struct ike_msg *m,
+		      struct ike_effects *fx);
+
+/* ---- child.c ---- */
+
+/* A Child SA of sa for conn's selectors and ESP proposals, with a fresh
+ * inbound SPI; not linked anywhere yet. */
+struct child_sa *ike_child_new(struct ike_sa *sa);
+/* Responder: narrow the peer's TSi/TSr to conn's; 0 or -1 (TS_UNACCEPTABLE). */
+int ike_child_narrow(struct ike_sa *sa, struct child_sa *c,
+		     const struct ike_ts_pl *tsi, const struct ike_ts_pl *tsr);
+/* Initiator: the responder's TSi/TSr must lie within what we asked. */
+int ike_child_check_ts(struct ike_sa *sa, struct child_sa *c,
+		       const struct ike_ts_pl *tsi, const struct ike_ts_pl *tsr);
+/* KEYMAT for c (RFC 7296 2.17), no PFS: from SK_d and the IKE SA's nonces. */
+int ike_child_keys(struct ike_sa *sa, struct child_sa *c);
+
+/* ---- info.c ---- */
+
+/* A request from the peer on an established SA (INFORMATIONAL). */
+int ike_info_request(struct ike_sa *sa, const struct ike_msg *m,
+		     struct ike_effects *fx);
+/* The answer to our INFORMATIONAL request. */
+int ike_info_response(struct ike_sa *sa, const struct ike_msg *m,
+		      struct ike_effects *fx);
+/* Send DELETE for the whole IKE SA. */
+int ike_info_delete_ike(struct ike_sa *sa, struct ike_effects *fx);
+/* Send an empty INFORMATIONAL (liveness check). */
+int ike_info_liveness(struct ike_sa *sa, struct ike_effects *fx);
+
+/* A response to a request we do not handle (wrong state, unknown exchange):
+ * an encrypted response with one error notify. */
+int ike_reply_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+		    struct ike_effects *fx);
+
+#endif

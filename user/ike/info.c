@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * INFORMATIONAL (RFC 7296 1.4, 1.5): DELETE of the IKE SA and of Child
+ * SAs in both directions, and the empty request that checks liveness.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ike/exchange.h"
+
+static uint32_t spi_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return ntohl(v);
+}
+
+/* Unlink the Child SA whose outbound SPI is spi; NULL if none. */
+static struct child_sa *take_child_by_out(struct ike_sa *sa, uint32_t spi)
+{
+	struct child_sa **pp;
+
+	for (pp = &sa->children; *pp; pp = &(*pp)->next) {
+		struct child_sa *c = *pp;
+
+		if (c->spi_out == spi) {
+			*pp = c->next;
+			c->next = NULL;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The peer deletes Child SAs by its inbound SPIs (our outbound); we answer
+ * with our inbound SPIs of the same pairs (RFC 7296 1.4.1).
+ */
+static void delete_children(struct ike_sa *sa, const struct ike_delete_pl *d,
+			    uint8_t *ours, uint16_t *n_ours,
+			    struct ike_effects *fx)
+{
+	uint16_t i;
+
+	/* fx->remove bounds one exchange; the peer repeats what is left */
+	for (i = 0; i < d->n_spis && fx->n_remove < IKE_FX_REMOVE_MAX; i++) {
+		struct child_sa *c = take_child_by_out(sa,
+						spi_at(d->spis.p + 4 * i));
+		uint32_t in;
+
+		if (!c)
+			continue;	/* already gone: nothing to answer */
+		in = htonl(c->spi_in);
+		memcpy(ours + 4 * *n_ours, &in, 4);
+		(*n_ours)++;
+		fx->remove[fx->n_remove++] = c;
+	}
+}
+
+static int respond(struct ike_sa *sa, const struct ike_msg *m,
+		   const struct ike_wbuf *w, struct ike_effects *fx)
+{
+	if (ike_sk_build(sa, IKE_INFORMATIONAL, true, m->hdr.msgid, w,
+			 &sa->resp))
+		return ike_sa_fail(sa, "cannot build INFORMATIONAL response");
+	fx->send = &sa->resp;
+	return 0;
+}
+
+int ike_info_request(struct ike_sa *sa, const struct ike_msg *m,
+		     struct ike_effects *fx)
+{
+	uint8_t buf[IKE_MAX_MSG], ours[IKE_FX_REMOVE_MAX * 4];
+	struct ike_wbuf w;
+	uint16_t n_ours = 0;
+	int i;
+
+	ike_w_init(&w, buf, sizeof(buf));
+	for (i = 0; i < m->n_deletes; i++) {
+		const struct ike_delete_pl *d = &m->deletes[i];
+
+		if (d->protocol == IKE_PROTO_IKE) {
+			/* the IKE SA and all its children go (1.4.1) */
+			fx->dead = true;
+			ike_sa_fail(sa, "peer deleted the IKE SA");
+			return respond(sa, m, &w, fx);
+		}
+		if (d->protocol == IKE_PROTO_ESP && d->spi_size == 4)
+			delete_children(sa, d, ours, &n_ours, fx);
+	}
+	if (n_ours)
+		ike_w_delete(&w, IKE_PROTO_ESP, 4, ours, n_ours);
+	return respond(sa, m, &w, fx);
+}
+
+int ike_info_response(struct ike_sa *sa, const struct ike_msg *m,
+		      struct ike_effects *fx)
+{
+	(void)m;
+	sa->req.len = 0;
+	if (sa->state == IKE_S_DELETING) {
+		fx->dead = true;
+		ike_sa_fail(sa, "IKE SA deleted");
+	}
+	return 0;
+}
+
+static int request(struct ike_sa *sa, const struct ike_wbuf *w,
+		   struct ike_effects *fx)
+{
+	if (ike_sk_build(sa, IKE_INFORMATIONAL, false, sa->next_msgid, w,
+			 &sa->req))
+		return ike_sa_fail(sa, "cannot build INFORMATIONAL request");
+	sa->next_msgid++;
+	sa->tries = 0;
+	fx->send = &sa->req;
+	return 0;
+}
+
+int ike_info_delete_ike(struct ike_sa *sa, struct ike_effects *fx)
+{
+	uint8_t buf[64];
+	struct ike_wbuf w;
+
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_delete(&w, IKE_PROTO_IKE, 0, NULL, 0);
+	if (request(sa, &w, fx))
+		return -1;
+	sa->state = IKE_S_DELETING;
+	return 0;
+}
+
+int ike_info_liveness(struct ike_sa *sa, struct ike_effects *fx)
+{
+	struct ike_wbuf w;
+	uint8_t buf[8];
+
+	ike_w_init(&w, buf, sizeof(buf));
+	return request(sa, &w, fx);
+}
+
+int ike_reply_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+		    struct ike_effects *fx)
+{
+	uint8_t buf[64];
+	struct ike_wbuf w;
+
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_notify(&w, 0, NULL, 0, type, NULL, 0);
+	if (ike_sk_build(sa, m->hdr.exchange, true, m->hdr.msgid, &w,
+			 &sa->resp))
+		return ike_sa_fail(sa, "cannot build error response");
+	fx->send = &sa->resp;
+	return 0;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IKE and Child SAs: what one negotiation knows, and the table that finds
+ * an SA for an incoming message.
+ *
+ * The exchanges (sa_init.c, auth.c, child.c, info.c) change an SA and say
+ * what should follow in a struct ike_effects: a message to send, Child SAs
+ * to install in or remove from the kernel, timers.  They never touch a
+ * socket, the kernel or the clock themselves (the time comes in as `now`),
+ * which keeps them testable without a network; daemon.c applies effects.
+ *
+ * What the exchanges need of a connection is struct ike_conn_params, filled
+ * by the daemon from the config: the engine does not read config files.
+ */
+#ifndef IKETCPD_IKE_SA_H
+#define IKETCPD_IKE_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "crypto/crypto.h"
+#include "ike/keys.h"
+#include "ike/msg.h"
+
+#define IKE_NONCE_LEN		32
+#define IKE_MAX_PROPS		8
+#define IKE_MAX_ID		256
+#define IKE_OUT_MAX		IKE_MAX_MSG
+#define IKE_FX_REMOVE_MAX	64	/* Child SAs one exchange may remove */
+
+/* One proposal of the config: IKE (prf, ke) or ESP (esn, ke for PFS). */
+struct ike_prop {
+	uint16_t encr, keybits, integ, prf, ke;
+	bool esn;
+};
+
+struct ike_id {
+	uint8_t type;			/* IKE_ID_*; 0 in remote: any */
+	uint8_t len;
+	uint8_t data[IKE_MAX_ID];
+};
+
+struct ike_conn_params {
+	const char *name;
+	struct ike_id local_id, remote_id;
+	const uint8_t *psk;		/* owned by the config */
+	size_t psk_len;
+	struct ike_prop ike[IKE_MAX_PROPS], esp[IKE_MAX_PROPS];
+	uint8_t n_ike, n_esp;
+	struct ike_ts_pl ts_local, ts_remote;
+	bool transport;
+};
+
+enum ike_sa_state {
+	IKE_S_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
+	IKE_S_AUTH_SENT,	/* initiator: IKE_AUTH request out */
+	IKE_S_INIT_DONE,	/* responder: answered IKE_SA_INIT, waits AUTH */
+	IKE_S_ESTABLISHED,
+	IKE_S_DELETING,		/* our DELETE is out */
+	IKE_S_DEAD,		/* to be freed by the daemon */
+};
+
+struct child_sa {
+	struct child_sa *next;
+	uint32_t spi_in, spi_out;	/* host order */
+	uint32_t reqid;
+	struct ike_prop alg;		/* ke: the PFS group, 0 if none */
+	bool transport;
+	struct ike_ts_pl ts_local, ts_remote;	/* narrowed, one each */
+	uint8_t keymat[2 * (36 + 64)];	/* our inbound keys, then outbound */
+	size_t enc_len, integ_len;	/* per direction */
+	bool installed;
+	uint64_t created;		/* ms */
+};
+
+/* A message we sent and may have to send again. */
+struct ike_out {
+	uint8_t *buf;			/* IKE_OUT_MAX bytes, owned */
+	size_t len;
+	uint32_t msgid;
+};
+
+struct ike_sa {
+	struct ike_sa *next;
+	const struct ike_conn_params *conn;
+	enum ike_sa_state state;
+	bool initiator;			/* we are the original initiator */
+	uint64_t spi_i, spi_r;		/* host order */
+	struct sockaddr_storage local, remote;
+	bool natt;			/* on port 4500 */
+	bool nat_local, nat_remote;	/* NAT in front of us / of the peer */
+
+	struct ike_prop alg;		/* the chosen IKE proposal */
+	struct ik_kex *kex;
+	uint8_t ni[256], nr[256];
+	size_t ni_len, nr_len;
+	uint8_t cookie[64];
+	size_t cookie_len;
+	struct ike_keys keys;
+	bool have_keys;
+	uint8_t *init_req, *init_resp;	/* the IKE_SA_INIT messages, for AUTH */
+	size_t init_req_len, init_resp_len;
+
+	uint32_t next_msgid;		/* of our next request */
+	uint32_t peer_msgid;		/* the peer's next request, expected */
+	struct ike_out req;		/* outstanding request; len 0: none */
+	struct ike_out resp;		/* last response, resent on a replay */
+	unsigned int tries;
+
+	struct child_sa *children;
+	struct child_sa *pending;	/* being negotiated in IKE_AUTH */
+	uint32_t next_reqid;
+	uint64_t created, last_heard;	/* ms */
+	char why[160];			/* last failure, for the log */
+};
+
+struct ike_effects {
+	struct ike_out *send;		/* message to send now, or NULL */
+	struct child_sa *install[2];
+	int n_install;
+	struct child_sa *remove[IKE_FX_REMOVE_MAX];	/* unlinked: daemon frees */
+	int n_remove;
+	bool established;		/* the IKE SA just came up */
+	bool dead;			/* drop the IKE SA (and its children) */
+};
+
+/* ---- the table -------------------------------------------------------- */
+
+struct ike_sa_table {
+	struct ike_sa *head;
+	unsigned int count, half_open;
+};
+
+struct ike_sa *ike_sa_new(struct ike_sa_table *t,
+			  const struct ike_conn_params *conn, bool initiator);
+/* The SA an incoming message belongs to (by SPIs and who sent it). */
+struct ike_sa *ike_sa_lookup(struct ike_sa_table *t, const struct ike_hdr *h);
+/* A responder's SA for a retransmitted IKE_SA_INIT (same SPIi, same peer). */
+struct ike_sa *ike_sa_lookup_init(struct ike_sa_table *t, uint64_t spi_i,
+				  const struct sockaddr_storage *remote);
+void ike_sa_unlink(struct ike_sa_table *t, struct ike_sa *sa);
+void ike_sa_free(struct ike_sa *sa);
+void child_sa_free(struct child_sa *c);
+
+/* Store a failure reason (printf-style) in sa->why; returns -1. */
+int ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- messages under SK ------------------------------------------------ */
+
+/*
+ * Build a message of this SA: header (exchange, response or request with
+ * msgid), then the inner chain `inner` (a headerless chain) inside SK.
+ * Writes into out->buf; returns 0 or -1.
+ */
+int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
+		 uint32_t msgid, const struct ike_wbuf *inner,
+		 struct ike_out *out);
+/*
+ * Check and decrypt m's SK payload with the peer's keys and parse the inner
+ * chain into m.  plain (IKE_MAX_MSG bytes) holds the decrypted payloads and
+ * must outlive m.  Returns 0, or -1 (authentication failed or bad syntax:
+ * the message is dropped, RFC 7296 2.21.2).
+ */
+int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain);
+
+#endif
