@@ -68,6 +68,13 @@ int ik_kex_shared(struct ik_kex *k, const uint8_t *peer, size_t plen,
 int ik_kex_public(const struct ik_kex *k, uint8_t *out, size_t cap);
 void ik_kex_free(struct ik_kex *k);
 
+/*
+ * For tests only (known-answer vectors): a key exchange whose private key
+ * is given.  X25519 only (priv: 32 bytes, RFC 7748); NULL for other groups.
+ */
+struct ik_kex *ik_kex_new_with_private(uint16_t group, const uint8_t *priv,
+				       size_t len);
+
 /* ---- sk.c ----------------------------------------------------------- */
 
 /* One direction's keys of an SK payload (SK_ei + SK_ai, or SK_er + SK_ar). */
