@@ -6,7 +6,7 @@
 # Each case boots the VM once (about 5-10 s under TCG): exit status passing,
 # the environment given to the command, detection of a kernel WARN and of a
 # hung task (with the test-only module selftests/splat), each kept whole in
-# the log, the boot time, and, when the reference kernel of
+# the log, a known issue (--known-issues) named and not failing, the boot time, and, when the reference kernel of
 # selftests/vm/build-kernel is built, booting a --kernel bzImage.
 # KVER selects the Debian kernel (default: the newest with headers).
 set -euo pipefail
@@ -71,7 +71,7 @@ main() {
 	kver=${KVER:-$(pick_kver)}
 	mkdir -p "$out"
 	echo "TAP version 13"
-	echo "1..11"
+	echo "1..13"
 	echo "# kernel $kver"
 
 	vm true --kver "$kver" --no-module -- true
@@ -111,12 +111,29 @@ main() {
 			grep -q '^vm: FAIL: .*INFO: task insmod:[0-9]* blocked for more than' "$out/hung.log"
 		expect "the log keeps the hung task's report, its call trace too" "$out/hung.log" \
 			report_is_whole "$out/hung.log" 'INFO: task insmod:' 'Call Trace:'
+
+		# --known-issues: the WARN with its frame is named, not a
+		# failure; the same first line with another trace still fails.
+		printf 'splat-known\tWARNING: .*iketcp_splat\tiketcp_splat_init\n' \
+			> "$out/known.rules"
+		vm known --kver "$kver" --module "$splat" --append loglevel=1 \
+			--known-issues "$out/known.rules" -- true
+		expect "a known issue (report and frame match) is named, not a failure" \
+			"$out/known.log" sh -c "[ $rc = 0 ] && grep -q '^vm: known kernel issue (not a failure): splat-known: .*WARNING: .*iketcp_splat' '$out/known.log'"
+		printf 'splat-known\tWARNING: .*iketcp_splat\tno_such_frame\n' \
+			> "$out/unknown.rules"
+		vm unknown --kver "$kver" --module "$splat" --append loglevel=1 \
+			--known-issues "$out/unknown.rules" -- true
+		expect "a known issue's report with another trace still fails (exit 124)" \
+			"$out/unknown.log" [ $rc = 124 ]
 	else
 		for t in "a WARN from a loaded module fails the run (exit 124)" \
 			"the failure names the WARNING line" \
 			"the log keeps the whole WARN, through its end trace line" \
 			"a hung task fails the run (exit 124)" "the failure names the hung task" \
-			"the log keeps the hung task's report, its call trace too"; do
+			"the log keeps the hung task's report, its call trace too" \
+			"a known issue (report and frame match) is named, not a failure" \
+			"a known issue's report with another trace still fails (exit 124)"; do
 			not_ok "$t" "$out/splat-build.log"
 		done
 	fi
