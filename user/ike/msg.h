@@ -15,8 +15,12 @@
  * the same struct.
  *
  * Limits below bound what one message may carry; more is INVALID_SYNTAX
- * (counted as such, never silently truncated), except for transforms of
- * unknown types and vendor IDs, which are skipped as RFC 7296 allows.
+ * (counted as such, never silently truncated).  Vendor IDs, CP, EAP and
+ * unknown non-critical payloads are skipped as RFC 7296 allows.  Transforms
+ * of unknown types, and transforms with attributes other than one Key
+ * Length, are kept (the latter with keylen IKE_KEYLEN_UNUSABLE): RFC 7296
+ * 3.3.6 makes the chooser refuse them (their proposal, for unknown types),
+ * not the parser the message.
  */
 #ifndef IKETCPD_IKE_MSG_H
 #define IKETCPD_IKE_MSG_H
@@ -56,6 +60,8 @@ struct ike_transform {
 	uint16_t id;
 	uint16_t keylen;		/* bits; 0: no Key Length attribute */
 };
+/* keylen of a transform with attributes we cannot honour: refuse it */
+#define IKE_KEYLEN_UNUSABLE	0xffff
 
 struct ike_proposal {
 	uint8_t num;
@@ -201,6 +207,9 @@ const struct ike_notify_pl *ike_msg_notify(const struct ike_msg *m,
 /* The first error notify (type <= IKE_N_ERROR_MAX), or NULL. */
 const struct ike_notify_pl *ike_msg_error(const struct ike_msg *m);
 
+/* Same selector: type, protocol, ports and the addresses its type uses. */
+bool ike_ts_eq(const struct ike_ts *a, const struct ike_ts *b);
+
 const char *ike_exchange_name(uint8_t exchange);
 const char *ike_payload_name(uint8_t type);
 const char *ike_notify_name(uint16_t type);
@@ -218,9 +227,11 @@ struct ike_wbuf {
 	size_t len, cap;
 	size_t last_next;
 	bool err;
+	uint8_t first;			/* headerless chain: its first type */
 };
 
 void ike_w_init(struct ike_wbuf *w, uint8_t *buf, size_t cap);
+/* src NULL writes n zero bytes. */
 void ike_w_bytes(struct ike_wbuf *w, const void *src, size_t n);
 void ike_w_u8(struct ike_wbuf *w, uint8_t v);
 void ike_w_u16(struct ike_wbuf *w, uint16_t v);
