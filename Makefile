@@ -48,7 +48,9 @@ DEB_PACKAGES := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
 	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev libinih-dev \
 	libjson-c-dev pkg-config clang sparse \
 	linux-source-6.1 gcc make bc flex bison libelf-dev dkms xz-utils \
-	libclang-rt-14-dev python3 python3-yaml ethtool
+	libclang-rt-14-dev python3 python3-yaml ethtool \
+	charon-systemd strongswan-swanctl libstrongswan-standard-plugins \
+	libstrongswan-extra-plugins
 # Debian 12's backported 6.12 kernel (the series Debian 13 ships).
 BPO_SERIES := 6.12.95+deb12
 DEB_PACKAGES_612 := linux-image-$(BPO_SERIES)-amd64 \
@@ -176,6 +178,13 @@ $(BUILD)/tools/%: selftests/tools/%.c include/uapi/linux/iketcp.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -o $@ $<
 
+# xfrm_own tests user/sys/xfrm.c itself (one translation unit with it).
+$(BUILD)/selftests/xfrm_own: selftests/xfrm_own.c user/sys/xfrm.c user/sys/xfrm.h \
+		user/nlmsg.c user/nlmsg.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -o $@ $< \
+		$$(pkg-config --cflags --libs libnl-xfrm-3.0 libnl-3.0 libmnl)
+
 $(BUILD)/selftests/%: selftests/%.c $(SELFTEST_LIB) $(wildcard selftests/lib/*.h) \
 		include/uapi/linux/iketcp.h include/iketcp_framing.h | $(KSRC)/.done
 	@mkdir -p $(dir $@)
@@ -244,7 +253,7 @@ check-harness: $(BUILD)/verdict/ktap_crash
 	@rc=0; $(TOP)/selftests/verdict/test-verdict.sh $(BUILD)/verdict || rc=1; \
 	KVER=$(KVER) $(TOP)/selftests/vm/test-harness.sh || rc=1; exit $$rc
 
-check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm $(VM_BUILD)
+check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm user $(VM_BUILD)
 	@start=$$(date +%s); \
 	$(TOP)/selftests/vm/run $(VM_ARGS) --timeout $(VM_TIMEOUT) --module $(VM_KO) \
 		--env IKETCP_MODULE=$(VM_KO) -- \

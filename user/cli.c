@@ -11,13 +11,20 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 
 void ik_usage(FILE *f)
 {
-	fputs("usage: iketcpd status [--json]\n"
+	fputs("usage: iketcpd run [--config FILE]\n"
+	      "       iketcpd check-config [FILE]\n"
+	      "       iketcpd status [--json]\n"
 	      "       iketcpd set {rx-queue-limit|tx-queue-limit} BYTES ...\n"
 	      "       iketcpd --help | --version\n"
 	      "\n"
+	      "  run      the IKEv2 daemon, in the foreground, logging to stderr;\n"
+	      "           FILE defaults to " IK_CONFIG_PATH "\n"
+	      "  check-config  load FILE as run would and report the first\n"
+	      "           problem (file:line: what), or that it is valid\n"
 	      "  status   settings, counters and attached sockets of the iketcp\n"
 	      "           module in this network namespace\n"
 	      "  set      change a queue limit (needs CAP_NET_ADMIN); BYTES may\n"
@@ -115,6 +122,36 @@ static int parse_set(int argc, char **argv, struct ik_cmdline *cl,
 	return 0;
 }
 
+/* run [--config FILE] | check-config [FILE] */
+static int parse_run(int argc, char **argv, struct ik_cmdline *cl,
+		     char *err, size_t errlen)
+{
+	cl->cmd = IK_CMD_RUN;
+	cl->config = IK_CONFIG_PATH;
+	if (argc == 0)
+		return 0;
+	if (argc == 2 && (!strcmp(argv[0], "--config") ||
+			  !strcmp(argv[0], "-c"))) {
+		cl->config = argv[1];
+		return 0;
+	}
+	snprintf(err, errlen, "run: unexpected argument '%s'", argv[0]);
+	return -1;
+}
+
+static int parse_check_config(int argc, char **argv, struct ik_cmdline *cl,
+			      char *err, size_t errlen)
+{
+	cl->cmd = IK_CMD_CHECK_CONFIG;
+	cl->config = argc ? argv[0] : IK_CONFIG_PATH;
+	if (argc > 1) {
+		snprintf(err, errlen, "check-config: unexpected argument '%s'",
+			 argv[1]);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*parse)(int argc, char **argv, struct ik_cmdline *cl,
@@ -122,6 +159,8 @@ static const struct {
 } subcmds[] = {
 	{ "status", parse_status },
 	{ "set", parse_set },
+	{ "run", parse_run },
+	{ "check-config", parse_check_config },
 };
 
 int ik_parse_cmdline(int argc, char **argv, struct ik_cmdline *cl,

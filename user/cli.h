@@ -19,12 +19,15 @@ enum ik_cmd_id {
 	IK_CMD_VERSION,
 	IK_CMD_STATUS,
 	IK_CMD_SET,
+	IK_CMD_RUN,
+	IK_CMD_CHECK_CONFIG,
 };
 
 struct ik_cmdline {
 	enum ik_cmd_id cmd;
 	bool json;			/* status --json */
 	struct ik_limits limits;	/* set */
+	const char *config;		/* run, check-config */
 };
 
 /* 0, or -1 with a message (no "iketcpd: " prefix) in err. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "config.h"
 #include "genl.h"
 #include "print.h"
 
@@ -118,4 +119,18 @@ int ik_cmd_set(const struct ik_cmdline *cl)
 	}
 	ik_genl_close(&g);
 	return rc;
+}
+
+int ik_cmd_check_config(const char *path)
+{
+	struct ik_config *cfg;
+	char err[512];
+
+	if (ik_config_load(path, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "iketcpd: %s\n", err);
+		return 1;
+	}
+	printf("%s: valid, %zu connection(s)\n", path, cfg->n_conns);
+	ik_config_free(cfg);
+	return 0;
 }

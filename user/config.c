@@ -369,7 +369,7 @@ static int p_uint_common(struct pctx *c, const struct key *k, const char *v,
 
 static int p_u16(struct pctx *c, const struct key *k, char *v, void *field)
 {
-	uint64_t n;
+	uint64_t n = 0;	/* set by p_uint_common() on success */
 
 	if (p_uint_common(c, k, v, &n))
 		return -1;
@@ -379,7 +379,7 @@ static int p_u16(struct pctx *c, const struct key *k, char *v, void *field)
 
 static int p_u32(struct pctx *c, const struct key *k, char *v, void *field)
 {
-	uint64_t n;
+	uint64_t n = 0;	/* set by p_uint_common() on success */
 
 	if (p_uint_common(c, k, v, &n))
 		return -1;

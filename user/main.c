@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "daemon.h"
 
 int main(int argc, char **argv)
 {
@@ -31,6 +32,10 @@ int main(int argc, char **argv)
 		return ik_cmd_status(&cl);
 	case IK_CMD_SET:
 		return ik_cmd_set(&cl);
+	case IK_CMD_RUN:
+		return ik_daemon_run(cl.config);
+	case IK_CMD_CHECK_CONFIG:
+		return ik_cmd_check_config(cl.config);
 	}
 	return 2;
 }

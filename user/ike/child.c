@@ -31,7 +31,6 @@ struct child_sa *ike_child_new(struct ike_sa *sa)
 		free(c);
 		return NULL;
 	}
-	c->reqid = sa->next_reqid++;
 	c->transport = sa->conn->transport;
 	c->ts_local = sa->conn->ts_local;
 	c->ts_remote = sa->conn->ts_remote;

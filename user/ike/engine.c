@@ -136,6 +136,7 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 		return sa;
 	}
 	sa->why[0] = '\0';
+	fx->authentic = true;
 	if (response) {
 		rc = handle_response(sa, m, fx);
 	} else {

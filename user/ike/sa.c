@@ -29,7 +29,6 @@ struct ike_sa *ike_sa_new(struct ike_sa_table *t,
 	}
 	sa->conn = conn;
 	sa->initiator = initiator;
-	sa->next_reqid = 1;
 	sa->next = t->head;
 	t->head = sa;
 	t->count++;

@@ -65,7 +65,7 @@ enum ike_sa_state {
 struct child_sa {
 	struct child_sa *next;
 	uint32_t spi_in, spi_out;	/* host order */
-	uint32_t reqid;
+	uint32_t reqid;			/* the daemon's, for XFRM */
 	struct ike_prop alg;		/* ke: the PFS group, 0 if none */
 	bool transport;
 	struct ike_ts_pl ts_local, ts_remote;	/* narrowed, one each */
@@ -111,9 +111,13 @@ struct ike_sa {
 
 	struct child_sa *children;
 	struct child_sa *pending;	/* being negotiated in IKE_AUTH */
-	uint32_t next_reqid;
 	uint64_t created, last_heard;	/* ms */
 	char why[160];			/* last failure, for the log */
+
+	/* the daemon's: timers and its view of the SA (exchanges ignore them) */
+	uint64_t rtx_at;		/* next retransmission of req, ms */
+	unsigned int rtx_n;		/* retransmissions so far */
+	void *priv;
 };
 
 struct ike_effects {
@@ -123,6 +127,7 @@ struct ike_effects {
 	struct child_sa *remove[IKE_FX_REMOVE_MAX];	/* unlinked: daemon frees */
 	int n_remove;
 	bool established;		/* the IKE SA just came up */
+	bool authentic;			/* the message passed its integrity check */
 	bool dead;			/* drop the IKE SA (and its children) */
 };
 

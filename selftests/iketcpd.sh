@@ -1,0 +1,221 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# iketcpd against iketcpd over UDP: two namespaces, one daemon each, PSK.
+#
+#  ┌──────── ikd-a ────────┐              ┌──────── ikd-b ────────┐
+#  │ inner 10.91.1.1 (dum) │              │ inner 10.91.2.1 (dum) │
+#  │ iketcpd start=initiate ──── veth ───── iketcpd start=listen  │
+#  │ $OA                   │   UDP 500    │ $OB                   │
+#  └───────────────────────┘              └───────────────────────┘
+#
+# For IPv4 and IPv6 outer addresses, tunnel mode (inner IPv4 subnets) and
+# transport mode (the outer addresses): the daemons negotiate; then both
+# have the two ESP states (ip xfrm state, with iketcpd's reqid), ping
+# crosses both ways and the states' packet counters grow (so the packets
+# went through the SAs: the in/fwd policies also drop cleartext that
+# matches them).  Then: SIGKILL leaves states behind, which the next start
+# removes before negotiating again; SIGTERM leaves nothing in the kernel and
+# the peer learns of it (DELETE: its states go too).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+ikd=$repo/user/iketcpd
+na=ikd-a
+nb=ikd-b
+work=$(mktemp -d)
+
+ntest=0
+nfail=0
+ok() { ntest=$((ntest + 1)); echo "ok $ntest $1"; }
+fail() { ntest=$((ntest + 1)); nfail=$((nfail + 1)); echo "not ok $ntest $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+qa() { ip netns exec $na "$@"; }
+qb() { ip netns exec $nb "$@"; }
+
+cleanup() {
+	stop_daemons KILL
+	ip netns del $na 2>/dev/null
+	ip netns del $nb 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# topo FAMILY: the namespaces, their link and inner networks
+topo() {
+	local fam=$1
+	ip netns del $na 2>/dev/null; ip netns del $nb 2>/dev/null
+	ip netns add $na && ip netns add $nb || return 1
+	ip link add ikd-va netns $na type veth peer name ikd-vb netns $nb
+	for n in $na $nb; do
+		ip -n $n link set lo up
+		ip -n $n link add dum type dummy
+		ip -n $n link set dum up
+	done
+	ip -n $na link set ikd-va up
+	ip -n $nb link set ikd-vb up
+	if [ "$fam" = 6 ]; then
+		OA=fd91::1 OB=fd91::2
+		ip -n $na addr add $OA/64 dev ikd-va nodad
+		ip -n $nb addr add $OB/64 dev ikd-vb nodad
+	else
+		OA=192.0.91.1 OB=192.0.91.2
+		ip -n $na addr add $OA/24 dev ikd-va
+		ip -n $nb addr add $OB/24 dev ikd-vb
+	fi
+	ip -n $na addr add 10.91.1.1/24 dev dum
+	ip -n $nb addr add 10.91.2.1/24 dev dum
+	# inner traffic leaves by the link; its source is the inner address
+	ip -n $na route add 10.91.2.0/24 dev ikd-va src 10.91.1.1
+	ip -n $nb route add 10.91.1.0/24 dev ikd-vb src 10.91.2.1
+	qa sysctl -qw net.ipv4.conf.all.rp_filter=0
+	qb sysctl -qw net.ipv4.conf.all.rp_filter=0
+}
+
+# conf FILE LOCAL REMOTE ME PEER START MODE [PSK]
+conf() {
+	local f=$1 psk=${8:-"correct horse battery"} ts=""
+	if [ "$7" = tunnel ]; then
+		if [ "$4" = a.example ]; then
+			ts="local_ts = 10.91.1.0/24
+remote_ts = 10.91.2.0/24"
+		else
+			ts="local_ts = 10.91.2.0/24
+remote_ts = 10.91.1.0/24"
+		fi
+	fi
+	cat > "$f" <<EOC
+[global]
+log_level = debug
+ctl_socket = $work/$(basename "$f").ctl
+retransmit_timeout = 500ms
+retransmit_tries = 3
+
+[conn site]
+local = $2
+remote = $3
+local_id = fqdn:$4
+remote_id = fqdn:$5
+auth = psk
+psk = $psk
+ike = aes256gcm16-prfsha256-x25519
+esp = aes256gcm16
+mode = $7
+start = $6
+$ts
+EOC
+	chmod 600 "$f"
+}
+
+PIDA= PIDB=
+# not through qa/qb: $! must be the daemon (ip netns exec execs it), or
+# signals would go to a subshell
+start_a() {
+	ip netns exec $na "$ikd" run --config "$work/a.conf" >> "$work/a.log" 2>&1 &
+	PIDA=$!
+}
+start_b() {
+	ip netns exec $nb "$ikd" run --config "$work/b.conf" >> "$work/b.log" 2>&1 &
+	PIDB=$!
+}
+stop_daemons() {
+	local sig=${1:-TERM} p
+	for p in $PIDA $PIDB; do kill -$sig "$p" 2>/dev/null; done
+	for p in $PIDA $PIDB; do wait "$p" 2>/dev/null; done
+	PIDA= PIDB=
+}
+
+# wait_log FILE PATTERN [SECONDS]
+wait_log() {
+	local i
+	for i in $(seq 1 $((${3:-20} * 5))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# iketcpd's reqids are 0x1c7c0000 | n (477888512 + n)
+ours() { "$@" xfrm state | awk '{ for (i = 1; i < NF; i++) if ($i == "reqid" &&
+	$(i + 1) + 0 >= 477888512 && $(i + 1) + 0 < 477954048) n++ } END { print n + 0 }'; }
+nstates() { "$@" xfrm state | grep -c '^src'; }
+# SA policies; a running daemon's own socket policies (IKE bypasses
+# IPsec) are not counted
+npolicies() { "$@" xfrm policy | grep -c 'dir \(in\|out\|fwd\)'; }
+# packets counted on the state with SPI $2 in namespace command $1
+# ("lifetime current:" is followed by "N(bytes), M(packets)")
+pkts() { $1 ip -s xfrm state | awk -v spi="$2" '
+	$0 ~ "spi " spi { on = 1 }
+	on && /lifetime current/ { getline; sub(/\(packets\).*/, ""); sub(/.* /, ""); print; exit }'; }
+
+show_logs() {
+	echo "# --- a.log"; sed 's/^/#   /' "$work/a.log" | tail -30
+	echo "# --- b.log"; sed 's/^/#   /' "$work/b.log" | tail -30
+}
+
+# one FAMILY MODE: a whole scenario
+one() {
+	local fam=$1 mode=$2 tag="v$1.$2" pa pb
+	: > "$work/a.log"; : > "$work/b.log"
+	topo "$fam" || { fail "$tag.topology"; return; }
+	conf "$work/a.conf" $OA $OB a.example b.example initiate "$mode"
+	conf "$work/b.conf" $OB $OA b.example a.example listen "$mode"
+	start_b
+	wait_log "$work/b.log" started 10
+	start_a
+	if ! wait_log "$work/a.log" "Child SA up" 30 ||
+	   ! wait_log "$work/b.log" "Child SA up" 10; then
+		fail "$tag.child_sa_up"; show_logs; stop_daemons KILL; return
+	fi
+	ok "$tag.child_sa_up"
+	check "$tag.two_states_each_marked_ours" \
+		test "$(nstates ip -n $na)" = 2 -a "$(nstates ip -n $nb)" = 2 \
+		-a "$(ours ip -n $na)" = 2 -a "$(ours ip -n $nb)" = 2
+	local src=10.91.1.1 dst=10.91.2.1
+	if [ "$mode" = transport ]; then src=$OA dst=$OB; fi
+	local spi_out
+	spi_out=$(grep -o 'out [0-9a-f]\{8\}' "$work/a.log" | head -1 | cut -d' ' -f2)
+	pa=$(pkts qa "0x$spi_out")
+	if qa ping -c 3 -i 0.2 -W 2 -I $src $dst > "$work/ping" 2>&1; then
+		ok "$tag.ping_a_to_b"
+	else
+		fail "$tag.ping_a_to_b"; sed 's/^/#   /' "$work/ping"
+		qa ip -s xfrm state | sed 's/^/#   /'; qa ip xfrm policy | sed 's/^/#   /'
+	fi
+	check "$tag.ping_b_to_a" qb ping -c 3 -i 0.2 -W 2 -I $dst $src
+	pb=$(pkts qa "0x$spi_out")
+	check "$tag.packets_went_through_the_sa" test "${pb:-0}" -ge $(( ${pa:-0} + 3 ))
+	# SIGKILL of a leaves its states; its next start removes them first
+	kill -KILL $PIDA; wait $PIDA 2>/dev/null; PIDA=
+	check "$tag.sigkill_leaves_states_behind" test "$(nstates ip -n $na)" = 2
+	: > "$work/a.log"
+	start_a
+	if wait_log "$work/a.log" "Child SA up" 30; then
+		check "$tag.restart_after_sigkill_removes_leftovers" \
+			grep -q "removed [0-9]* XFRM entries" "$work/a.log"
+		check "$tag.restart_negotiates_again" test "$(nstates ip -n $na)" = 2
+	else
+		fail "$tag.restart_after_sigkill_removes_leftovers"
+		fail "$tag.restart_negotiates_again"; show_logs
+	fi
+	# SIGTERM on b: nothing of it stays, and a's states go on its DELETE
+	kill -TERM $PIDB; wait $PIDB; PIDB=
+	check "$tag.sigterm_leaves_no_state" test "$(nstates ip -n $nb)" = 0 -a "$(npolicies ip -n $nb)" = 0
+	wait_log "$work/a.log" "IKE SA gone" 10
+	check "$tag.peer_delete_removes_states" test "$(nstates ip -n $na)" = 0 -a "$(npolicies ip -n $na)" = 0
+	stop_daemons TERM
+	check "$tag.all_clean_after_stop" test "$(nstates ip -n $na)" = 0 -a \
+		"$(nstates ip -n $nb)" = 0 -a "$(npolicies ip -n $na)" = 0 -a \
+		"$(npolicies ip -n $nb)" = 0
+}
+
+for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
+echo "TAP version 13"
+echo "1..44"
+for fam in 4 6; do
+	for mode in tunnel transport; do
+		one $fam $mode
+	done
+done
+echo "# $((ntest - nfail)) passed, $nfail failed"
+[ $nfail = 0 ]

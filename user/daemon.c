@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon: see daemon.h.  This file wires sockets, timers and the
+ * kernel to the IKE engine; protocol decisions live in ike/.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "daemon.h"
+#include "ike/choose.h"
+#include "ike/engine.h"
+#include "install.h"
+#include "log.h"
+#include "net/udp.h"
+#include "sys/xfrm.h"
+
+#define TICK_MS			200
+#define HALF_OPEN_MS		30000	/* a responder SA waiting for AUTH */
+
+struct ik_daemon {
+	struct ik_config *cfg;
+	struct ike_conn_params *params;	/* one per cfg->conns[i] */
+	struct ike_engine eng;
+	struct ik_udp udp;
+	struct ik_xfrm xfrm;
+	int epfd, sigfd;
+	uint16_t next_reqid;
+	bool stop;
+	uint8_t rxbuf[IKE_MAX_MSG + 64];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const struct ik_conn *conn_of(struct ik_daemon *d,
+				     const struct ike_sa *sa)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_conns; i++)
+		if (&d->params[i] == sa->conn)
+			return d->cfg->conns[i];
+	return NULL;
+}
+
+static const struct ike_conn_params *find_conn(void *ctx,
+		const struct sockaddr_storage *local,
+		const struct sockaddr_storage *remote)
+{
+	struct ik_daemon *d = ctx;
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_conns; i++)
+		if (ik_conn_matches(d->cfg->conns[i], local, remote))
+			return &d->params[i];
+	return NULL;
+}
+
+#define SA_LOG(lvl, sa, ...) \
+	ik_log_sa(lvl, (sa)->conn ? (sa)->conn->name : "-", (sa)->spi_i, \
+		  __VA_ARGS__)
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static void send_for(struct ik_daemon *d, struct ike_sa *sa,
+		     const struct ike_out *out)
+{
+	struct ik_addrs a = {
+		.local = sa->local, .remote = sa->remote,
+		.slot = ik_udp_slot_for(sa->remote.ss_family, sa->natt),
+	};
+	int rc = ik_udp_send(&d->udp, &a, out->buf, out->len);
+
+	if (rc)
+		SA_LOG(IK_LOG_WARNING, sa, "send: %s", strerror(-rc));
+}
+
+static void child_up(struct ik_daemon *d, struct ike_sa *sa,
+		     struct child_sa *c)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+	struct ik_xfrm_err e = { 0 };
+	char name[64];
+	int rc;
+
+	if (!d->next_reqid)
+		d->next_reqid = 1;
+	c->reqid = ik_xfrm_reqid(d->next_reqid++);
+	rc = ik_child_install(&d->xfrm, sa, c, conn, &d->cfg->global, &e);
+	if (rc) {
+		SA_LOG(IK_LOG_ERR, sa, "Child SA %08x/%08x not installed: %s",
+		       c->spi_in, c->spi_out, e.msg);
+		return;
+	}
+	c->installed = true;
+	SA_LOG(IK_LOG_NOTICE, sa, "Child SA up: SPIs in %08x out %08x, %s, "
+	       "%s%s", c->spi_in, c->spi_out,
+	       ike_prop_name(&c->alg, false, name, sizeof(name)),
+	       c->transport ? "transport" : "tunnel",
+	       sa->natt && (sa->nat_local || sa->nat_remote) ?
+	       ", ESP in UDP" : "");
+}
+
+static void child_down(struct ik_daemon *d, struct ike_sa *sa,
+		       struct child_sa *c)
+{
+	struct ik_xfrm_err e = { 0 };
+
+	if (c->installed && ik_child_remove(&d->xfrm, sa, c, &e))
+		SA_LOG(IK_LOG_WARNING, sa, "Child SA %08x: removal: %s",
+		       c->spi_in, e.msg);
+	else if (c->installed)
+		SA_LOG(IK_LOG_NOTICE, sa, "Child SA %08x/%08x deleted",
+		       c->spi_in, c->spi_out);
+}
+
+/* The IKE SA is over: its Child SAs leave the kernel, then it goes. */
+static void sa_dead(struct ik_daemon *d, struct ike_sa *sa)
+{
+	struct child_sa *c;
+
+	for (c = sa->children; c; c = c->next)
+		child_down(d, sa, c);
+	SA_LOG(IK_LOG_NOTICE, sa, "IKE SA gone%s%s", sa->why[0] ? ": " : "",
+	       sa->why);
+	ike_engine_drop(&d->eng, sa);
+}
+
+/*
+ * NAT-T (RFC 7296 2.23): once a NAT is seen, the initiator moves IKE to
+ * port 4500 before IKE_AUTH; the responder follows the peer's address and
+ * port when an authentic message comes from elsewhere.
+ */
+static void nat_float(struct ik_daemon *d, struct ike_sa *sa,
+		      const struct ik_addrs *a, bool authentic)
+{
+	if (sa->initiator && !sa->natt && sa->state == IKE_S_AUTH_SENT &&
+	    (sa->nat_local || sa->nat_remote)) {
+		sa->natt = true;
+		set_port(&sa->local, d->udp.port_natt);
+		set_port(&sa->remote, d->udp.port_natt);
+		SA_LOG(IK_LOG_INFO, sa, "NAT detected (%s): IKE moves to "
+		       "port %u", sa->nat_local ? "in front of us" :
+		       "in front of the peer", d->udp.port_natt);
+	}
+	if (a && authentic && ik_udp_slot_natt(a->slot)) {
+		sa->natt = true;
+		sa->remote = a->remote;
+		sa->local = a->local;
+	}
+}
+
+static void apply(struct ik_daemon *d, struct ike_sa *sa,
+		  const struct ik_addrs *a, struct ike_effects *fx)
+{
+	int i;
+
+	if (!sa) {
+		if (fx->send && a) {
+			int rc = ik_udp_send(&d->udp, a, fx->send->buf,
+					     fx->send->len);
+			if (rc)
+				ik_log(IK_LOG_WARNING, "send: %s",
+				       strerror(-rc));
+		}
+		return;
+	}
+	nat_float(d, sa, a, fx->authentic);
+	if (fx->authentic || fx->established)
+		sa->last_heard = now_ms();
+	if (fx->send) {
+		if (fx->send == &sa->req) {
+			sa->rtx_n = 0;
+			sa->rtx_at = now_ms() +
+				ik_retransmit_delay_ms(&d->cfg->global, 0);
+		}
+		send_for(d, sa, fx->send);
+	}
+	if (fx->established) {
+		char name[80];
+
+		SA_LOG(IK_LOG_NOTICE, sa, "IKE SA up with %s, %s",
+		       ike_prop_name(&sa->alg, true, name, sizeof(name)),
+		       sa->natt ? "UDP 4500" : "UDP 500");
+	}
+	for (i = 0; i < fx->n_install; i++)
+		child_up(d, sa, fx->install[i]);
+	for (i = 0; i < fx->n_remove; i++) {
+		child_down(d, sa, fx->remove[i]);
+		child_sa_free(fx->remove[i]);
+	}
+	if (fx->dead)
+		sa_dead(d, sa);
+}
+
+static void on_udp(struct ik_daemon *d, enum ik_udp_slot s)
+{
+	struct ike_effects fx;
+	struct ik_addrs a;
+	struct ike_sa *sa;
+	char why[256];
+	ssize_t n;
+	int budget = 64;	/* then let the other sockets and timers in */
+
+	while (budget--) {
+		n = ik_udp_recv(&d->udp, s, d->rxbuf, sizeof(d->rxbuf), &a);
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		if (n <= 0)
+			continue;
+		sa = ike_engine_input(&d->eng, d->rxbuf, n, &a.local,
+				      &a.remote, &fx, why, sizeof(why));
+		if (why[0]) {
+			if (sa)
+				SA_LOG(IK_LOG_INFO, sa, "%s", why);
+			else
+				ik_log(IK_LOG_DEBUG, "dropped: %s", why);
+		}
+		apply(d, sa, &a, &fx);
+	}
+}
+
+static void retransmit(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
+{
+	uint64_t wait = ik_retransmit_delay_ms(&d->cfg->global,
+					       sa->rtx_n + 1);
+
+	if (!wait) {
+		ike_sa_fail(sa, "no answer from the peer (%u "
+			    "retransmissions)", sa->rtx_n);
+		sa_dead(d, sa);
+		return;
+	}
+	sa->rtx_n++;
+	sa->rtx_at = now + wait;
+	send_for(d, sa, &sa->req);
+}
+
+static void liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+	struct ike_effects fx = { 0 };
+
+	if (!conn || !conn->liveness_interval_ms || sa->req.len ||
+	    now - sa->last_heard < conn->liveness_interval_ms)
+		return;
+	if (!ike_info_liveness(sa, &fx))
+		apply(d, sa, NULL, &fx);
+}
+
+static void tick(struct ik_daemon *d)
+{
+	uint64_t now = now_ms();
+	struct ike_sa *sa, *next;
+
+	for (sa = d->eng.table.head; sa; sa = next) {
+		next = sa->next;
+		if (!sa->created)
+			sa->created = sa->last_heard = now;
+		if (sa->state == IKE_S_INIT_DONE &&
+		    now - sa->created > HALF_OPEN_MS) {
+			ike_sa_fail(sa, "half-open for %d s", HALF_OPEN_MS / 1000);
+			sa_dead(d, sa);
+		} else if (sa->req.len && now >= sa->rtx_at) {
+			retransmit(d, sa, now);
+		} else if (sa->state == IKE_S_ESTABLISHED) {
+			liveness(d, sa, now);
+		}
+	}
+}
+
+static void initiate(struct ik_daemon *d, size_t i)
+{
+	const struct ik_conn *c = d->cfg->conns[i];
+	struct sockaddr_storage local, remote;
+	struct ike_effects fx;
+	struct ike_sa *sa;
+	char why[256];
+
+	ik_addr_to_ss(&c->local, d->udp.port_ike, &local);
+	ik_addr_to_ss(&c->remote, d->udp.port_ike, &remote);
+	if (c->local.family == AF_UNSPEC || c->remote.family == AF_UNSPEC) {
+		ik_log(IK_LOG_ERR, "%s: start = initiate needs local and "
+		       "remote addresses", c->name);
+		return;
+	}
+	sa = ike_engine_initiate(&d->eng, &d->params[i], &local, &remote,
+				 &fx, why, sizeof(why));
+	if (!sa) {
+		ik_log(IK_LOG_ERR, "%s: cannot initiate: %s", c->name, why);
+		return;
+	}
+	sa->created = sa->last_heard = now_ms();
+	SA_LOG(IK_LOG_INFO, sa, "initiating");
+	apply(d, sa, NULL, &fx);
+}
+
+/* SIGTERM, SIGINT: tell each peer, and leave nothing in the kernel. */
+static void shutdown_all(struct ik_daemon *d)
+{
+	struct ik_xfrm_err e = { 0 };
+	struct ike_sa *sa;
+	int n;
+
+	while ((sa = d->eng.table.head)) {
+		struct ike_effects fx = { 0 };
+
+		if (sa->state == IKE_S_ESTABLISHED &&
+		    !ike_info_delete_ike(sa, &fx))
+			send_for(d, sa, fx.send);
+		ike_sa_fail(sa, "iketcpd stops");
+		sa_dead(d, sa);
+	}
+	n = ik_xfrm_flush_own(&d->xfrm, &e);
+	if (n < 0)
+		ik_log(IK_LOG_WARNING, "final clean-up: %s", e.msg);
+}
+
+static int on_signal(struct ik_daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			ik_log(IK_LOG_NOTICE, "SIGHUP: reload is not "
+			       "supported yet; restart to apply changes");
+			continue;
+		}
+		ik_log(IK_LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
+		d->stop = true;
+	}
+	return 0;
+}
+
+static int add_fd(struct ik_daemon *d, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+#define TAG_SIGNAL	100
+
+static int setup(struct ik_daemon *d, const char *path)
+{
+	struct ik_xfrm_err e = { 0 };
+	char err[512];
+	sigset_t set;
+	size_t i;
+	int s, n;
+
+	if (ik_config_load(path, &d->cfg, err, sizeof(err))) {
+		ik_log(IK_LOG_ERR, "%s", err);
+		return -1;
+	}
+	ik_log_setup(d->cfg->global.log_level);
+	d->params = calloc(d->cfg->n_conns + 1, sizeof(*d->params));
+	if (!d->params)
+		return -1;
+	for (i = 0; i < d->cfg->n_conns; i++) {
+		if (ik_conn_params(d->cfg->conns[i], &d->params[i], err,
+				   sizeof(err))) {
+			ik_log(IK_LOG_ERR, "%s: conn '%s': %s", path,
+			       d->cfg->conns[i]->name, err);
+			return -1;
+		}
+	}
+	ike_engine_init(&d->eng);
+	d->eng.find_conn = find_conn;
+	d->eng.ctx = d;
+	if (ik_xfrm_open(&d->xfrm, &e)) {
+		ik_log(IK_LOG_ERR, "XFRM netlink: %s", e.msg);
+		return -1;
+	}
+	n = ik_xfrm_flush_own(&d->xfrm, &e);
+	if (n < 0)
+		ik_log(IK_LOG_WARNING, "clean-up of a previous run: %s", e.msg);
+	else if (n > 0)
+		ik_log(IK_LOG_NOTICE, "removed %d XFRM entries a previous run "
+		       "left behind", n);
+	if (ik_udp_open(&d->udp, d->cfg->global.port, d->cfg->global.natt_port,
+			err, sizeof(err))) {
+		ik_log(IK_LOG_ERR, "%s", err);
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->epfd < 0 || add_fd(d, d->sigfd, TAG_SIGNAL)) {
+		ik_log(IK_LOG_ERR, "epoll/signalfd: %s", strerror(errno));
+		return -1;
+	}
+	for (s = 0; s < IK_UDP_SLOTS; s++)
+		if (d->udp.fd[s] >= 0 && add_fd(d, d->udp.fd[s], s))
+			return -1;
+	return 0;
+}
+
+static void teardown(struct ik_daemon *d)
+{
+	ike_engine_destroy(&d->eng);
+	ik_udp_close(&d->udp);
+	ik_xfrm_close(&d->xfrm);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	free(d->params);
+	ik_config_free(d->cfg);
+}
+
+int ik_daemon_run(const char *config_path)
+{
+	static struct ik_daemon daemon;	/* large: not on the stack */
+	struct ik_daemon *d = &daemon;
+	struct epoll_event ev[8];
+	uint64_t next_tick;
+	size_t i;
+	int n, k;
+
+	ik_log_setup(IK_LOG_INFO);
+	d->epfd = d->sigfd = -1;
+	if (setup(d, config_path)) {
+		teardown(d);
+		return 1;
+	}
+	ik_log(IK_LOG_NOTICE, "started with %zu connection(s) from %s",
+	       d->cfg->n_conns, config_path);
+	for (i = 0; i < d->cfg->n_conns; i++)
+		if (d->cfg->conns[i]->start == IK_START_INITIATE)
+			initiate(d, i);
+	next_tick = now_ms() + TICK_MS;
+	while (!d->stop) {
+		uint64_t now = now_ms();
+
+		n = epoll_wait(d->epfd, ev, 8,
+			       next_tick > now ? (int)(next_tick - now) : 0);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (k = 0; k < n; k++) {
+			if (ev[k].data.u64 == TAG_SIGNAL)
+				on_signal(d);
+			else
+				on_udp(d, (enum ik_udp_slot)ev[k].data.u64);
+		}
+		if (now_ms() >= next_tick) {
+			tick(d);
+			next_tick = now_ms() + TICK_MS;
+		}
+	}
+	shutdown_all(d);
+	ik_log(IK_LOG_NOTICE, "stopped");
+	teardown(d);
+	return 0;
+}
