@@ -25,52 +25,14 @@ na=ikd-a
 nb=ikd-b
 work=$(mktemp -d)
 
-ntest=0
-nfail=0
-ok() { ntest=$((ntest + 1)); echo "ok $ntest $1"; }
-fail() { ntest=$((ntest + 1)); nfail=$((nfail + 1)); echo "not ok $ntest $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
-qa() { ip netns exec $na "$@"; }
-qb() { ip netns exec $nb "$@"; }
+. "$here/lib/ikepair.sh"
 
 cleanup() {
 	stop_daemons KILL
-	ip netns del $na 2>/dev/null
-	ip netns del $nb 2>/dev/null
+	pair_del
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-# topo FAMILY: the namespaces, their link and inner networks
-topo() {
-	local fam=$1
-	ip netns del $na 2>/dev/null; ip netns del $nb 2>/dev/null
-	ip netns add $na && ip netns add $nb || return 1
-	ip link add ikd-va netns $na type veth peer name ikd-vb netns $nb
-	for n in $na $nb; do
-		ip -n $n link set lo up
-		ip -n $n link add dum type dummy
-		ip -n $n link set dum up
-	done
-	ip -n $na link set ikd-va up
-	ip -n $nb link set ikd-vb up
-	if [ "$fam" = 6 ]; then
-		OA=fd91::1 OB=fd91::2
-		ip -n $na addr add $OA/64 dev ikd-va nodad
-		ip -n $nb addr add $OB/64 dev ikd-vb nodad
-	else
-		OA=192.0.91.1 OB=192.0.91.2
-		ip -n $na addr add $OA/24 dev ikd-va
-		ip -n $nb addr add $OB/24 dev ikd-vb
-	fi
-	ip -n $na addr add 10.91.1.1/24 dev dum
-	ip -n $nb addr add 10.91.2.1/24 dev dum
-	# inner traffic leaves by the link; its source is the inner address
-	ip -n $na route add 10.91.2.0/24 dev ikd-va src 10.91.1.1
-	ip -n $nb route add 10.91.1.0/24 dev ikd-vb src 10.91.2.1
-	qa sysctl -qw net.ipv4.conf.all.rp_filter=0
-	qb sysctl -qw net.ipv4.conf.all.rp_filter=0
-}
 
 # conf FILE LOCAL REMOTE ME PEER START MODE [PSK]
 conf() {
@@ -125,29 +87,6 @@ stop_daemons() {
 	PIDA= PIDB=
 }
 
-# wait_log FILE PATTERN [SECONDS]
-wait_log() {
-	local i
-	for i in $(seq 1 $((${3:-20} * 5))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-# iketcpd's reqids are 0x1c7c0000 | n (477888512 + n)
-ours() { "$@" xfrm state | awk '{ for (i = 1; i < NF; i++) if ($i == "reqid" &&
-	$(i + 1) + 0 >= 477888512 && $(i + 1) + 0 < 477954048) n++ } END { print n + 0 }'; }
-nstates() { "$@" xfrm state | grep -c '^src'; }
-# SA policies; a running daemon's own socket policies (IKE bypasses
-# IPsec) are not counted
-npolicies() { "$@" xfrm policy | grep -c 'dir \(in\|out\|fwd\)'; }
-# packets counted on the state with SPI $2 in namespace command $1
-# ("lifetime current:" is followed by "N(bytes), M(packets)")
-pkts() { $1 ip -s xfrm state | awk -v spi="$2" '
-	$0 ~ "spi " spi { on = 1 }
-	on && /lifetime current/ { getline; sub(/\(packets\).*/, ""); sub(/.* /, ""); print; exit }'; }
-
 show_logs() {
 	echo "# --- a.log"; sed 's/^/#   /' "$work/a.log" | tail -30
 	echo "# --- b.log"; sed 's/^/#   /' "$work/b.log" | tail -30
@@ -157,7 +96,7 @@ show_logs() {
 one() {
 	local fam=$1 mode=$2 tag="v$1.$2" pa pb
 	: > "$work/a.log"; : > "$work/b.log"
-	topo "$fam" || { fail "$tag.topology"; return; }
+	pair_topo "$fam" 91 || { fail "$tag.topology"; return; }
 	conf "$work/a.conf" $OA $OB a.example b.example initiate "$mode"
 	conf "$work/b.conf" $OB $OA b.example a.example listen "$mode"
 	start_b
@@ -171,11 +110,11 @@ one() {
 	check "$tag.two_states_each_marked_ours" \
 		test "$(nstates ip -n $na)" = 2 -a "$(nstates ip -n $nb)" = 2 \
 		-a "$(ours ip -n $na)" = 2 -a "$(ours ip -n $nb)" = 2
-	local src=10.91.1.1 dst=10.91.2.1
+	local src=$IA dst=$IB
 	if [ "$mode" = transport ]; then src=$OA dst=$OB; fi
 	local spi_out
 	spi_out=$(grep -o 'out [0-9a-f]\{8\}' "$work/a.log" | head -1 | cut -d' ' -f2)
-	pa=$(pkts qa "0x$spi_out")
+	pa=$(pkts $na "0x$spi_out")
 	if qa ping -c 3 -i 0.2 -W 2 -I $src $dst > "$work/ping" 2>&1; then
 		ok "$tag.ping_a_to_b"
 	else
@@ -183,7 +122,7 @@ one() {
 		qa ip -s xfrm state | sed 's/^/#   /'; qa ip xfrm policy | sed 's/^/#   /'
 	fi
 	check "$tag.ping_b_to_a" qb ping -c 3 -i 0.2 -W 2 -I $dst $src
-	pb=$(pkts qa "0x$spi_out")
+	pb=$(pkts $na "0x$spi_out")
 	check "$tag.packets_went_through_the_sa" test "${pb:-0}" -ge $(( ${pa:-0} + 3 ))
 	# SIGKILL of a leaves its states; its next start removes them first
 	kill -KILL $PIDA; wait $PIDA 2>/dev/null; PIDA=

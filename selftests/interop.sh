@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# iketcpd against strongSwan (charon 5.9.8, Debian 12) over UDP, PSK:
+# iketcpd as initiator and as responder.  A handshake counts only when the
+# independent peer completes it and ping crosses the tunnel both ways
+# through the SAs (their packet counters grow).
+#
+#  ┌──────── iop-a ────────┐              ┌──────── iop-b ────────┐
+#  │ inner 10.92.1.1 (dum) │              │ inner 10.92.2.1 (dum) │
+#  │ iketcpd               ───── veth ──── charon (swanctl)      │
+#  │ 192.0.92.1            │   UDP 500    │ 192.0.92.2            │
+#  └───────────────────────┘              └───────────────────────┘
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+ikd=$repo/user/iketcpd
+na=iop-a
+nb=iop-b
+PSK="interop pre-shared key"
+work=$(mktemp -d)
+
+. "$here/lib/ikepair.sh"
+
+PIDA= PIDC=
+stop_all() {
+	[ -n "$PIDA" ] && kill -TERM $PIDA 2>/dev/null && wait $PIDA 2>/dev/null
+	[ -n "$PIDC" ] && kill -TERM $PIDC 2>/dev/null && wait $PIDC 2>/dev/null
+	PIDA= PIDC=
+}
+cleanup() {
+	stop_all
+	pair_del
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# iketcpd's side: conf START IKE ESP
+ikd_conf() {
+	cat > "$work/a.conf" <<EOC
+[global]
+log_level = debug
+ctl_socket = $work/a.ctl
+
+[conn site]
+local = $OA
+remote = $OB
+local_id = fqdn:a.example
+remote_id = fqdn:b.example
+auth = psk
+psk = $PSK
+ike = $2
+esp = $3
+local_ts = 10.92.1.0/24
+remote_ts = 10.92.2.0/24
+start = $1
+EOC
+	chmod 600 "$work/a.conf"
+}
+
+# strongSwan's side, in its own private files (NOTES-VM.md)
+charon_conf() {
+	cat > "$work/strongswan.conf" <<EOC
+charon-systemd {
+	install_routes = no
+	plugins {
+		vici { socket = unix://$work/charon.vici }
+	}
+	journal { default = -1 }
+	filelog {
+		charon { path = $work/charon.log
+			flush_line = yes
+			default = 1
+			ike = 2
+			cfg = 2
+		}
+	}
+}
+EOC
+	cat > "$work/swanctl.conf" <<EOC
+connections {
+	site {
+		version = 2
+		local_addrs = $OB
+		remote_addrs = $OA
+		proposals = $1
+		local { auth = psk
+			id = b.example }
+		remote { auth = psk
+			id = a.example }
+		children {
+			site {
+				local_ts = 10.92.2.0/24
+				remote_ts = 10.92.1.0/24
+				esp_proposals = $2
+				mode = tunnel
+			}
+		}
+	}
+}
+secrets {
+	ike-site {
+		id-a = a.example
+		id-b = b.example
+		secret = "$PSK"
+	}
+}
+EOC
+}
+
+# swanctl wants its command first, then the options
+swanctl_b() { local cmd=$1; shift; qb swanctl "$cmd" --uri "unix://$work/charon.vici" "$@"; }
+
+start_charon() {
+	local i
+	: > "$work/charon.log"
+	rm -f "$work/charon.vici"	# the last run's: would look ready
+	STRONGSWAN_CONF=$work/strongswan.conf ip netns exec $nb \
+		/usr/sbin/charon-systemd > "$work/charon.out" 2>&1 &
+	PIDC=$!
+	for i in $(seq 1 100); do
+		swanctl_b --stats > /dev/null 2>&1 && break
+		sleep 0.2
+	done
+	swanctl_b --load-all --file "$work/swanctl.conf" > "$work/swanctl.out" 2>&1
+}
+
+show_logs() {
+	echo "# --- iketcpd"; tail -25 "$work/a.log" | sed 's/^/#   /'
+	echo "# --- charon"; tail -40 "$work/charon.log" | sed 's/^/#   /'
+	sed 's/^/#   /' "$work/swanctl.out" "$work/charon.out" | tail -20
+}
+
+# strongSwan's own word that its Child SA is in the kernel
+charon_child_installed() {
+	local i
+	for i in $(seq 1 50); do
+		swanctl_b --list-sas 2>/dev/null | grep -q "INSTALLED, TUNNEL" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# scenario NAME WHO_INITIATES IKE ESP
+scenario() {
+	local tag=$1 who=$2 before after
+	pair_topo 4 92 || { fail "$tag.topology"; return; }
+	charon_conf "$3" "$4"
+	ikd_conf $([ "$who" = iketcpd ] && echo initiate || echo listen) "$3" "$4"
+	: > "$work/a.log"
+	start_charon
+	# not through qa: $! must be the daemon itself, for the signals
+	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+	PIDA=$!
+	if [ "$who" != iketcpd ]; then
+		wait_log "$work/a.log" started 10
+		swanctl_b --initiate --child site --timeout 20 >> "$work/swanctl.out" 2>&1 &
+	fi
+	if wait_log "$work/a.log" "Child SA up" 30 && charon_child_installed; then
+		ok "$tag.handshake"
+	else
+		fail "$tag.handshake"; show_logs; stop_all; return
+	fi
+	check "$tag.states_on_both_sides" test "$(nstates ip -n $na)" = 2 -a "$(nstates ip -n $nb)" = 2
+	before=$(pkts_total $na)
+	check "$tag.ping_iketcpd_to_strongswan" qa ping -c 3 -i 0.2 -W 2 -I 10.92.1.1 10.92.2.1
+	check "$tag.ping_strongswan_to_iketcpd" qb ping -c 3 -i 0.2 -W 2 -I 10.92.2.1 10.92.1.1
+	after=$(pkts_total $na)
+	check "$tag.pings_went_through_the_sas" test "$after" -ge $((before + 12))
+	# DELETE from strongSwan's side: iketcpd removes its states
+	swanctl_b --terminate --ike site --timeout 10 >> "$work/swanctl.out" 2>&1
+	wait_log "$work/a.log" "IKE SA gone" 10
+	check "$tag.delete_from_strongswan_cleans_iketcpd" test "$(nstates ip -n $na)" = 0
+	stop_all
+}
+
+for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
+echo "TAP version 13"
+echo "1..12"
+if [ ! -x /usr/sbin/charon-systemd ] || ! command -v swanctl > /dev/null; then
+	# interop is required: a machine without the peer fails, not skips
+	fail "strongswan.installed # charon-systemd/swanctl missing: make deps"
+	exit 1
+fi
+scenario strongswan.iketcpd_initiates iketcpd aes256gcm16-prfsha256-x25519 aes256gcm16
+scenario strongswan.strongswan_initiates strongswan aes256gcm16-prfsha256-x25519 aes256gcm16
+echo "# $((ntest - nfail)) passed, $nfail failed"
+[ $nfail = 0 ]
