@@ -71,7 +71,7 @@ UNIT_TESTS := $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/*.c))
 SELFTEST_LIB := $(wildcard selftests/lib/*.c)
 
 .PHONY: all help deps deps-6.12 module module-vm user selftests unit \
-	check check-unit check-harness check-vm demo bench fuzz install dkms kernel-debug \
+	check check-unit check-harness check-vm demo bench fuzz check-fuzz-seeds install dkms kernel-debug \
 	kernel-ref checkpatch sparse clean
 
 all: module user selftests
@@ -236,6 +236,7 @@ check-unit: unit user
 	if [ -f user/Makefile ]; then $(MAKE) --no-print-directory -C user \
 		TOP=$(TOP) BUILD=$(BUILD) check || rc=1; fi; \
 	echo "# unit: yaml_sync"; $(TOP)/selftests/unit/yaml_sync.sh || rc=1; \
+	echo "# unit: fuzz seeds"; $(MAKE) --no-print-directory check-fuzz-seeds || rc=1; \
 	exit $$rc
 
 # Only the tests asked for are built: one broken test does not stop others.
@@ -283,13 +284,46 @@ $(BUILD)/bench/bin/%: selftests/bench/%.c include/uapi/linux/iketcp.h
 bench-run: all $(BENCH_BINS)
 	KVER=$(KVER) $(TOP)/selftests/bench/bench.sh $(BUILD)/bench
 
-fuzz: | $(KSRC)/.done
-	@mkdir -p $(BUILD)/fuzz/corpus-framing
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)/include \
-		-I$(TOP)/user \
-		-o $(BUILD)/fuzz/fuzz_framing selftests/fuzz/fuzz_framing.c
-	$(BUILD)/fuzz/fuzz_framing -max_total_time=$(or $(FUZZ_SECONDS),60) \
-		-max_len=4096 $(BUILD)/fuzz/corpus-framing
+# libFuzzer targets: the TCP framing, the IKE message parser, the config
+# parser.  `make fuzz` runs each for FUZZ_SECONDS (60); make check replays
+# the committed seeds of each (selftests/fuzz/corpus-NAME) once.
+FUZZ_TARGETS := framing ike_msg config
+FUZZ_CC = clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+	-D_GNU_SOURCE -I$(TOP)/include -I$(TOP)/user
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/fuzz_framing: selftests/fuzz/fuzz_framing.c include/iketcp_framing.h \
+		| $(KSRC)/.done
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -o $@ $<
+$(BUILD)/fuzz/fuzz_ike_msg: selftests/fuzz/fuzz_ike_msg.c user/ike/msg.c user/ike/msg.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -o $@ $< user/ike/msg.c
+$(BUILD)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c user/config.c user/proposal.c \
+		user/config.h user/proposal.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -o $@ $< user/config.c user/proposal.c \
+		$$(pkg-config --cflags --libs inih libcrypto)
+
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		echo "# fuzz: $$t, $(or $(FUZZ_SECONDS),60) s"; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(or $(FUZZ_SECONDS),60) \
+			-max_len=4096 $(BUILD)/fuzz/corpus-$$t \
+			$(wildcard selftests/fuzz/corpus-$$t) || exit 1; done
+
+# Each seed once, as a KTAP line per target: a crash is a "not ok".
+check-fuzz-seeds: $(FUZZ_BINS)
+	@echo "1..$(words $(FUZZ_TARGETS))"; n=0 rc=0; \
+	for t in $(FUZZ_TARGETS); do n=$$((n + 1)); \
+		seeds=$$(ls -d $(TOP)/selftests/fuzz/corpus-$$t/* 2>/dev/null); \
+		if [ -z "$$seeds" ]; then echo "not ok $$n fuzz_seeds_$$t # no seeds"; \
+			rc=1; continue; fi; \
+		if $(BUILD)/fuzz/fuzz_$$t $$seeds > $(BUILD)/fuzz/replay-$$t.log 2>&1; \
+		then echo "ok $$n fuzz_seeds_$$t"; \
+		else echo "not ok $$n fuzz_seeds_$$t"; rc=1; \
+			tail -20 $(BUILD)/fuzz/replay-$$t.log | sed 's/^/# /'; fi; \
+	done; exit $$rc
 
 # ------------------------------------------------------------- install
 install: module user

@@ -22,22 +22,22 @@
  *
  * Build and run, from the top of the tree (/work/main):
  *
- *   mkdir -p build/fuzz/corpus-ike-msg
+ *   mkdir -p build/fuzz/corpus-ike_msg
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
  *	-D_GNU_SOURCE -I/work/main/include -I/work/main/user \
  *	-o build/fuzz/fuzz_ike_msg selftests/fuzz/fuzz_ike_msg.c \
  *	user/ike/msg.c
  *   build/fuzz/fuzz_ike_msg -max_total_time=60 -max_len=4096 \
- *	build/fuzz/corpus-ike-msg selftests/fuzz/corpus-ike-msg
+ *	build/fuzz/corpus-ike_msg selftests/fuzz/corpus-ike_msg
  *
- * The seeds in selftests/fuzz/corpus-ike-msg are written by this file
+ * The seeds in selftests/fuzz/corpus-ike_msg are written by this file
  * built without libFuzzer (their SK bodies are inner chains in clear, so
  * that the inner parser starts from valid payloads):
  *
  *   cc -std=c11 -D_GNU_SOURCE -DFUZZ_IKE_MSG_WRITE_SEEDS \
  *	-Iinclude -Iuser -o /tmp/ike_msg_seeds \
  *	selftests/fuzz/fuzz_ike_msg.c user/ike/msg.c
- *   /tmp/ike_msg_seeds selftests/fuzz/corpus-ike-msg
+ *   /tmp/ike_msg_seeds selftests/fuzz/corpus-ike_msg
  */
 #include <stdint.h>
 #include <stdio.h>
