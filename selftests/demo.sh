@@ -64,7 +64,7 @@ else:
         r = s.recv(70000)
         print(f"initiator: sent {size} bytes, got a {len(r)}-byte response")
     time.sleep(0.3)
-    os.system("/work/main/user/iketcpd status 2>/dev/null || true")
+    os.system("/work/main/user/iketcpd module status 2>/dev/null || true")
     s.close()
 PY
 ip netns exec ike-r python3 /tmp/demo.py r &
@@ -73,7 +73,7 @@ wait
 
 say "counters of namespace ike-r"
 if [ -x "$repo/user/iketcpd" ]; then
-	run ip netns exec ike-r "$repo/user/iketcpd" status
+	run ip netns exec ike-r "$repo/user/iketcpd" module status
 fi
 ip netns del ike-i
 ip netns del ike-r

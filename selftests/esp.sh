@@ -355,7 +355,7 @@ diagnose() {
 	local ns
 	for ns in $ns1 $ns2; do
 		echo "# $ns: iketcp counters, xfrm errors"
-		ip netns exec $ns "$repo/user/iketcpd" status 2>&1 |
+		ip netns exec $ns "$repo/user/iketcpd" module status 2>&1 |
 			grep -E '^ *[a-z_]+ +[1-9]' | sed 's/^/#   /' | head -30
 		ip netns exec $ns cat /proc/net/xfrm_stat 2>/dev/null |
 			awk '$2 != 0 { print "#   " $0 }'

@@ -17,18 +17,24 @@ void ik_usage(FILE *f)
 {
 	fputs("usage: iketcpd run [--config FILE]\n"
 	      "       iketcpd check-config [FILE]\n"
-	      "       iketcpd status [--json]\n"
-	      "       iketcpd set {rx-queue-limit|tx-queue-limit} BYTES ...\n"
+	      "       iketcpd status [--json] [--config FILE | --socket PATH]\n"
+	      "       iketcpd {up|down} NAME [--config FILE | --socket PATH]\n"
+	      "       iketcpd module status [--json]\n"
+	      "       iketcpd module set {rx-queue-limit|tx-queue-limit} BYTES ...\n"
 	      "       iketcpd --help | --version\n"
 	      "\n"
 	      "  run      the IKEv2 daemon, in the foreground, logging to stderr;\n"
 	      "           FILE defaults to " IK_CONFIG_PATH "\n"
 	      "  check-config  load FILE as run would and report the first\n"
 	      "           problem (file:line: what), or that it is valid\n"
-	      "  status   settings, counters and attached sockets of the iketcp\n"
-	      "           module in this network namespace\n"
-	      "  set      change a queue limit (needs CAP_NET_ADMIN); BYTES may\n"
-	      "           end in K or M (x1024), range 131070 to 64M\n", f);
+	      "  status   the daemon's IKE and Child SAs (state, peer, transport,\n"
+	      "           algorithms, SPIs, selectors, bytes and packets)\n"
+	      "  up, down start or delete the IKE SAs of connection NAME\n"
+	      "           (the control socket is ctl_socket of FILE, or PATH)\n"
+	      "  module status  settings, counters and attached sockets of the\n"
+	      "           iketcp module in this network namespace\n"
+	      "  module set  change a queue limit (needs CAP_NET_ADMIN); BYTES\n"
+	      "           may end in K or M (x1024), range 131070 to 64M\n", f);
 }
 
 int ik_parse_bytes(const char *s, uint32_t *out)
@@ -58,7 +64,7 @@ static int parse_status(int argc, char **argv, struct ik_cmdline *cl,
 {
 	int i;
 
-	cl->cmd = IK_CMD_STATUS;
+	cl->cmd = IK_CMD_MODULE_STATUS;
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
 			cl->json = true;
@@ -109,7 +115,7 @@ static int parse_set(int argc, char **argv, struct ik_cmdline *cl,
 {
 	int i;
 
-	cl->cmd = IK_CMD_SET;
+	cl->cmd = IK_CMD_MODULE_SET;
 	if (argc == 0) {
 		snprintf(err, errlen, "set: nothing to set "
 			 "(rx-queue-limit BYTES or tx-queue-limit BYTES)");
@@ -152,22 +158,150 @@ static int parse_check_config(int argc, char **argv, struct ik_cmdline *cl,
 	return 0;
 }
 
-static const struct {
+/* --config FILE | --socket PATH, shared by status, up and down */
+static int parse_ctl_option(int argc, char **argv, int *i,
+			    struct ik_cmdline *cl, char *err, size_t errlen)
+{
+	const char *opt = argv[*i];
+
+	if (strcmp(opt, "--config") && strcmp(opt, "-c") &&
+	    strcmp(opt, "--socket") && strcmp(opt, "-s"))
+		return 1;
+	if (*i + 1 >= argc) {
+		snprintf(err, errlen, "%s needs a value", opt);
+		return -1;
+	}
+	if (opt[2] == 'c' || opt[1] == 'c')
+		cl->config = argv[++*i];
+	else
+		cl->socket = argv[++*i];
+	return 0;
+}
+
+/* status [--json] [--config FILE | --socket PATH] */
+static int parse_daemon_status(int argc, char **argv, struct ik_cmdline *cl,
+			       char *err, size_t errlen)
+{
+	int i, rc;
+
+	cl->cmd = IK_CMD_STATUS;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			cl->json = true;
+			continue;
+		}
+		rc = parse_ctl_option(argc, argv, &i, cl, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			snprintf(err, errlen, "status: unknown argument '%s'",
+				 argv[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* up|down NAME [--config FILE | --socket PATH] */
+static int parse_up_down(int argc, char **argv, struct ik_cmdline *cl,
+			 char *err, size_t errlen, enum ik_cmd_id cmd)
+{
+	int i, rc;
+
+	cl->cmd = cmd;
+	for (i = 0; i < argc; i++) {
+		rc = parse_ctl_option(argc, argv, &i, cl, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		if (cl->name || argv[i][0] == '-') {
+			snprintf(err, errlen, "unexpected argument '%s'",
+				 argv[i]);
+			return -1;
+		}
+		cl->name = argv[i];
+	}
+	if (!cl->name) {
+		snprintf(err, errlen, "%s needs a connection name",
+			 cmd == IK_CMD_UP ? "up" : "down");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_up(int argc, char **argv, struct ik_cmdline *cl,
+		    char *err, size_t errlen)
+{
+	return parse_up_down(argc, argv, cl, err, errlen, IK_CMD_UP);
+}
+
+static int parse_down(int argc, char **argv, struct ik_cmdline *cl,
+		      char *err, size_t errlen)
+{
+	return parse_up_down(argc, argv, cl, err, errlen, IK_CMD_DOWN);
+}
+
+struct subcmd {
 	const char *name;
 	int (*parse)(int argc, char **argv, struct ik_cmdline *cl,
 		     char *err, size_t errlen);
-} subcmds[] = {
+};
+
+static const struct subcmd module_subcmds[] = {
 	{ "status", parse_status },
 	{ "set", parse_set },
+	{ NULL, NULL },
+};
+
+static int parse_module(int argc, char **argv, struct ik_cmdline *cl,
+			char *err, size_t errlen);
+
+static const struct subcmd subcmds[] = {
 	{ "run", parse_run },
 	{ "check-config", parse_check_config },
+	{ "status", parse_daemon_status },
+	{ "up", parse_up },
+	{ "down", parse_down },
+	{ "module", parse_module },
+	{ NULL, NULL },
 };
+
+/* argv[0] is the subcommand; any subcommand takes --help as well. */
+static int dispatch(const struct subcmd *table, const char *what, int argc,
+		    char **argv, struct ik_cmdline *cl, char *err,
+		    size_t errlen)
+{
+	const struct subcmd *sc;
+
+	for (sc = table; sc->name; sc++) {
+		if (strcmp(argv[0], sc->name))
+			continue;
+		if (argc > 1 && (!strcmp(argv[1], "--help") ||
+				 !strcmp(argv[1], "-h"))) {
+			cl->cmd = IK_CMD_HELP;
+			return 0;
+		}
+		return sc->parse(argc - 1, argv + 1, cl, err, errlen);
+	}
+	snprintf(err, errlen, "unknown %s '%s'", what, argv[0]);
+	return -1;
+}
+
+static int parse_module(int argc, char **argv, struct ik_cmdline *cl,
+			char *err, size_t errlen)
+{
+	if (argc < 1) {
+		snprintf(err, errlen, "module: status or set?");
+		return -1;
+	}
+	return dispatch(module_subcmds, "module command", argc, argv, cl, err,
+			errlen);
+}
 
 int ik_parse_cmdline(int argc, char **argv, struct ik_cmdline *cl,
 		     char *err, size_t errlen)
 {
-	size_t i;
-
 	memset(cl, 0, sizeof(*cl));
 	if (argc < 2) {
 		snprintf(err, errlen, "no command given");
@@ -182,19 +316,8 @@ int ik_parse_cmdline(int argc, char **argv, struct ik_cmdline *cl,
 		cl->cmd = IK_CMD_VERSION;
 		return 0;
 	}
-	for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
-		if (strcmp(argv[1], subcmds[i].name))
-			continue;
-		/* Any subcommand takes --help as well. */
-		if (argc > 2 && (!strcmp(argv[2], "--help") ||
-				 !strcmp(argv[2], "-h"))) {
-			cl->cmd = IK_CMD_HELP;
-			return 0;
-		}
-		return subcmds[i].parse(argc - 2, argv + 2, cl, err, errlen);
-	}
-	snprintf(err, errlen, "unknown command '%s'", argv[1]);
-	return -1;
+	return dispatch(subcmds, "command", argc - 1, argv + 1, cl, err,
+			errlen);
 }
 
 void ik_describe_error(char *buf, size_t size, const char *what,

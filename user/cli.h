@@ -17,17 +17,23 @@
 enum ik_cmd_id {
 	IK_CMD_HELP,
 	IK_CMD_VERSION,
-	IK_CMD_STATUS,
-	IK_CMD_SET,
+	IK_CMD_MODULE_STATUS,	/* iketcpd module status: the kernel module */
+	IK_CMD_MODULE_SET,
 	IK_CMD_RUN,
 	IK_CMD_CHECK_CONFIG,
+	IK_CMD_STATUS,		/* the daemon's SAs, over its control socket */
+	IK_CMD_UP,
+	IK_CMD_DOWN,
 };
 
 struct ik_cmdline {
 	enum ik_cmd_id cmd;
 	bool json;			/* status --json */
 	struct ik_limits limits;	/* set */
-	const char *config;		/* run, check-config */
+	const char *config;		/* run, check-config; status, up, down:
+					 * where to read ctl_socket from */
+	const char *socket;		/* status, up, down: --socket */
+	const char *name;		/* up, down: the connection */
 };
 
 /* 0, or -1 with a message (no "iketcpd: " prefix) in err. */

@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
+#include "ctl.h"
 #include "genl.h"
 #include "print.h"
 
@@ -133,4 +135,51 @@ int ik_cmd_check_config(const char *path)
 	printf("%s: valid, %zu connection(s)\n", path, cfg->n_conns);
 	ik_config_free(cfg);
 	return 0;
+}
+
+/*
+ * The daemon's control socket: --socket, else ctl_socket of --config (or
+ * of the default config file when it is readable), else the default path.
+ */
+static int ctl_path(const struct ik_cmdline *cl, char *buf, size_t len)
+{
+	const char *file = cl->config;
+	struct ik_config *cfg;
+	char err[512];
+
+	if (cl->socket) {
+		snprintf(buf, len, "%s", cl->socket);
+		return 0;
+	}
+	if (!file && access(IK_CONFIG_PATH, R_OK) == 0)
+		file = IK_CONFIG_PATH;
+	if (!file) {
+		snprintf(buf, len, "%s", IK_CTL_SOCKET_DEFAULT);
+		return 0;
+	}
+	if (ik_config_load(file, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "iketcpd: %s\n", err);
+		return -1;
+	}
+	snprintf(buf, len, "%s", cfg->global.ctl_socket);
+	ik_config_free(cfg);
+	return 0;
+}
+
+int ik_cmd_control(const struct ik_cmdline *cl)
+{
+	char path[256], cmd[IK_CTL_MAX_LINE], err[512];
+	int rc;
+
+	if (ctl_path(cl, path, sizeof(path)))
+		return 1;
+	if (cl->cmd == IK_CMD_STATUS)
+		snprintf(cmd, sizeof(cmd), "status%s", cl->json ? " json" : "");
+	else
+		snprintf(cmd, sizeof(cmd), "%s %s",
+			 cl->cmd == IK_CMD_UP ? "up" : "down", cl->name);
+	rc = ik_ctl_request(path, cmd, stdout, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "iketcpd: %s\n", err);
+	return rc ? 1 : 0;
 }

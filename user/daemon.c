@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "ctl.h"
 #include "daemon.h"
 #include "ike/choose.h"
 #include "ike/engine.h"
 #include "install.h"
 #include "log.h"
 #include "net/udp.h"
+#include "status.h"
 #include "sys/xfrm.h"
 
 #define TICK_MS			200
@@ -31,7 +33,7 @@ struct ik_daemon {
 	struct ike_engine eng;
 	struct ik_udp udp;
 	struct ik_xfrm xfrm;
-	int epfd, sigfd;
+	int epfd, sigfd, ctlfd;
 	uint16_t next_reqid;
 	bool stop;
 	uint8_t rxbuf[IKE_MAX_MSG + 64];
@@ -359,6 +361,106 @@ static int add_fd(struct ik_daemon *d, int fd, uint64_t tag)
 }
 
 #define TAG_SIGNAL	100
+#define TAG_CTL		101
+
+/* ---- the control socket ---- */
+
+static void child_stats(void *ctx, const struct ike_sa *sa,
+			const struct child_sa *c, struct ik_child_stats *st)
+{
+	struct ik_daemon *d = ctx;
+	struct ik_xfrm_sa_stats in, out;
+	struct ik_xfrm_err e;
+	union ik_xfrm_addr local, remote;
+	int fam = sa->remote.ss_family;
+
+	memset(st, 0, sizeof(*st));
+	memset(&local, 0, sizeof(local));
+	memset(&remote, 0, sizeof(remote));
+	if (fam == AF_INET) {
+		local.v4 = ((const struct sockaddr_in *)&sa->local)->sin_addr;
+		remote.v4 = ((const struct sockaddr_in *)&sa->remote)->sin_addr;
+	} else {
+		local.v6 = ((const struct sockaddr_in6 *)&sa->local)->sin6_addr;
+		remote.v6 = ((const struct sockaddr_in6 *)&sa->remote)->sin6_addr;
+	}
+	if (!c->installed ||
+	    ik_xfrm_sa_get_stats(&d->xfrm, fam, &local, c->spi_in, &in, &e) ||
+	    ik_xfrm_sa_get_stats(&d->xfrm, fam, &remote, c->spi_out, &out, &e))
+		return;
+	st->ok = true;
+	st->in_bytes = in.bytes;
+	st->in_packets = in.packets;
+	st->out_bytes = out.bytes;
+	st->out_packets = out.packets;
+}
+
+static ssize_t conn_index(struct ik_daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_conns; i++)
+		if (!strcmp(d->cfg->conns[i]->name, name))
+			return i;
+	return -1;
+}
+
+static void initiate(struct ik_daemon *d, size_t i);
+
+/* down NAME: DELETE every IKE SA of the connection */
+static int conn_down(struct ik_daemon *d, size_t i)
+{
+	struct ike_sa *sa, *next;
+	int n = 0;
+
+	for (sa = d->eng.table.head; sa; sa = next) {
+		struct ike_effects fx = { 0 };
+
+		next = sa->next;
+		if (sa->conn != &d->params[i])
+			continue;
+		if (sa->state == IKE_S_ESTABLISHED &&
+		    !ike_info_delete_ike(sa, &fx))
+			send_for(d, sa, fx.send);
+		ike_sa_fail(sa, "iketcpd down %s", d->cfg->conns[i]->name);
+		sa_dead(d, sa);
+		n++;
+	}
+	return n;
+}
+
+static void ctl_answer(void *ctx, const char *cmd, FILE *f)
+{
+	struct ik_daemon *d = ctx;
+	ssize_t i;
+
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "status json")) {
+		fprintf(f, "ok\n");
+		ik_status_write(f, cmd[6] != '\0', &d->eng.table, now_ms(),
+				child_stats, d);
+		return;
+	}
+	if (!strncmp(cmd, "up ", 3) || !strncmp(cmd, "down ", 5)) {
+		bool up = cmd[0] == 'u';
+
+		i = conn_index(d, cmd + (up ? 3 : 5));
+		if (i < 0) {
+			fprintf(f, "error: no connection '%s'\n",
+				cmd + (up ? 3 : 5));
+			return;
+		}
+		ik_log(IK_LOG_NOTICE, "control: %s", cmd);
+		if (up) {
+			initiate(d, i);
+			fprintf(f, "ok\ninitiating %s\n", cmd + 3);
+		} else {
+			fprintf(f, "ok\n%d IKE SA(s) of %s deleted\n",
+				conn_down(d, i), cmd + 5);
+		}
+		return;
+	}
+	fprintf(f, "error: unknown command '%s'\n", cmd);
+}
 
 static int setup(struct ik_daemon *d, const char *path)
 {
@@ -416,6 +518,11 @@ static int setup(struct ik_daemon *d, const char *path)
 	for (s = 0; s < IK_UDP_SLOTS; s++)
 		if (d->udp.fd[s] >= 0 && add_fd(d, d->udp.fd[s], s))
 			return -1;
+	d->ctlfd = ik_ctl_listen(d->cfg->global.ctl_socket, err, sizeof(err));
+	if (d->ctlfd < 0 || add_fd(d, d->ctlfd, TAG_CTL)) {
+		ik_log(IK_LOG_ERR, "%s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -428,6 +535,10 @@ static void teardown(struct ik_daemon *d)
 		close(d->epfd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->ctlfd >= 0) {
+		close(d->ctlfd);
+		unlink(d->cfg->global.ctl_socket);
+	}
 	free(d->params);
 	ik_config_free(d->cfg);
 }
@@ -442,7 +553,7 @@ int ik_daemon_run(const char *config_path)
 	int n, k;
 
 	ik_log_setup(IK_LOG_INFO);
-	d->epfd = d->sigfd = -1;
+	d->epfd = d->sigfd = d->ctlfd = -1;
 	if (setup(d, config_path)) {
 		teardown(d);
 		return 1;
@@ -463,6 +574,8 @@ int ik_daemon_run(const char *config_path)
 		for (k = 0; k < n; k++) {
 			if (ev[k].data.u64 == TAG_SIGNAL)
 				on_signal(d);
+			else if (ev[k].data.u64 == TAG_CTL)
+				ik_ctl_accept(d->ctlfd, ctl_answer, d);
 			else
 				on_udp(d, (enum ik_udp_slot)ev[k].data.u64);
 		}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iketcpd: the operator's tool for the iketcp module, and (in a later
- * release) the IKEv2 helper.  main() only parses and dispatches; each
+ * iketcpd: the IKEv2 helper (run, and its control commands) and the
+ * operator's tool for the iketcp module (module status, module set).  main() only parses and dispatches; each
  * subcommand lives in its own function so new ones slot in here.
  * Exit status: 0 success, 1 the operation failed, 2 bad command line.
  */
@@ -28,10 +28,14 @@ int main(int argc, char **argv)
 	case IK_CMD_VERSION:
 		printf("iketcpd %s\n", IKETCPD_VERSION);
 		return 0;
-	case IK_CMD_STATUS:
+	case IK_CMD_MODULE_STATUS:
 		return ik_cmd_status(&cl);
-	case IK_CMD_SET:
+	case IK_CMD_MODULE_SET:
 		return ik_cmd_set(&cl);
+	case IK_CMD_STATUS:
+	case IK_CMD_UP:
+	case IK_CMD_DOWN:
+		return ik_cmd_control(&cl);
 	case IK_CMD_RUN:
 		return ik_daemon_run(cl.config);
 	case IK_CMD_CHECK_CONFIG:

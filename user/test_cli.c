@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "ktap.h"
 
 static char err[256];
@@ -34,8 +35,8 @@ static void help_and_version(void)
 
 	CHECK(PARSE(&cl, "--help") == 0 && cl.cmd == IK_CMD_HELP);
 	CHECK(PARSE(&cl, "-h") == 0 && cl.cmd == IK_CMD_HELP);
-	CHECK(PARSE(&cl, "status", "--help") == 0 && cl.cmd == IK_CMD_HELP);
-	CHECK(PARSE(&cl, "set", "--help") == 0 && cl.cmd == IK_CMD_HELP);
+	CHECK(PARSE(&cl, "module", "status", "--help") == 0 && cl.cmd == IK_CMD_HELP);
+	CHECK(PARSE(&cl, "module", "set", "--help") == 0 && cl.cmd == IK_CMD_HELP);
 	CHECK(PARSE(&cl, "--version") == 0 && cl.cmd == IK_CMD_VERSION);
 	CHECK(PARSE(&cl, "-V") == 0 && cl.cmd == IK_CMD_VERSION);
 }
@@ -44,17 +45,17 @@ static void status_with_and_without_json(void)
 {
 	struct ik_cmdline cl;
 
-	CHECK(PARSE(&cl, "status") == 0);
-	CHECK(cl.cmd == IK_CMD_STATUS && !cl.json);
-	CHECK(PARSE(&cl, "status", "--json") == 0);
-	CHECK(cl.cmd == IK_CMD_STATUS && cl.json);
+	CHECK(PARSE(&cl, "module", "status") == 0);
+	CHECK(cl.cmd == IK_CMD_MODULE_STATUS && !cl.json);
+	CHECK(PARSE(&cl, "module", "status", "--json") == 0);
+	CHECK(cl.cmd == IK_CMD_MODULE_STATUS && cl.json);
 }
 
 static void status_unknown_argument_is_named(void)
 {
 	struct ik_cmdline cl;
 
-	CHECK(PARSE(&cl, "status", "--jsn") == -1);
+	CHECK(PARSE(&cl, "module", "status", "--jsn") == -1);
 	CHECK(strstr(err, "'--jsn'") != NULL);
 }
 
@@ -70,11 +71,11 @@ static void set_one_limit(void)
 {
 	struct ik_cmdline cl;
 
-	CHECK(PARSE(&cl, "set", "rx-queue-limit", "1048576") == 0);
-	CHECK(cl.cmd == IK_CMD_SET);
+	CHECK(PARSE(&cl, "module", "set", "rx-queue-limit", "1048576") == 0);
+	CHECK(cl.cmd == IK_CMD_MODULE_SET);
 	CHECK(cl.limits.set_rx && cl.limits.rx == 1048576);
 	CHECK(!cl.limits.set_tx);
-	CHECK(PARSE(&cl, "set", "tx-queue-limit", "131070") == 0);
+	CHECK(PARSE(&cl, "module", "set", "tx-queue-limit", "131070") == 0);
 	CHECK(cl.limits.set_tx && cl.limits.tx == 131070 && !cl.limits.set_rx);
 }
 
@@ -82,7 +83,7 @@ static void set_both_limits_with_suffixes(void)
 {
 	struct ik_cmdline cl;
 
-	CHECK(PARSE(&cl, "set", "rx-queue-limit", "512K",
+	CHECK(PARSE(&cl, "module", "set", "rx-queue-limit", "512K",
 		    "tx-queue-limit", "64M") == 0);
 	CHECK(cl.limits.set_rx && cl.limits.rx == 512 * 1024);
 	CHECK(cl.limits.set_tx && cl.limits.tx == 64 << 20);
@@ -92,9 +93,9 @@ static void set_bad_number_names_the_argument(void)
 {
 	struct ik_cmdline cl;
 
-	CHECK(PARSE(&cl, "set", "rx-queue-limit", "12x") == -1);
+	CHECK(PARSE(&cl, "module", "set", "rx-queue-limit", "12x") == -1);
 	CHECK(strstr(err, "rx-queue-limit") && strstr(err, "'12x'"));
-	CHECK(PARSE(&cl, "set", "tx-queue-limit", "-1") == -1);
+	CHECK(PARSE(&cl, "module", "set", "tx-queue-limit", "-1") == -1);
 	CHECK(strstr(err, "tx-queue-limit") && strstr(err, "'-1'"));
 }
 
@@ -102,23 +103,23 @@ static void set_out_of_range_names_the_argument_and_range(void)
 {
 	struct ik_cmdline cl;
 
-	CHECK(PARSE(&cl, "set", "rx-queue-limit", "131069") == -1);
+	CHECK(PARSE(&cl, "module", "set", "rx-queue-limit", "131069") == -1);
 	CHECK(strstr(err, "rx-queue-limit") && strstr(err, "out of range"));
 	CHECK(strstr(err, "131070") && strstr(err, "67108864"));
-	CHECK(PARSE(&cl, "set", "tx-queue-limit", "65M") == -1);
+	CHECK(PARSE(&cl, "module", "set", "tx-queue-limit", "65M") == -1);
 	CHECK(strstr(err, "tx-queue-limit") && strstr(err, "out of range"));
 }
 
 static void set_missing_value_or_setting(void)
 {
 	struct ik_cmdline cl;
-	char *argv[] = { "iketcpd", "set", NULL };
+	char *argv[] = { "iketcpd", "module", "set", NULL };
 
-	CHECK(ik_parse_cmdline(2, argv, &cl, err, sizeof(err)) == -1);
+	CHECK(ik_parse_cmdline(3, argv, &cl, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "nothing to set") != NULL);
-	CHECK(PARSE(&cl, "set", "rx-queue-limit") == -1);
+	CHECK(PARSE(&cl, "module", "set", "rx-queue-limit") == -1);
 	CHECK(strstr(err, "rx-queue-limit needs a value") != NULL);
-	CHECK(PARSE(&cl, "set", "queue-limit", "1M") == -1);
+	CHECK(PARSE(&cl, "module", "set", "queue-limit", "1M") == -1);
 	CHECK(strstr(err, "'queue-limit'") != NULL);
 }
 
@@ -176,7 +177,51 @@ static void error_other_gives_errno_and_extack(void)
 	CHECK(!strcmp(buf, "set: Invalid argument"));
 }
 
+static void daemon_status_up_down(void)
+{
+	struct ik_cmdline cl;
+
+	CHECK(PARSE(&cl, "status") == 0 && cl.cmd == IK_CMD_STATUS && !cl.json);
+	CHECK(PARSE(&cl, "status", "--json", "--socket", "/run/x.ctl") == 0);
+	CHECK(cl.cmd == IK_CMD_STATUS && cl.json &&
+	      !strcmp(cl.socket, "/run/x.ctl"));
+	CHECK(PARSE(&cl, "up", "site-b") == 0 && cl.cmd == IK_CMD_UP &&
+	      !strcmp(cl.name, "site-b"));
+	CHECK(PARSE(&cl, "down", "site-b", "--config", "/etc/x.conf") == 0);
+	CHECK(cl.cmd == IK_CMD_DOWN && !strcmp(cl.config, "/etc/x.conf"));
+	CHECK(PARSE(&cl, "up") == -1 && strstr(err, "connection name"));
+	CHECK(PARSE(&cl, "down", "a", "b") == -1 && strstr(err, "'b'"));
+	CHECK(PARSE(&cl, "status", "--socket") == -1 &&
+	      strstr(err, "--socket needs a value"));
+}
+
+static void run_and_check_config(void)
+{
+	struct ik_cmdline cl;
+
+	CHECK(PARSE(&cl, "run") == 0 && cl.cmd == IK_CMD_RUN &&
+	      !strcmp(cl.config, IK_CONFIG_PATH));
+	CHECK(PARSE(&cl, "run", "--config", "/x.conf") == 0 &&
+	      !strcmp(cl.config, "/x.conf"));
+	CHECK(PARSE(&cl, "run", "extra") == -1 && strstr(err, "'extra'"));
+	CHECK(PARSE(&cl, "check-config", "/y.conf") == 0 &&
+	      cl.cmd == IK_CMD_CHECK_CONFIG && !strcmp(cl.config, "/y.conf"));
+}
+
+static void module_needs_a_subcommand(void)
+{
+	struct ik_cmdline cl;
+	char *argv[] = { "iketcpd", "module", NULL };
+
+	CHECK(ik_parse_cmdline(2, argv, &cl, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "status or set") != NULL);
+	CHECK(PARSE(&cl, "module", "stat") == -1 && strstr(err, "'stat'"));
+}
+
 static const struct ktap_case cases[] = {
+	KTAP_CASE(daemon_status_up_down),
+	KTAP_CASE(run_and_check_config),
+	KTAP_CASE(module_needs_a_subcommand),
 	KTAP_CASE(no_command_is_a_usage_error),
 	KTAP_CASE(help_and_version),
 	KTAP_CASE(status_with_and_without_json),
