@@ -87,6 +87,23 @@ stop_daemons() {
 	PIDA= PIDB=
 }
 
+# status_text_ok FILE SPI_OUT: one established IKE SA we initiated, with the
+# Child SA of that outbound SPI
+status_text_ok() {
+	grep -q "established, initiator" "$1" &&
+		grep -q "child [0-9a-f]\{8\}/$2 " "$1"
+}
+
+# wait_count FILE PATTERN N [SECONDS]: until PATTERN is in N lines
+wait_count() {
+	local i
+	for i in $(seq 1 $((${4:-20} * 5))); do
+		[ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 show_logs() {
 	echo "# --- a.log"; sed 's/^/#   /' "$work/a.log" | tail -30
 	echo "# --- b.log"; sed 's/^/#   /' "$work/b.log" | tail -30
@@ -124,6 +141,22 @@ one() {
 	check "$tag.ping_b_to_a" qb ping -c 3 -i 0.2 -W 2 -I $dst $src
 	pb=$(pkts $na "0x$spi_out")
 	check "$tag.packets_went_through_the_sa" test "${pb:-0}" -ge $(( ${pa:-0} + 3 ))
+	# the control socket: status (text and JSON), down, up
+	qa "$ikd" status --socket "$work/a.conf.ctl" > "$work/st" 2>&1
+	check "$tag.status_shows_the_sas" status_text_ok "$work/st" "$spi_out"
+	qa "$ikd" status --json --socket "$work/a.conf.ctl" > "$work/st.json" 2>&1
+	check "$tag.status_json_counts_the_pings" python3 -c "
+import json, sys
+d = json.load(open('$work/st.json'))
+c = d['ike_sas'][0]['children'][0]
+sys.exit(not (c['spi_out'] == '$spi_out' and c['out_packets'] >= 3))"
+	qa "$ikd" down site --socket "$work/a.conf.ctl" > /dev/null 2>&1
+	wait_log "$work/b.log" "IKE SA gone" 10
+	check "$tag.down_deletes_on_both_sides" test "$(nstates ip -n $na)" = 0 -a "$(nstates ip -n $nb)" = 0
+	qa "$ikd" up site --socket "$work/a.conf.ctl" > /dev/null 2>&1
+	check "$tag.up_brings_it_back" wait_count "$work/a.log" "Child SA up" 2 30
+	for i in $(seq 1 50); do [ "$(nstates ip -n $na)" = 2 ] && break; sleep 0.2; done
+
 	# SIGKILL of a leaves its states; its next start removes them first
 	kill -KILL $PIDA; wait $PIDA 2>/dev/null; PIDA=
 	check "$tag.sigkill_leaves_states_behind" test "$(nstates ip -n $na)" = 2
@@ -150,7 +183,7 @@ one() {
 
 for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..44"
+echo "1..60"
 for fam in 4 6; do
 	for mode in tunnel transport; do
 		one $fam $mode
