@@ -269,6 +269,23 @@ static void liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 		apply(d, sa, NULL, &fx);
 }
 
+/* Behind a NAT, keep its mapping for port 4500 open (RFC 3948 2.3). */
+static void nat_keepalive(struct ik_daemon *d, struct ike_sa *sa,
+			  uint64_t now)
+{
+	uint64_t every = d->cfg->global.nat_keepalive_ms;
+	struct ik_addrs a;
+
+	if (!every || !sa->natt || !sa->nat_local || now < sa->keepalive_at)
+		return;
+	sa->keepalive_at = now + every;
+	a.local = sa->local;
+	a.remote = sa->remote;
+	a.slot = ik_udp_slot_for(sa->remote.ss_family, true);
+	if (ik_udp_send_keepalive(&d->udp, &a))
+		SA_LOG(IK_LOG_DEBUG, sa, "NAT keepalive not sent");
+}
+
 static void tick(struct ik_daemon *d)
 {
 	uint64_t now = now_ms();
@@ -286,6 +303,7 @@ static void tick(struct ik_daemon *d)
 			retransmit(d, sa, now);
 		} else if (sa->state == IKE_S_ESTABLISHED) {
 			liveness(d, sa, now);
+			nat_keepalive(d, sa, now);
 		}
 	}
 }

@@ -117,6 +117,7 @@ struct ike_sa {
 	/* the daemon's: timers and its view of the SA (exchanges ignore them) */
 	uint64_t rtx_at;		/* next retransmission of req, ms */
 	unsigned int rtx_n;		/* retransmissions so far */
+	uint64_t keepalive_at;		/* next NAT keepalive, ms */
 	void *priv;
 };
 

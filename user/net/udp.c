@@ -230,6 +230,21 @@ ssize_t ik_udp_recv(struct ik_udp *u, enum ik_udp_slot s, uint8_t *buf,
 	return n - NON_ESP_MARKER_LEN;
 }
 
+int ik_udp_send_keepalive(struct ik_udp *u, const struct ik_addrs *a)
+{
+	static const uint8_t ka = 0xff;
+	int fd = u->fd[a->slot];
+	socklen_t sl = a->remote.ss_family == AF_INET6 ?
+		sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	if (fd < 0 || !ik_udp_slot_natt(a->slot))
+		return -EINVAL;
+	if (sendto(fd, &ka, 1, MSG_DONTWAIT, (const struct sockaddr *)&a->remote,
+		   sl) < 0)
+		return -errno;
+	return 0;
+}
+
 int ik_udp_send(struct ik_udp *u, const struct ik_addrs *a,
 		const uint8_t *msg, size_t len)
 {

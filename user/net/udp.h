@@ -58,6 +58,10 @@ ssize_t ik_udp_recv(struct ik_udp *u, enum ik_udp_slot s, uint8_t *buf,
 int ik_udp_send(struct ik_udp *u, const struct ik_addrs *a,
 		const uint8_t *msg, size_t len);
 
+/* A NAT keepalive (RFC 3948 2.3: one byte 0xFF, no marker) on port 4500,
+ * which keeps a NAT's mapping in front of us open while ESP is idle. */
+int ik_udp_send_keepalive(struct ik_udp *u, const struct ik_addrs *a);
+
 /* The slot for family and port kind. */
 enum ik_udp_slot ik_udp_slot_for(int family, bool natt);
 
