@@ -42,11 +42,14 @@ struct ike_id {
 	uint8_t data[IKE_MAX_ID];
 };
 
+struct ike_cred;			/* ike/cred.h: certificates and keys */
+
 struct ike_conn_params {
 	const char *name;
 	struct ike_id local_id, remote_id;
 	const uint8_t *psk;		/* owned by the config */
 	size_t psk_len;
+	const struct ike_cred *cred;	/* auth = pubkey; NULL for PSK */
 	struct ike_prop ike[IKE_MAX_PROPS], esp[IKE_MAX_PROPS];
 	uint8_t n_ike, n_esp;
 	struct ike_ts_pl ts_local, ts_remote;
