@@ -96,6 +96,28 @@ static void send_for(struct ik_daemon *d, struct ike_sa *sa,
 		SA_LOG(IK_LOG_WARNING, sa, "send: %s", strerror(-rc));
 }
 
+/*
+ * When to rekey a new Child SA: rekey_time less up to rekey_jitter
+ * percent at random, so that a fleet does not rekey at once; the responder
+ * waits a tenth longer, so that the initiator's rekey normally comes first
+ * (simultaneous rekeys are not resolved yet: create.c).
+ */
+static uint64_t rekey_time(struct ik_daemon *d, const struct ike_sa *sa,
+			   const struct ik_conn *conn)
+{
+	uint64_t t = conn ? conn->rekey_time_ms : 0;
+	uint32_t r = 0;
+
+	(void)d;
+	if (!t)
+		return UINT64_MAX;
+	if (conn->rekey_jitter && !ik_random(&r, sizeof(r)))
+		t -= t * (r % (conn->rekey_jitter + 1)) / 100;
+	if (!sa->initiator)
+		t += t / 10;
+	return now_ms() + t;
+}
+
 static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 		     struct child_sa *c)
 {
@@ -104,18 +126,25 @@ static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 	char name[64];
 	int rc;
 
-	if (!d->next_reqid)
-		d->next_reqid = 1;
-	c->reqid = ik_xfrm_reqid(d->next_reqid++);
-	rc = ik_child_install(&d->xfrm, sa, c, conn, &d->cfg->global, &e);
+	bool successor = c->reqid != 0;	/* a rekey: reqid and policies */
+
+	if (!successor) {
+		if (!d->next_reqid)
+			d->next_reqid = 1;
+		c->reqid = ik_xfrm_reqid(d->next_reqid++);
+	}
+	rc = ik_child_install(&d->xfrm, sa, c, conn, &d->cfg->global,
+			      !successor, &e);
 	if (rc) {
 		SA_LOG(IK_LOG_ERR, sa, "Child SA %08x/%08x not installed: %s",
 		       c->spi_in, c->spi_out, e.msg);
 		return;
 	}
 	c->installed = true;
-	SA_LOG(IK_LOG_NOTICE, sa, "Child SA up: SPIs in %08x out %08x, %s, "
-	       "%s%s", c->spi_in, c->spi_out,
+	c->created = now_ms();
+	c->rekey_at = rekey_time(d, sa, conn);
+	SA_LOG(IK_LOG_NOTICE, sa, "Child SA up%s: SPIs in %08x out %08x, %s, "
+	       "%s%s", successor ? " (rekeyed)" : "", c->spi_in, c->spi_out,
 	       ike_prop_name(&c->alg, false, name, sizeof(name)),
 	       c->transport ? "transport" : "tunnel",
 	       sa->natt && (sa->nat_local || sa->nat_remote) ?
@@ -269,6 +298,33 @@ static void liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 		apply(d, sa, NULL, &fx);
 }
 
+/* Queued DELETEs first, then a Child SA whose rekey time has come. */
+static void rekey_children(struct ik_daemon *d, struct ike_sa *sa,
+			   uint64_t now)
+{
+	struct ike_effects fx = { 0 };
+	struct child_sa *c;
+
+	if (sa->req.len || sa->creating)
+		return;
+	if (ike_info_flush_deletes(sa, &fx) > 0) {
+		apply(d, sa, NULL, &fx);
+		return;
+	}
+	for (c = sa->children; c; c = c->next) {
+		if (c->rekeying || now < c->rekey_at)
+			continue;
+		SA_LOG(IK_LOG_INFO, sa, "rekeying Child SA %08x/%08x",
+		       c->spi_in, c->spi_out);
+		c->rekey_at = now + 10000;	/* the retry, should it fail */
+		if (ike_create_child(sa, c, &fx))
+			SA_LOG(IK_LOG_WARNING, sa, "%s", sa->why);
+		else
+			apply(d, sa, NULL, &fx);
+		return;
+	}
+}
+
 /* Behind a NAT, keep its mapping for port 4500 open (RFC 3948 2.3). */
 static void nat_keepalive(struct ik_daemon *d, struct ike_sa *sa,
 			  uint64_t now)
@@ -302,6 +358,7 @@ static void tick(struct ik_daemon *d)
 		} else if (sa->req.len && now >= sa->rtx_at) {
 			retransmit(d, sa, now);
 		} else if (sa->state == IKE_S_ESTABLISHED) {
+			rekey_children(d, sa, now);
 			liveness(d, sa, now);
 			nat_keepalive(d, sa, now);
 		}

@@ -97,7 +97,8 @@ static unsigned int dirs_of(const struct child_sa *c)
 
 int ik_child_install(struct ik_xfrm *h, const struct ike_sa *sa,
 		     const struct child_sa *c, const struct ik_conn *conn,
-		     const struct ik_global *g, struct ik_xfrm_err *e)
+		     const struct ik_global *g, bool with_policies,
+		     struct ik_xfrm_err *e)
 {
 	struct ik_xfrm_err ignored;	/* e keeps the first error */
 	struct ik_xfrm_sa in, out;
@@ -113,9 +114,11 @@ int ik_child_install(struct ik_xfrm *h, const struct ike_sa *sa,
 	rc = ik_xfrm_sa_add(h, &out, e);
 	if (rc)
 		goto del_in;
-	rc = ik_xfrm_policy_add(h, &pol, dirs_of(c), e);
-	if (rc)
-		goto del_out;
+	if (with_policies) {
+		rc = ik_xfrm_policy_add(h, &pol, dirs_of(c), e);
+		if (rc)
+			goto del_out;
+	}
 	return 0;
 
 del_out:
@@ -136,7 +139,8 @@ int ik_child_remove(struct ik_xfrm *h, const struct ike_sa *sa,
 	ss_addr(&sa->local, &local, &port);
 	ss_addr(&sa->remote, &remote, &port);
 	fill_policy(sa, c, &pol);
-	first = ik_xfrm_policy_del(h, &pol, dirs_of(c), e);
+	first = c->owns_policies ? ik_xfrm_policy_del(h, &pol, dirs_of(c), e) :
+		0;
 	rc = ik_xfrm_sa_del(h, sa->remote.ss_family, &local, c->spi_in, e);
 	if (!first)
 		first = rc;

@@ -12,11 +12,17 @@
 #include "ike/sa.h"
 #include "sys/xfrm.h"
 
-/* 0, or a negative errno with the cause in e (nothing left installed). */
+/*
+ * 0, or a negative errno with the cause in e (nothing left installed).
+ * A rekeyed Child SA's successor (same reqid) adds its states only: the
+ * policies are already there and pass to it (c->owns_policies).
+ */
 int ik_child_install(struct ik_xfrm *h, const struct ike_sa *sa,
 		     const struct child_sa *c, const struct ik_conn *conn,
-		     const struct ik_global *g, struct ik_xfrm_err *e);
-/* Removes what ik_child_install() added; 0 or the first error. */
+		     const struct ik_global *g, bool with_policies,
+		     struct ik_xfrm_err *e);
+/* Removes what ik_child_install() added (the policies only if c owns
+ * them); 0 or the first error. */
 int ik_child_remove(struct ik_xfrm *h, const struct ike_sa *sa,
 		    const struct child_sa *c, struct ik_xfrm_err *e);
 

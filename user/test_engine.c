@@ -132,10 +132,10 @@ static struct ike_out *deliver(struct side *from, struct side *to,
 }
 
 /* Run the exchanges until nobody has anything to send. */
-static void converse(struct ike_out *first)
+static void converse_from(struct side *start, struct ike_out *first)
 {
 	struct ike_out *out = first;
-	struct side *from = &I, *to = &R, *tmp;
+	struct side *from = start, *to = start == &I ? &R : &I, *tmp;
 	int rounds = 0;
 
 	while (out && rounds++ < 20) {
@@ -145,6 +145,11 @@ static void converse(struct ike_out *first)
 		to = tmp;
 	}
 	CHECK(rounds < 20);
+}
+
+static void converse(struct ike_out *first)
+{
+	converse_from(&I, first);
 }
 
 static struct ike_out *initiate(void)
@@ -359,7 +364,112 @@ static void unknown_spi_and_garbage_create_nothing(void)
 	teardown();
 }
 
+/* Count a side's Child SAs. */
+static int n_children(const struct ike_sa *sa)
+{
+	const struct child_sa *c;
+	int n = 0;
+
+	for (c = sa ? sa->children : NULL; c; c = c->next)
+		n++;
+	return n;
+}
+
+/* Rekey I's Child SA from I; returns the new pair through I/R.child. */
+static void rekey_from_initiator(void)
+{
+	struct ike_effects fx = { 0 };
+	struct child_sa *old = I.child;
+
+	CHECK(ike_create_child(I.sa, old, &fx) == 0 && fx.send);
+	if (fx.send)
+		converse_from(&I, fx.send);
+}
+
+static void child_rekey_replaces_the_pair(void)
+{
+	uint32_t old_in, old_out;
+
+	setup();
+	converse(initiate());
+	CHECK(I.child && R.child);
+	if (!I.child)
+		return;
+	old_in = I.child->spi_in;
+	old_out = I.child->spi_out;
+	rekey_from_initiator();
+	CHECK(I.installed == 2 && R.installed == 2);
+	CHECK(I.removed == 1 && R.removed == 1);
+	CHECK(n_children(I.sa) == 1 && n_children(R.sa) == 1);
+	CHECK(I.sa && I.sa->children && keys_mirror(I.sa->children,
+						     R.sa->children));
+	CHECK(I.sa && I.sa->children && I.sa->children->spi_in != old_in &&
+	      I.sa->children->spi_out != old_out);
+	CHECK(I.sa && I.sa->children && I.sa->children->owns_policies);
+	teardown();
+}
+
+static void child_rekey_with_pfs_and_a_group_retry(void)
+{
+	setup();
+	/* PFS: I offers ecp256 first, R takes x25519 only */
+	I.conn.n_esp = 2;
+	I.conn.esp[1] = I.conn.esp[0];
+	I.conn.esp[0].ke = IKE_KE_ECP256;
+	I.conn.esp[1].ke = IKE_KE_X25519;
+	R.conn.esp[0].ke = IKE_KE_X25519;
+	converse(initiate());
+	CHECK(I.child && R.child);
+	if (!I.child)
+		return;
+	rekey_from_initiator();
+	CHECK(I.installed == 2 && R.installed == 2);
+	CHECK(n_children(I.sa) == 1 && n_children(R.sa) == 1);
+	CHECK(I.sa && I.sa->children && I.sa->children->alg.ke == IKE_KE_X25519);
+	CHECK(I.sa && I.sa->children && keys_mirror(I.sa->children,
+						     R.sa->children));
+	teardown();
+}
+
+static void rekey_of_an_unknown_child_is_refused(void)
+{
+	struct ike_effects fx = { 0 };
+	struct child_sa fake = { 0 };
+
+	setup();
+	converse(initiate());
+	fake.spi_in = 0x12345678;
+	fake.ts_local = I.conn.ts_local;
+	fake.ts_remote = I.conn.ts_remote;
+	CHECK(I.sa && ike_create_child(I.sa, &fake, &fx) == 0);
+	if (fx.send)
+		converse_from(&I, fx.send);
+	CHECK(strstr(I.why, "CHILD_SA_NOT_FOUND") != NULL);
+	CHECK(n_children(I.sa) == 1 && n_children(R.sa) == 1);
+	teardown();
+}
+
+static void second_child_sa_from_the_responder(void)
+{
+	struct ike_effects fx = { 0 };
+
+	setup();
+	converse(initiate());
+	CHECK(R.sa && ike_create_child(R.sa, NULL, &fx) == 0 && fx.send);
+	if (fx.send)
+		converse_from(&R, fx.send);
+	CHECK(n_children(I.sa) == 2 && n_children(R.sa) == 2);
+	CHECK(R.sa && R.sa->children && I.sa &&
+	      keys_mirror(R.sa->children, ike_child_by_spi_out(I.sa,
+					R.sa->children->spi_in)));
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
+	KTAP_CASE(child_rekey_replaces_the_pair),
+	KTAP_CASE(child_rekey_with_pfs_and_a_group_retry),
+	KTAP_CASE(rekey_of_an_unknown_child_is_refused),
+	KTAP_CASE(second_child_sa_from_the_responder),
 	KTAP_CASE(psk_handshake_establishes_both_sides),
 	KTAP_CASE(cbc_hmac_and_ecp256_agree),
 	KTAP_CASE(wrong_psk_fails_authentication),

@@ -32,6 +32,7 @@ struct child_sa *ike_child_new(struct ike_sa *sa)
 		return NULL;
 	}
 	c->transport = sa->conn->transport;
+	c->owns_policies = true;
 	c->ts_local = sa->conn->ts_local;
 	c->ts_remote = sa->conn->ts_remote;
 	return c;
@@ -134,7 +135,10 @@ int ike_child_check_ts(struct ike_sa *sa, struct child_sa *c,
 	return 0;
 }
 
-int ike_child_keys(struct ike_sa *sa, struct child_sa *c)
+int ike_child_keys_from(struct ike_sa *sa, struct child_sa *c,
+			bool we_initiated, const uint8_t *gir, size_t girlen,
+			const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+			size_t nr_len)
 {
 	uint8_t km[sizeof(c->keymat)];
 	size_t e = ik_encr_keymat_len(c->alg.encr, c->alg.keybits);
@@ -145,14 +149,41 @@ int ike_child_keys(struct ike_sa *sa, struct child_sa *c)
 	if (!e || 2 * dir > sizeof(km))
 		return ike_sa_fail(sa, "unsupported ESP algorithm");
 	if (ike_child_keymat(sa->alg.prf, sa->keys.sk_d, sa->keys.prf_len,
-			     NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+			     gir, girlen, ni, ni_len, nr, nr_len,
 			     km, 2 * dir) < 0)
 		return ike_sa_fail(sa, "KEYMAT derivation failed");
-	/* c->keymat: inbound first, then outbound */
-	memcpy(c->keymat, sa->initiator ? r2i : i2r, dir);
-	memcpy(c->keymat + dir, sa->initiator ? i2r : r2i, dir);
+	/* c->keymat: inbound first, then outbound; "initiator" is the
+	 * exchange's (RFC 7296 2.17) */
+	memcpy(c->keymat, we_initiated ? r2i : i2r, dir);
+	memcpy(c->keymat + dir, we_initiated ? i2r : r2i, dir);
 	OPENSSL_cleanse(km, sizeof(km));
 	c->enc_len = e;
 	c->integ_len = a;
 	return 0;
+}
+
+int ike_child_keys(struct ike_sa *sa, struct child_sa *c)
+{
+	return ike_child_keys_from(sa, c, sa->initiator, NULL, 0, sa->ni,
+				   sa->ni_len, sa->nr, sa->nr_len);
+}
+
+struct child_sa *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi)
+{
+	struct child_sa *c;
+
+	for (c = sa->children; c; c = c->next)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+struct child_sa *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
+{
+	struct child_sa *c;
+
+	for (c = sa->children; c; c = c->next)
+		if (c->spi_out == spi)
+			return c;
+	return NULL;
 }

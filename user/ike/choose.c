@@ -17,7 +17,7 @@ static void add_t(struct ike_proposal *p, uint8_t type, uint16_t id,
 }
 
 static void prop_to_wire(const struct ike_prop *q, uint8_t protocol,
-			 struct ike_proposal *p)
+			 bool with_ke, struct ike_proposal *p)
 {
 	p->n_transforms = 0;
 	add_t(p, IKE_TT_ENCR, q->encr, q->keybits);
@@ -25,14 +25,15 @@ static void prop_to_wire(const struct ike_prop *q, uint8_t protocol,
 		add_t(p, IKE_TT_PRF, q->prf, 0);
 	if (q->integ)
 		add_t(p, IKE_TT_INTEG, q->integ, 0);
-	if (q->ke)
+	if (q->ke && with_ke)
 		add_t(p, IKE_TT_KE, q->ke, 0);
 	if (protocol == IKE_PROTO_ESP)
 		add_t(p, IKE_TT_ESN, q->esn ? IKE_ESN_YES : IKE_ESN_NO, 0);
 }
 
-void ike_props_to_sa(const struct ike_prop *props, int n, uint8_t protocol,
-		     const uint8_t *spi, uint8_t spi_size, struct ike_sa_pl *sa)
+static void props_to_sa(const struct ike_prop *props, int n,
+			uint8_t protocol, const uint8_t *spi, uint8_t spi_size,
+			bool with_ke, struct ike_sa_pl *sa)
 {
 	int i;
 
@@ -45,8 +46,22 @@ void ike_props_to_sa(const struct ike_prop *props, int n, uint8_t protocol,
 		p->spi_size = spi_size;
 		if (spi_size)
 			memcpy(p->spi, spi, spi_size);
-		prop_to_wire(&props[i], protocol, p);
+		prop_to_wire(&props[i], protocol, with_ke, p);
 	}
+}
+
+void ike_props_to_sa(const struct ike_prop *props, int n, uint8_t protocol,
+		     const uint8_t *spi, uint8_t spi_size, struct ike_sa_pl *sa)
+{
+	/* ESP groups go only in a CREATE_CHILD_SA with PFS (RFC 7296 1.2) */
+	props_to_sa(props, n, protocol, spi, spi_size,
+		    protocol == IKE_PROTO_IKE, sa);
+}
+
+void ike_props_to_sa_pfs(const struct ike_prop *props, int n,
+			 const uint8_t *spi, struct ike_sa_pl *sa)
+{
+	props_to_sa(props, n, IKE_PROTO_ESP, spi, 4, true, sa);
 }
 
 static bool has_t(const struct ike_proposal *p, uint8_t type, uint16_t id,
@@ -86,10 +101,9 @@ static bool offers(const struct ike_proposal *p, uint8_t protocol,
 		   !has_t(p, IKE_TT_INTEG, IKE_INTEG_NONE, 0)) {
 		return false;	/* AEAD with a required integrity algorithm */
 	}
+	/* without a KE payload (IKE_AUTH's first Child SA, a Child SA
+	 * without PFS) the proposals' groups are ignored */
 	if (want_ke && !has_t(p, IKE_TT_KE, q->ke, 0))
-		return false;
-	if (!want_ke && has_type(p, IKE_TT_KE) &&
-	    !has_t(p, IKE_TT_KE, IKE_KE_NONE, 0))
 		return false;
 	if (protocol == IKE_PROTO_ESP) {
 		uint16_t esn = q->esn ? IKE_ESN_YES : IKE_ESN_NO;
@@ -128,7 +142,7 @@ int ike_choose(const struct ike_sa_pl *peer, uint8_t protocol,
 			memset(reply, 0, sizeof(*reply));
 			reply->num = p->num;
 			reply->protocol = protocol;
-			prop_to_wire(chosen, protocol, reply);
+			prop_to_wire(chosen, protocol, want_ke, reply);
 			return 0;
 		}
 	}

@@ -18,6 +18,10 @@
 void ike_props_to_sa(const struct ike_prop *props, int n, uint8_t protocol,
 		     const uint8_t *spi, uint8_t spi_size, struct ike_sa_pl *sa);
 
+/* ESP proposals with their groups: a CREATE_CHILD_SA with PFS. */
+void ike_props_to_sa_pfs(const struct ike_prop *props, int n,
+			 const uint8_t *spi, struct ike_sa_pl *sa);
+
 /*
  * Responder: the first proposal of the peer's (in its order) that one of
  * ours accepts; fills *chosen (our view) and *reply (the one proposal to

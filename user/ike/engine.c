@@ -86,8 +86,7 @@ static int handle_request(struct ike_sa *sa, struct ike_msg *m,
 			break;
 		return ike_info_request(sa, m, fx);
 	case IKE_CREATE_CHILD_SA:
-		/* not yet: the peer keeps its SAs until they expire */
-		return ike_reply_error(sa, m, IKE_N_NO_ADDITIONAL_SAS, fx);
+		return ike_create_request(sa, m, fx);
 	}
 	ike_reply_error(sa, m, IKE_N_INVALID_SYNTAX, fx);
 	return ike_sa_fail(sa, "unexpected %s request",
@@ -102,6 +101,8 @@ static int handle_response(struct ike_sa *sa, struct ike_msg *m,
 		return ike_auth_response(sa, m, fx);
 	case IKE_INFORMATIONAL:
 		return ike_info_response(sa, m, fx);
+	case IKE_CREATE_CHILD_SA:
+		return ike_create_response(sa, m, fx);
 	}
 	return ike_sa_fail(sa, "unexpected %s response",
 			   ike_exchange_name(m->hdr.exchange));

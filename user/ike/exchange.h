@@ -65,6 +65,25 @@ int ike_child_check_ts(struct ike_sa *sa, struct child_sa *c,
 		       const struct ike_ts_pl *tsi, const struct ike_ts_pl *tsr);
 /* KEYMAT for c (RFC 7296 2.17), no PFS: from SK_d and the IKE SA's nonces. */
 int ike_child_keys(struct ike_sa *sa, struct child_sa *c);
+/* The same for a CREATE_CHILD_SA: its nonces, g^ir with PFS (else NULL),
+ * and who initiated that exchange (its keys come first in KEYMAT). */
+int ike_child_keys_from(struct ike_sa *sa, struct child_sa *c,
+			bool we_initiated, const uint8_t *gir, size_t girlen,
+			const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+			size_t nr_len);
+struct child_sa *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi);
+struct child_sa *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
+
+/* ---- create.c: CREATE_CHILD_SA (new and rekeyed Child SAs) ---- */
+
+/* Initiator: rekey old (or, old NULL, a new Child SA for the connection's
+ * selectors), with PFS when the ESP proposals carry a group. */
+int ike_create_child(struct ike_sa *sa, struct child_sa *old,
+		     struct ike_effects *fx);
+int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
+		       struct ike_effects *fx);
+int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
+			struct ike_effects *fx);
 
 /* ---- info.c ---- */
 
@@ -78,6 +97,9 @@ int ike_info_response(struct ike_sa *sa, const struct ike_msg *m,
 int ike_info_delete_ike(struct ike_sa *sa, struct ike_effects *fx);
 /* Send an empty INFORMATIONAL (liveness check). */
 int ike_info_liveness(struct ike_sa *sa, struct ike_effects *fx);
+/* If no request is out and Child SAs wait to be deleted (sa->to_delete),
+ * send their DELETE; 1 if one went out, 0 if nothing to do, -1. */
+int ike_info_flush_deletes(struct ike_sa *sa, struct ike_effects *fx);
 
 /* A response to a request we do not handle (wrong state, unknown exchange):
  * an encrypted response with one error notify. */

@@ -58,6 +58,9 @@ static void delete_children(struct ike_sa *sa, const struct ike_delete_pl *d,
 	}
 }
 
+static int request(struct ike_sa *sa, const struct ike_wbuf *w,
+		   struct ike_effects *fx);
+
 static int respond(struct ike_sa *sa, const struct ike_msg *m,
 		   const struct ike_wbuf *w, struct ike_effects *fx)
 {
@@ -97,13 +100,51 @@ int ike_info_request(struct ike_sa *sa, const struct ike_msg *m,
 int ike_info_response(struct ike_sa *sa, const struct ike_msg *m,
 		      struct ike_effects *fx)
 {
+	int i;
+
 	(void)m;
 	sa->req.len = 0;
 	if (sa->state == IKE_S_DELETING) {
 		fx->dead = true;
 		ike_sa_fail(sa, "IKE SA deleted");
+		return 0;
 	}
-	return 0;
+	/* the Child SAs our DELETE named are gone on both sides now */
+	for (i = 0; i < sa->n_deleting; i++) {
+		struct child_sa *c = ike_child_by_spi_in(sa, sa->deleting[i]);
+		struct child_sa **pp;
+
+		if (!c || fx->n_remove >= IKE_FX_REMOVE_MAX)
+			continue;
+		for (pp = &sa->children; *pp != c; pp = &(*pp)->next)
+			;
+		*pp = c->next;
+		c->next = NULL;
+		fx->remove[fx->n_remove++] = c;
+	}
+	sa->n_deleting = 0;
+	return ike_info_flush_deletes(sa, fx) < 0 ? -1 : 0;
+}
+
+int ike_info_flush_deletes(struct ike_sa *sa, struct ike_effects *fx)
+{
+	uint8_t buf[IKE_FX_REMOVE_MAX * 4 + 64], spis[IKE_FX_REMOVE_MAX * 4];
+	struct ike_wbuf w;
+	int i;
+
+	if (sa->req.len || !sa->n_to_delete || sa->state != IKE_S_ESTABLISHED)
+		return 0;
+	for (i = 0; i < sa->n_to_delete; i++) {
+		ike_spi32_put(spis + 4 * i, sa->to_delete[i]);
+		sa->deleting[i] = sa->to_delete[i];
+	}
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_delete(&w, IKE_PROTO_ESP, 4, spis, sa->n_to_delete);
+	sa->n_deleting = sa->n_to_delete;
+	sa->n_to_delete = 0;
+	if (request(sa, &w, fx))
+		return -1;
+	return 1;
 }
 
 static int request(struct ike_sa *sa, const struct ike_wbuf *w,

@@ -118,6 +118,9 @@ void ike_sa_free(struct ike_sa *sa)
 		child_sa_free(c);
 	}
 	child_sa_free(sa->pending);
+	child_sa_free(sa->creating);
+	ik_kex_free(sa->ckex);
+	OPENSSL_cleanse(sa->cnonce, sizeof(sa->cnonce));
 	ik_kex_free(sa->kex);
 	ike_keys_wipe(&sa->keys);
 	OPENSSL_cleanse(sa->ni, sizeof(sa->ni));

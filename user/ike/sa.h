@@ -75,7 +75,10 @@ struct child_sa {
 	uint8_t keymat[2 * (36 + 64)];	/* our inbound keys, then outbound */
 	size_t enc_len, integ_len;	/* per direction */
 	bool installed;
+	bool owns_policies;		/* a rekey's successor inherits them */
+	bool rekeying;			/* our CREATE_CHILD_SA for it is out */
 	uint64_t created;		/* ms */
+	uint64_t rekey_at;		/* the daemon's: when to rekey, ms */
 };
 
 /* A message we sent and may have to send again. */
@@ -114,6 +117,17 @@ struct ike_sa {
 
 	struct child_sa *children;
 	struct child_sa *pending;	/* being negotiated in IKE_AUTH */
+
+	/* our CREATE_CHILD_SA (create.c): the new Child SA, the one it
+	 * replaces (inbound SPI, 0: none), our nonce and PFS key exchange */
+	struct child_sa *creating;
+	uint32_t creating_old_spi;
+	uint8_t cnonce[IKE_NONCE_LEN];
+	struct ik_kex *ckex;
+	/* Child SAs (inbound SPIs) to DELETE when no request is out, and
+	 * those our outstanding INFORMATIONAL deletes */
+	uint32_t to_delete[IKE_FX_REMOVE_MAX], deleting[IKE_FX_REMOVE_MAX];
+	uint8_t n_to_delete, n_deleting;
 	uint64_t created, last_heard;	/* ms */
 	char why[160];			/* last failure, for the log */
 
@@ -156,6 +170,21 @@ void child_sa_free(struct child_sa *c);
 /* Store a failure reason (printf-style) in sa->why; returns -1. */
 int ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A 4-byte ESP SPI in a payload (network order, unaligned). */
+static inline uint32_t ike_spi32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void ike_spi32_put(uint8_t *p, uint32_t spi)
+{
+	p[0] = spi >> 24;
+	p[1] = spi >> 16;
+	p[2] = spi >> 8;
+	p[3] = spi;
+}
 
 /* ---- messages under SK ------------------------------------------------ */
 

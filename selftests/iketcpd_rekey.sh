@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Child SA rekeys (CREATE_CHILD_SA) under a ping flood, iketcpd against
+# iketcpd (selftests/lib/ikepair.sh's two namespaces): rekey_time = 5s, the
+# shortest allowed, so a 13 s flood at 100 packets per second crosses at
+# least two rekeys; without and with PFS (x25519).  Each rekey installs the
+# new pair on both sides and deletes the old one (2 states left on each),
+# and the flood loses at most a few packets (the number is printed).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+ikd=$repo/user/iketcpd
+na=rk-a
+nb=rk-b
+work=$(mktemp -d)
+. "$here/lib/ikepair.sh"
+
+PIDA= PIDB=
+stop_all() {
+	local p
+	for p in $PIDA $PIDB; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	PIDA= PIDB=
+}
+cleanup() { stop_all; pair_del; rm -rf "$work"; }
+trap cleanup EXIT
+
+conf() {	# FILE LOCAL REMOTE ME PEER START LTS RTS ESP
+	cat > "$1" <<EOC
+[global]
+ctl_socket = $1.ctl
+
+[conn site]
+local = $2
+remote = $3
+local_id = fqdn:$4
+remote_id = fqdn:$5
+auth = psk
+psk = rekey me if you can
+ike = aes256gcm16-prfsha256-x25519
+esp = $9
+local_ts = $7
+remote_ts = $8
+start = $6
+rekey_time = 5s
+rekey_jitter = 0%
+lifetime = 60s
+EOC
+	chmod 600 "$1"
+}
+
+# scenario TAG ESP
+scenario() {
+	local tag=$1 loss
+	pair_topo 4 94 || { fail "$tag.topology"; return; }
+	conf "$work/a.conf" $OA $OB a.example b.example initiate 10.94.1.0/24 10.94.2.0/24 "$2"
+	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 "$2"
+	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+	PIDB=$!
+	wait_log "$work/b.log" started 10
+	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+	PIDA=$!
+	if ! wait_log "$work/a.log" "Child SA up" 30; then
+		fail "$tag.child_sa_up"; tail -20 "$work/a.log" | sed 's/^/#   /'
+		stop_all; return
+	fi
+	ok "$tag.child_sa_up"
+	qa ping -q -i 0.01 -c 1300 -W 1 -I $IA $IB > "$work/ping" 2>&1
+	loss=$(awk '/packets transmitted/ { print $1 - $4 }' "$work/ping")
+	echo "# $tag: $loss of 1300 pings lost across the rekeys"
+	check "$tag.two_rekeys_on_both_sides" test \
+		"$(grep -c 'Child SA up (rekeyed)' "$work/a.log")" -ge 2 -a \
+		"$(grep -c 'Child SA up (rekeyed)' "$work/b.log")" -ge 2
+	sleep 1	# the last DELETE's round trip
+	check "$tag.old_pairs_deleted" test "$(nstates ip -n $na)" = 2 -a "$(nstates ip -n $nb)" = 2
+	check "$tag.policies_still_in_place" test "$(npolicies ip -n $na)" = 3 -a "$(npolicies ip -n $nb)" = 3
+	check "$tag.at_most_a_few_pings_lost" test "${loss:-9999}" -le 10
+	check "$tag.ping_after_the_rekeys" qa ping -c 2 -i 0.2 -W 2 -I $IA $IB
+	if [ $nfail != 0 ]; then
+		grep -i "rekey\|Child SA\|refused\|fail" "$work/a.log" "$work/b.log" | tail -20 | sed 's/^/#   /'
+	fi
+	stop_all
+}
+
+for m in esp4 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
+echo "TAP version 13"
+echo "1..12"
+scenario rekey.no_pfs aes256gcm16
+scenario rekey.pfs_x25519 aes256gcm16-x25519
+echo "# $((ntest - nfail)) passed, $nfail failed"
+[ $nfail = 0 ]

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CREATE_CHILD_SA (RFC 7296 1.3, 2.8, 2.17): a new Child SA, or the rekey
+ * of one (N(REKEY_SA) names it by the sender's inbound SPI), with a key
+ * exchange when the ESP proposals carry a group (PFS).
+ *
+ * A rekeyed Child SA's successor takes its reqid and its policies: the
+ * kernel sends on the newest state of a reqid, so traffic moves to the new
+ * SA as soon as it is installed, and the old one's DELETE removes only its
+ * states.  The initiator deletes the old SA once the new one is up.
+ *
+ * Not yet: the IKE SA's own rekey (answered NO_ADDITIONAL_SAS) and the
+ * resolution of simultaneous rekeys (2.8.1; each side's own rekey wins and
+ * one redundant pair lives until its lifetime ends).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/choose.h"
+#include "ike/exchange.h"
+
+static int error_reply(struct ike_sa *sa, const struct ike_msg *m,
+		       uint16_t type, const uint8_t *data, size_t len,
+		       struct ike_effects *fx)
+{
+	uint8_t buf[64];
+	struct ike_wbuf w;
+
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_notify(&w, 0, NULL, 0, type, data, len);
+	if (ike_sk_build(sa, IKE_CREATE_CHILD_SA, true, m->hdr.msgid, &w,
+			 &sa->resp))
+		return ike_sa_fail(sa, "cannot build CREATE_CHILD_SA answer");
+	fx->send = &sa->resp;
+	return ike_sa_fail(sa, "CREATE_CHILD_SA refused: %s",
+			   ike_notify_name(type));
+}
+
+/* The request's SA, nonce, KE, selectors, and N(REKEY_SA) when rekeying. */
+static int build_request(struct ike_sa *sa, struct child_sa *c,
+			 uint32_t old_spi_in, uint16_t group)
+{
+	const struct ike_conn_params *conn = sa->conn;
+	uint8_t buf[IKE_MAX_MSG], spi[4], pub[IK_KEX_MAX];
+	struct ike_sa_pl sapl;
+	struct ike_wbuf w;
+	int plen;
+
+	ike_w_init(&w, buf, sizeof(buf));
+	if (old_spi_in) {
+		ike_spi32_put(spi, old_spi_in);
+		ike_w_notify(&w, IKE_PROTO_ESP, spi, 4, IKE_N_REKEY_SA, NULL, 0);
+	}
+	if (c->transport)
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	ike_spi32_put(spi, c->spi_in);
+	if (group)
+		ike_props_to_sa_pfs(conn->esp, conn->n_esp, spi, &sapl);
+	else
+		ike_props_to_sa(conn->esp, conn->n_esp, IKE_PROTO_ESP, spi, 4,
+				&sapl);
+	ike_w_sa(&w, &sapl);
+	ike_w_nonce(&w, sa->cnonce, sizeof(sa->cnonce));
+	ik_kex_free(sa->ckex);
+	sa->ckex = NULL;
+	if (group) {
+		sa->ckex = ik_kex_new(group);
+		plen = sa->ckex ? ik_kex_public(sa->ckex, pub, sizeof(pub)) : -1;
+		if (plen < 0)
+			return ike_sa_fail(sa, "PFS group %u unavailable", group);
+		ike_w_ke(&w, group, pub, plen);
+	}
+	ike_w_ts(&w, IKE_PL_TSI, &c->ts_local);
+	ike_w_ts(&w, IKE_PL_TSR, &c->ts_remote);
+	if (ike_sk_build(sa, IKE_CREATE_CHILD_SA, false, sa->next_msgid, &w,
+			 &sa->req))
+		return ike_sa_fail(sa, "cannot build CREATE_CHILD_SA request");
+	sa->next_msgid++;
+	sa->tries = 0;
+	return 0;
+}
+
+static uint16_t pfs_group(const struct ike_conn_params *conn)
+{
+	return conn->n_esp ? conn->esp[0].ke : 0;
+}
+
+int ike_create_child(struct ike_sa *sa, struct child_sa *old,
+		     struct ike_effects *fx)
+{
+	struct child_sa *c;
+
+	if (sa->state != IKE_S_ESTABLISHED || sa->req.len || sa->creating)
+		return ike_sa_fail(sa, "busy: CREATE_CHILD_SA not started");
+	c = ike_child_new(sa);
+	if (!c || ik_random(sa->cnonce, sizeof(sa->cnonce))) {
+		child_sa_free(c);
+		return ike_sa_fail(sa, "out of memory or randomness");
+	}
+	if (old) {
+		c->ts_local = old->ts_local;
+		c->ts_remote = old->ts_remote;
+	}
+	if (build_request(sa, c, old ? old->spi_in : 0,
+			  pfs_group(sa->conn))) {
+		child_sa_free(c);
+		return -1;
+	}
+	sa->creating = c;
+	sa->creating_old_spi = old ? old->spi_in : 0;
+	if (old)
+		old->rekeying = true;
+	fx->send = &sa->req;
+	return 0;
+}
+
+/* Responder: the new Child SA's keys, with PFS when the request has KE. */
+static int responder_keys(struct ike_sa *sa, struct child_sa *c,
+			  const struct ike_msg *m, const uint8_t *nr,
+			  uint8_t *pub, int *plen)
+{
+	uint8_t gir[IK_SECRET_MAX];
+	struct ik_kex *k = NULL;
+	int n = 0, rc;
+
+	*plen = 0;
+	if (m->has_ke) {
+		k = ik_kex_new(c->alg.ke);
+		n = k ? ik_kex_shared(k, m->ke.data.p, m->ke.data.len, gir,
+				      sizeof(gir)) : -1;
+		*plen = n < 0 ? -1 : ik_kex_public(k, pub, IK_KEX_MAX);
+		ik_kex_free(k);
+		if (n < 0 || *plen < 0)
+			return ike_sa_fail(sa, "PFS key exchange failed");
+	}
+	rc = ike_child_keys_from(sa, c, false, n ? gir : NULL, n,
+				 m->nonce.p, m->nonce.len, nr, IKE_NONCE_LEN);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	return rc;
+}
+
+/* Responder: a rekeyed Child SA's successor takes over its policies. */
+static void take_over(struct child_sa *c, struct child_sa *old)
+{
+	if (!old)
+		return;
+	c->reqid = old->reqid;
+	c->owns_policies = old->owns_policies;
+	old->owns_policies = false;
+}
+
+static int answer(struct ike_sa *sa, const struct ike_msg *m,
+		  struct child_sa *c, const struct ike_proposal *reply,
+		  const uint8_t *nr, const uint8_t *pub, int plen,
+		  struct ike_effects *fx)
+{
+	struct ike_sa_pl sapl = { .n = 1, .p = { *reply } };
+	uint8_t buf[IKE_MAX_MSG];
+	struct ike_wbuf w;
+
+	ike_w_init(&w, buf, sizeof(buf));
+	if (c->transport)
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	ike_w_sa(&w, &sapl);
+	ike_w_nonce(&w, nr, IKE_NONCE_LEN);
+	if (plen > 0)
+		ike_w_ke(&w, c->alg.ke, pub, plen);
+	ike_w_ts(&w, IKE_PL_TSI, &c->ts_remote);
+	ike_w_ts(&w, IKE_PL_TSR, &c->ts_local);
+	if (ike_sk_build(sa, IKE_CREATE_CHILD_SA, true, m->hdr.msgid, &w,
+			 &sa->resp))
+		return ike_sa_fail(sa, "cannot build CREATE_CHILD_SA response");
+	fx->send = &sa->resp;
+	return 0;
+}
+
+int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
+		       struct ike_effects *fx)
+{
+	const struct ike_conn_params *conn = sa->conn;
+	const struct ike_notify_pl *rk = ike_msg_notify(m, IKE_N_REKEY_SA);
+	uint8_t nr[IKE_NONCE_LEN], pub[IK_KEX_MAX];
+	struct child_sa *c, *old = NULL;
+	struct ike_proposal reply;
+	int plen;
+
+	if (sa->state != IKE_S_ESTABLISHED || !m->has_sa || !m->has_nonce)
+		return error_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, fx);
+	if (m->sa.n && m->sa.p[0].protocol == IKE_PROTO_IKE)
+		return error_reply(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0, fx);
+	if (!m->has_tsi || !m->has_tsr)
+		return error_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, fx);
+	if (rk) {
+		old = rk->spi.len == 4 ?
+			ike_child_by_spi_out(sa, ike_spi32_get(rk->spi.p)) : NULL;
+		if (!old)
+			return error_reply(sa, m, IKE_N_CHILD_SA_NOT_FOUND,
+					   NULL, 0, fx);
+	}
+	c = ike_child_new(sa);
+	if (!c)
+		return ike_sa_fail(sa, "out of memory");
+	if (ike_choose(&m->sa, IKE_PROTO_ESP, conn->esp, conn->n_esp,
+		       m->has_ke, &c->alg, &reply)) {
+		child_sa_free(c);
+		return error_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, fx);
+	}
+	if (m->has_ke && m->ke.group != c->alg.ke) {
+		uint8_t g[2] = { c->alg.ke >> 8, c->alg.ke & 0xff };
+
+		child_sa_free(c);
+		return error_reply(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2, fx);
+	}
+	for (int i = 0; i < m->sa.n; i++)
+		if (m->sa.p[i].num == reply.num)
+			c->spi_out = ike_spi32_get(m->sa.p[i].spi);
+	reply.spi_size = 4;
+	ike_spi32_put(reply.spi, c->spi_in);
+	if (ik_random(nr, sizeof(nr)) ||
+	    !!ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) != c->transport ||
+	    ike_child_narrow(sa, c, &m->tsi, &m->tsr)) {
+		child_sa_free(c);
+		return error_reply(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0, fx);
+	}
+	if (responder_keys(sa, c, m, nr, pub, &plen) ||
+	    answer(sa, m, c, &reply, nr, pub, plen, fx)) {
+		child_sa_free(c);
+		return -1;
+	}
+	take_over(c, old);
+	c->next = sa->children;
+	sa->children = c;
+	fx->install[fx->n_install++] = c;
+	return 0;
+}
+
+/* Initiator: the responder refused; retry with its group, or give up. */
+static int create_refused(struct ike_sa *sa, const struct ike_notify_pl *err,
+			  struct ike_effects *fx)
+{
+	struct child_sa *c = sa->creating, *old;
+	uint16_t g;
+
+	old = ike_child_by_spi_in(sa, sa->creating_old_spi);
+	if (err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2) {
+		g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
+		for (int i = 0; i < sa->conn->n_esp; i++) {
+			if (sa->conn->esp[i].ke != g || sa->tries++ > 2)
+				continue;
+			if (build_request(sa, c, sa->creating_old_spi, g))
+				break;
+			fx->send = &sa->req;
+			return 0;
+		}
+	}
+	sa->creating = NULL;
+	child_sa_free(c);
+	if (old)
+		old->rekeying = false;	/* the daemon tries again later */
+	return ike_sa_fail(sa, "peer refused CREATE_CHILD_SA: %s",
+			   ike_notify_name(err->type));
+}
+
+/* Initiator: g^ir of the PFS exchange, when we asked for one. */
+static int initiator_gir(struct ike_sa *sa, struct child_sa *c,
+			 const struct ike_msg *m, uint8_t *gir, int *n)
+{
+	*n = 0;
+	if (!sa->ckex)
+		return m->has_ke ? -1 : 0;
+	if (!m->has_ke || m->ke.group != c->alg.ke)
+		return -1;
+	*n = ik_kex_shared(sa->ckex, m->ke.data.p, m->ke.data.len, gir,
+			   IK_SECRET_MAX);
+	return *n < 0 ? -1 : 0;
+}
+
+int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
+			struct ike_effects *fx)
+{
+	const struct ike_notify_pl *err = ike_msg_error(m);
+	struct child_sa *c = sa->creating, *old;
+	struct ike_proposal got;
+	uint8_t gir[IK_SECRET_MAX];
+	int n = 0, rc;
+
+	sa->req.len = 0;
+	if (!c)
+		return ike_sa_fail(sa, "CREATE_CHILD_SA response out of order");
+	if (err)
+		return create_refused(sa, err, fx);
+	sa->creating = NULL;
+	old = ike_child_by_spi_in(sa, sa->creating_old_spi);
+	rc = -1;
+	if (m->has_sa && m->has_nonce && m->has_tsi && m->has_tsr &&
+	    !ike_check_choice(&m->sa, IKE_PROTO_ESP, sa->conn->esp,
+			      sa->conn->n_esp, sa->ckex != NULL, &c->alg, &got) &&
+	    got.spi_size == 4 &&
+	    !!ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) == c->transport &&
+	    !ike_child_check_ts(sa, c, &m->tsi, &m->tsr) &&
+	    !initiator_gir(sa, c, m, gir, &n)) {
+		c->spi_out = ike_spi32_get(got.spi);
+		rc = ike_child_keys_from(sa, c, true, n ? gir : NULL, n,
+					 sa->cnonce, sizeof(sa->cnonce),
+					 m->nonce.p, m->nonce.len);
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+	ik_kex_free(sa->ckex);
+	sa->ckex = NULL;
+	if (rc) {
+		child_sa_free(c);
+		if (old)
+			old->rekeying = false;
+		return ike_sa_fail(sa, "CREATE_CHILD_SA answer unacceptable");
+	}
+	if (old) {
+		c->reqid = old->reqid;
+		c->owns_policies = old->owns_policies;
+		old->owns_policies = false;
+		if (sa->n_to_delete < IKE_FX_REMOVE_MAX)
+			sa->to_delete[sa->n_to_delete++] = old->spi_in;
+	}
+	c->next = sa->children;
+	sa->children = c;
+	fx->install[fx->n_install++] = c;
+	return ike_info_flush_deletes(sa, fx) < 0 ? -1 : 0;
+}
