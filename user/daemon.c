@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <stddef.h>
 #include <sys/signalfd.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +35,7 @@ struct ik_daemon {
 	struct ike_engine eng;
 	struct ik_udp udp;
 	struct ik_xfrm xfrm;
-	int epfd, sigfd, ctlfd;
+	int epfd, sigfd, ctlfd, lockfd;
 	uint16_t next_reqid;
 	bool stop;
 	uint8_t rxbuf[IKE_MAX_MSG + 64];
@@ -141,14 +143,15 @@ static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 		return;
 	}
 	c->installed = true;
+	c->udp_encap = sa->natt && (sa->nat_local || sa->nat_remote ||
+				    conn->encap == IK_ENCAP_UDP);
 	c->created = now_ms();
 	c->rekey_at = rekey_time(d, sa, conn);
 	SA_LOG(IK_LOG_NOTICE, sa, "Child SA up%s: SPIs in %08x out %08x, %s, "
 	       "%s%s", successor ? " (rekeyed)" : "", c->spi_in, c->spi_out,
 	       ike_prop_name(&c->alg, false, name, sizeof(name)),
 	       c->transport ? "transport" : "tunnel",
-	       sa->natt && (sa->nat_local || sa->nat_remote) ?
-	       ", ESP in UDP" : "");
+	       c->udp_encap ? ", ESP in UDP" : "");
 }
 
 static void child_down(struct ik_daemon *d, struct ike_sa *sa,
@@ -347,6 +350,7 @@ static void tick(struct ik_daemon *d)
 	uint64_t now = now_ms();
 	struct ike_sa *sa, *next;
 
+	ike_cookie_rotate(&d->eng.cookies, now);
 	for (sa = d->eng.table.head; sa; sa = next) {
 		next = sa->next;
 		if (!sa->created)
@@ -433,6 +437,28 @@ static int add_fd(struct ik_daemon *d, int fd, uint64_t tag)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
 
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * One daemon per network namespace: a second one would remove the first's
+ * XFRM states at its start.  An abstract Unix socket is per namespace and
+ * goes away with its process, even after SIGKILL.
+ */
+static int single_instance(struct ik_daemon *d)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	static const char name[] = "iketcpd";	/* "\0iketcpd" */
+
+	memcpy(sun.sun_path + 1, name, sizeof(name) - 1);
+	d->lockfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (d->lockfd >= 0 &&
+	    !bind(d->lockfd, (struct sockaddr *)&sun,
+		  offsetof(struct sockaddr_un, sun_path) + sizeof(name)))
+		return 0;
+	ik_log(IK_LOG_ERR, "%s", errno == EADDRINUSE ?
+	       "another iketcpd runs in this network namespace" :
+	       strerror(errno));
+	return -1;
 }
 
 #define TAG_SIGNAL	100
@@ -564,6 +590,13 @@ static int setup(struct ik_daemon *d, const char *path)
 	ike_engine_init(&d->eng);
 	d->eng.find_conn = find_conn;
 	d->eng.ctx = d;
+	d->eng.cookie_threshold = d->cfg->global.cookie_threshold;
+	if (ike_cookie_init(&d->eng.cookies, now_ms())) {
+		ik_log(IK_LOG_ERR, "no randomness for the COOKIE secret");
+		return -1;
+	}
+	if (single_instance(d))
+		return -1;
 	if (ik_xfrm_open(&d->xfrm, &e)) {
 		ik_log(IK_LOG_ERR, "XFRM netlink: %s", e.msg);
 		return -1;
@@ -614,6 +647,8 @@ static void teardown(struct ik_daemon *d)
 		close(d->ctlfd);
 		unlink(d->cfg->global.ctl_socket);
 	}
+	if (d->lockfd >= 0)
+		close(d->lockfd);
 	free(d->params);
 	ik_config_free(d->cfg);
 }
@@ -628,7 +663,7 @@ int ik_daemon_run(const char *config_path)
 	int n, k;
 
 	ik_log_setup(IK_LOG_INFO);
-	d->epfd = d->sigfd = d->ctlfd = -1;
+	d->epfd = d->sigfd = d->ctlfd = d->lockfd = -1;
 	if (setup(d, config_path)) {
 		teardown(d);
 		return 1;

@@ -69,9 +69,9 @@ static const char *transport_of(const struct ike_sa *sa)
 	return sa->natt ? "udp-4500" : "udp-500";
 }
 
-static const char *encap_of(const struct ike_sa *sa)
+static const char *encap_of(const struct child_sa *c)
 {
-	return sa->natt && (sa->nat_local || sa->nat_remote) ? "udp" : "none";
+	return c->udp_encap ? "udp" : "none";
 }
 
 static void child_text(FILE *f, const struct ike_sa *sa,
@@ -84,7 +84,7 @@ static void child_text(FILE *f, const struct ike_sa *sa,
 	stats(ctx, sa, c, &st);
 	fprintf(f, "    child %08x/%08x %s encap %s %s\n", c->spi_in,
 		c->spi_out, c->transport ? "transport" : "tunnel",
-		encap_of(sa), ike_prop_name(&c->alg, false, alg, sizeof(alg)));
+		encap_of(c), ike_prop_name(&c->alg, false, alg, sizeof(alg)));
 	fprintf(f, "      local %s\n      remote %s\n",
 		ts_str(&c->ts_local, tl, sizeof(tl)),
 		ts_str(&c->ts_remote, tr, sizeof(tr)));
@@ -129,7 +129,7 @@ static json_object *child_json(const struct ike_sa *sa,
 	json_object_object_add(o, "spi_out", json_object_new_string(buf));
 	json_object_object_add(o, "mode", json_object_new_string(
 			       c->transport ? "transport" : "tunnel"));
-	json_object_object_add(o, "encap", json_object_new_string(encap_of(sa)));
+	json_object_object_add(o, "encap", json_object_new_string(encap_of(c)));
 	json_object_object_add(o, "algorithms", json_object_new_string(
 			       ike_prop_name(&c->alg, false, buf, sizeof(buf))));
 	json_object_object_add(o, "local_ts", json_object_new_string(

@@ -465,7 +465,34 @@ static void second_child_sa_from_the_responder(void)
 	teardown();
 }
 
+static void cookie_round_trip_under_load(void)
+{
+	setup();
+	R.e.cookie_threshold = 0;	/* every new request needs a cookie */
+	converse(initiate());
+	CHECK(I.sa && I.sa->cookie_len == IKE_COOKIE_LEN);
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.installed == 1 && R.installed == 1);
+	CHECK(R.e.table.count == 1);
+	teardown();
+}
+
+static void request_without_cookie_keeps_no_state(void)
+{
+	struct ike_out *req, *resp;
+
+	setup();
+	R.e.cookie_threshold = 0;
+	req = initiate();
+	resp = req ? deliver(&I, &R, req) : NULL;
+	CHECK(resp && resp == &R.e.stateless);
+	CHECK(R.e.table.count == 0);
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
+	KTAP_CASE(cookie_round_trip_under_load),
+	KTAP_CASE(request_without_cookie_keeps_no_state),
 	KTAP_CASE(child_rekey_replaces_the_pair),
 	KTAP_CASE(child_rekey_with_pfs_and_a_group_retry),
 	KTAP_CASE(rekey_of_an_unknown_child_is_refused),

@@ -12,6 +12,8 @@ void ike_engine_init(struct ike_engine *e)
 	memset(e, 0, sizeof(*e));
 	e->stateless.buf = e->stateless_buf;
 	e->max_half_open = 1000;
+	e->cookie_threshold = 50;
+	ike_cookie_init(&e->cookies, 0);
 }
 
 void ike_engine_destroy(struct ike_engine *e)
@@ -53,6 +55,22 @@ static struct ike_sa *new_request(struct ike_engine *e,
 		    sa->resp.len && sa->resp.msgid == 0)
 			fx->send = &sa->resp;
 		return sa;
+	}
+	/* under load, only requests that prove their address (2.6), and
+	 * before any other work: one HMAC, no state */
+	if (e->table.half_open >= e->cookie_threshold &&
+	    !ike_cookie_valid(&e->cookies, m, remote)) {
+		uint8_t cookie[IKE_COOKIE_LEN];
+
+		snprintf(why, whylen, "%u half-open IKE SAs: COOKIE asked",
+			 e->table.half_open);
+		if (!m->has_nonce ||
+		    ike_cookie_make(&e->cookies, m, remote, cookie) ||
+		    ike_init_notify_reply(&m->hdr, IKE_N_COOKIE, cookie,
+					  sizeof(cookie), &e->stateless))
+			return NULL;
+		fx->send = &e->stateless;
+		return NULL;
 	}
 	if (e->table.half_open >= e->max_half_open) {
 		snprintf(why, whylen, "too many half-open IKE SAs");

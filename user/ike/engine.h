@@ -9,6 +9,7 @@
 #ifndef IKETCPD_IKE_ENGINE_H
 #define IKETCPD_IKE_ENGINE_H
 
+#include "ike/cookie.h"
 #include "ike/exchange.h"
 
 struct ike_engine {
@@ -19,6 +20,8 @@ struct ike_engine {
 			const struct sockaddr_storage *remote);
 	void *ctx;
 	unsigned int max_half_open;	/* refuse new IKE SAs beyond it */
+	unsigned int cookie_threshold;	/* half-open SAs before COOKIEs */
+	struct ike_cookie_jar cookies;
 	struct ike_out stateless;	/* answers that create no SA */
 	uint8_t plain[IKE_MAX_MSG];	/* decrypted payloads of the message */
 	struct ike_msg msg;		/* the message being handled */

@@ -76,6 +76,7 @@ struct child_sa {
 	size_t enc_len, integ_len;	/* per direction */
 	bool installed;
 	bool owns_policies;		/* a rekey's successor inherits them */
+	bool udp_encap;			/* installed as ESP in UDP */
 	bool rekeying;			/* our CREATE_CHILD_SA for it is out */
 	uint64_t created;		/* ms */
 	uint64_t rekey_at;		/* the daemon's: when to rekey, ms */
@@ -100,6 +101,7 @@ struct ike_sa {
 
 	struct ike_prop alg;		/* the chosen IKE proposal */
 	struct ik_kex *kex;
+	uint16_t kex_group;		/* of kex */
 	uint8_t ni[256], nr[256];
 	size_t ni_len, nr_len;
 	uint8_t cookie[64];

@@ -66,10 +66,18 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 	if (!sa->spi_i && ik_random(&sa->spi_i, sizeof(sa->spi_i)))
 		return ike_sa_fail(sa, "no randomness");
 	sa->spi_r = 0;
-	sa->ni_len = IKE_NONCE_LEN;
-	ik_kex_free(sa->kex);
-	sa->kex = ik_kex_new(group);
-	if (!sa->kex || ik_random(sa->ni, sa->ni_len))
+	/* a COOKIE retry repeats the request: same nonce and key (2.6) */
+	if (!sa->ni_len) {
+		sa->ni_len = IKE_NONCE_LEN;
+		if (ik_random(sa->ni, sa->ni_len))
+			return ike_sa_fail(sa, "no randomness");
+	}
+	if (!sa->kex || sa->kex_group != group) {
+		ik_kex_free(sa->kex);
+		sa->kex = ik_kex_new(group);
+		sa->kex_group = group;
+	}
+	if (!sa->kex)
 		return ike_sa_fail(sa, "key exchange group %u unavailable",
 				   group);
 	plen = ik_kex_public(sa->kex, pub, sizeof(pub));
