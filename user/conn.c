@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "ike/cred.h"
 
 /*
  * The engine takes one transform per type in a proposal; a config proposal
@@ -117,6 +118,48 @@ static void copy_ts(const struct ik_ts_list *l, const struct ik_addr *a,
 	}
 }
 
+/*
+ * auth = pubkey: the credentials from cert, key and ca (read here, once),
+ * and local_id: the certificate's subject DN when none is given, else an
+ * identity the certificate must carry (the peer checks it does).
+ */
+static int load_cred(const struct ik_conn *c, struct ike_conn_params *p,
+		     char *err, size_t errlen)
+{
+	const char *ca[IK_MAX_CA];
+	struct ike_cred *cred;
+	int n;
+
+	for (n = 0; n < c->n_ca; n++)
+		ca[n] = c->ca[n].path;
+	if (ike_cred_load(c->cert.path, c->key.path, ca, c->n_ca, &cred, err,
+			  errlen))
+		return -1;
+	if (c->local_id.type == IK_ID_NONE) {
+		n = ike_cred_subject(cred, p->local_id.data,
+				     sizeof(p->local_id.data));
+		if (n < 0) {
+			snprintf(err, errlen, "the subject DN of %s is longer "
+				 "than %zu bytes: set local_id",
+				 c->cert.path, sizeof(p->local_id.data));
+			ike_cred_free(cred);
+			return -1;
+		}
+		p->local_id.type = IKE_ID_DER_ASN1_DN;
+		p->local_id.len = (uint8_t)n;
+	} else if (!ike_cred_has_id(cred, p->local_id.type, p->local_id.data,
+				    p->local_id.len)) {
+		snprintf(err, errlen, "local_id '%s' is not in certificate %s "
+			 "(its subject DN, or a subjectAltName)",
+			 c->local_id.text ? c->local_id.text : "",
+			 c->cert.path);
+		ike_cred_free(cred);
+		return -1;
+	}
+	p->cred = cred;
+	return 0;
+}
+
 int ik_conn_params(const struct ik_conn *c, struct ike_conn_params *p,
 		   char *err, size_t errlen)
 {
@@ -127,16 +170,23 @@ int ik_conn_params(const struct ik_conn *c, struct ike_conn_params *p,
 	    expand_all(&c->ike, p->ike, &p->n_ike, err, errlen, "ike") ||
 	    expand_all(&c->esp, p->esp, &p->n_esp, err, errlen, "esp"))
 		return -1;
-	if (c->auth != IK_AUTH_PSK) {
-		snprintf(err, errlen, "auth = pubkey is not supported yet");
-		return -1;
+	if (c->auth == IK_AUTH_PUBKEY) {
+		if (load_cred(c, p, err, errlen))
+			return -1;
+	} else {
+		p->psk = c->psk.p;
+		p->psk_len = c->psk.len;
 	}
-	p->psk = c->psk.p;
-	p->psk_len = c->psk.len;
 	copy_ts(&c->local_ts, &c->local, &p->ts_local);
 	copy_ts(&c->remote_ts, &c->remote, &p->ts_remote);
 	p->transport = c->mode == IK_MODE_TRANSPORT;
 	return 0;
+}
+
+void ik_conn_params_free(struct ike_conn_params *p)
+{
+	ike_cred_free((struct ike_cred *)p->cred);
+	p->cred = NULL;
 }
 
 static bool addr_is(const struct ik_addr *a, const struct sockaddr_storage *ss)
