@@ -1,12 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IKE_AUTH with a pre-shared key (RFC 7296 1.2, 2.15), carrying the first
- * Child SA.  Certificates come in cert.c with the same signed octets.
+ * IKE_AUTH (RFC 7296 1.2, 2.15), carrying the first Child SA, with a
+ * pre-shared key or, when the connection has credentials (conn->cred),
+ * certificates and signatures (ike/cred.h: RFC 7427 method 14, or RFC 7296
+ * method 1 for an RSA peer without RFC 7427).
  *
- * The AUTH value of a side is prf(prf(PSK, "Key Pad for IKEv2"), its
- * signed octets): its own IKE_SA_INIT message, the other side's nonce, and
- * prf(SK_px, its ID payload body), SK_pi for the initiator, SK_pr for the
- * responder.
+ * Both sign the same octets: a side's own IKE_SA_INIT message, the other
+ * side's nonce, and prf(SK_px, its ID payload body), SK_pi for the
+ * initiator, SK_pr for the responder.  With a PSK the AUTH value is
+ * prf(prf(PSK, "Key Pad for IKEv2"), those octets); with certificates, a
+ * signature over them.
+ *
+ * Certificates: our CERT payloads (end entity, then intermediates) go in
+ * front of AUTH, and an initiator adds CERTREQ (RFC 7296 3.7 order: IDi,
+ * CERT, CERTREQ, AUTH).  Which hash we may sign with is what the peer put
+ * in its SIGNATURE_HASH_ALGORITHMS notify in IKE_SA_INIT; we read it back
+ * from its IKE_SA_INIT message as the SA kept it (sa->init_req or
+ * sa->init_resp), so the SA needs no field for it.  Received CERTREQs are
+ * ignored: we send our whole chain.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -16,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/choose.h"
+#include "ike/cred.h"
 #include "ike/exchange.h"
 
 /* An ID payload body (type, 3 reserved bytes, data) for our ID. */
@@ -28,22 +40,22 @@ static size_t id_body(const struct ike_id *id, uint8_t *out)
 }
 
 /*
- * The AUTH value of the initiator (for_initiator) or the responder, over
- * the given ID payload body.  out: prf length bytes.
+ * The signed octets of the initiator (for_initiator) or the responder, over
+ * the given ID payload body: a malloc()ed buffer in *out, its length in
+ * *len.  0 or -1.
  */
-static int psk_auth(const struct ike_sa *sa, bool for_initiator,
-		    const uint8_t *idbody, size_t idlen, uint8_t *out)
+static int signed_octets(const struct ike_sa *sa, bool for_initiator,
+			 const uint8_t *idbody, size_t idlen, uint8_t **out,
+			 size_t *len)
 {
-	const struct ike_conn_params *c = sa->conn;
 	const uint8_t *msg = for_initiator ? sa->init_req : sa->init_resp;
 	size_t mlen = for_initiator ? sa->init_req_len : sa->init_resp_len;
 	const uint8_t *nonce = for_initiator ? sa->nr : sa->ni;
 	size_t nlen = for_initiator ? sa->nr_len : sa->ni_len;
 	uint8_t *octets;
-	int n, rc;
+	int n;
 
-	if (!c->psk_len)
-		return -1;
+	*out = NULL;
 	n = ike_signed_octets(&sa->keys, for_initiator, msg, mlen, nonce, nlen,
 			      idbody, idlen, NULL, 0, NULL, 0);
 	if (n < 0)
@@ -51,11 +63,66 @@ static int psk_auth(const struct ike_sa *sa, bool for_initiator,
 	octets = malloc(n);
 	if (!octets)
 		return -1;
-	rc = ike_signed_octets(&sa->keys, for_initiator, msg, mlen, nonce,
-			       nlen, idbody, idlen, NULL, 0, octets, n) < 0 ||
-	     ike_psk_auth(sa->alg.prf, c->psk, c->psk_len, octets, n, out) < 0;
+	if (ike_signed_octets(&sa->keys, for_initiator, msg, mlen, nonce,
+			      nlen, idbody, idlen, NULL, 0, octets, n) < 0) {
+		free(octets);
+		return -1;
+	}
+	*out = octets;
+	*len = (size_t)n;
+	return 0;
+}
+
+/*
+ * The PSK AUTH value of the initiator (for_initiator) or the responder,
+ * over the given ID payload body.  out: prf length bytes.
+ */
+static int psk_auth(const struct ike_sa *sa, bool for_initiator,
+		    const uint8_t *idbody, size_t idlen, uint8_t *out)
+{
+	const struct ike_conn_params *c = sa->conn;
+	uint8_t *octets;
+	size_t n;
+	int rc;
+
+	if (!c->psk_len ||
+	    signed_octets(sa, for_initiator, idbody, idlen, &octets, &n))
+		return -1;
+	rc = ike_psk_auth(sa->alg.prf, c->psk, c->psk_len, octets, n, out);
 	free(octets);
-	return rc ? -1 : 0;
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * What the peer announced in SIGNATURE_HASH_ALGORITHMS in its IKE_SA_INIT
+ * message: *mask, and whether it sent the notify at all.  0 or -1.
+ */
+static int peer_hash_algs(const struct ike_sa *sa, bool *announced,
+			  uint32_t *mask)
+{
+	const uint8_t *raw = sa->initiator ? sa->init_resp : sa->init_req;
+	size_t len = sa->initiator ? sa->init_resp_len : sa->init_req_len;
+	const struct ike_notify_pl *n;
+	struct ike_msg *m;
+
+	*announced = false;
+	*mask = 0;
+	if (!raw)
+		return -1;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -1;
+	if (ike_msg_parse(raw, len, m).err) {
+		free(m);
+		return -1;
+	}
+	n = ike_msg_notify(m, IKE_N_SIGNATURE_HASH_ALGORITHMS);
+	if (n) {
+		*announced = true;
+		*mask = ike_hash_algs_mask(n->data.p, n->data.len);
+	}
+	free(m);
+	return 0;
 }
 
 static uint32_t spi32(const uint8_t *p)
@@ -75,9 +142,43 @@ static void put_spi32(uint8_t *p, uint32_t spi)
 static bool id_matches(const struct ike_id *want, const struct ike_id_pl *got)
 {
 	if (!want->type)
-		return true;	/* any ID: the PSK alone authenticates */
-	return got->type == want->type && got->data.len == want->len &&
-	       !memcmp(got->data.p, want->data, want->len);
+		return true;	/* any ID the authentication accepts */
+	return got->type == want->type &&
+	       ike_id_equal(want->type, want->data, want->len, got->data.p,
+			    got->data.len);
+}
+
+/* The peer's certificates and signature (conn->cred); 0 or -1. */
+static int verify_peer_cert(struct ike_sa *sa, const struct ike_msg *m,
+			    const struct ike_id_pl *id)
+{
+	struct ike_peer_auth pa = {
+		.certs = m->certs, .n_certs = m->n_certs,
+		.id_type = id->type, .id = id->data.p, .id_len = id->data.len,
+		.method = m->auth.method, .auth = m->auth.data.p,
+		.auth_len = m->auth.data.len,
+	};
+	uint32_t mask;
+	uint8_t *octets;
+	size_t n;
+	char why[200];
+	int rc;
+
+	if (m->auth.method != IKE_AUTH_DIGITAL_SIG &&
+	    m->auth.method != IKE_AUTH_RSA_SIG)
+		return ike_sa_fail(sa, "peer authenticates with method %u, "
+				   "configured: certificates", m->auth.method);
+	if (peer_hash_algs(sa, &pa.peer_announced, &mask) ||
+	    signed_octets(sa, !sa->initiator, id->body.p, id->body.len,
+			  &octets, &n))
+		return ike_sa_fail(sa, "out of memory");
+	pa.octets = octets;
+	pa.octets_len = n;
+	rc = ike_cred_verify(sa->conn->cred, &pa, why, sizeof(why));
+	free(octets);
+	if (rc)
+		return ike_sa_fail(sa, "%s", why);
+	return 0;
 }
 
 /* Check the peer's AUTH payload against its ID; 0 or -1. */
@@ -91,6 +192,8 @@ static int verify_peer(struct ike_sa *sa, const struct ike_msg *m)
 		return ike_sa_fail(sa, "IKE_AUTH without ID or AUTH payload");
 	if (!id_matches(&sa->conn->remote_id, id))
 		return ike_sa_fail(sa, "peer's ID is not the one configured");
+	if (sa->conn->cred)
+		return verify_peer_cert(sa, m, id);
 	if (m->auth.method != IKE_AUTH_PSK)
 		return ike_sa_fail(sa, "peer authenticates with method %u, "
 				   "configured: PSK", m->auth.method);
@@ -102,13 +205,46 @@ static int verify_peer(struct ike_sa *sa, const struct ike_msg *m)
 	return 0;
 }
 
-/* Our ID and AUTH payloads. */
+/* Our ID, CERT(s), CERTREQ (initiator) and signature AUTH payloads. */
+static int put_id_cert_auth(struct ike_sa *sa, struct ike_wbuf *w,
+			    const uint8_t *body, size_t blen)
+{
+	const struct ike_id *id = &sa->conn->local_id;
+	const struct ike_cred *cred = sa->conn->cred;
+	uint8_t *octets, *auth, method;
+	size_t n, alen;
+	uint32_t mask;
+	bool announced;
+	char why[160];
+	int rc;
+
+	if (peer_hash_algs(sa, &announced, &mask) ||
+	    signed_octets(sa, sa->initiator, body, blen, &octets, &n))
+		return ike_sa_fail(sa, "cannot compute AUTH: out of memory");
+	rc = ike_cred_sign(cred, announced, mask, octets, n, &method, &auth,
+			   &alen, why, sizeof(why));
+	free(octets);
+	if (rc)
+		return ike_sa_fail(sa, "cannot compute AUTH: %s", why);
+	ike_w_id(w, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, id->type,
+		 id->data, id->len);
+	ike_cred_put_certs(cred, w);
+	if (sa->initiator)
+		ike_cred_put_certreq(cred, w);
+	ike_w_auth(w, method, auth, alen);
+	free(auth);
+	return 0;
+}
+
+/* Our ID and AUTH payloads (and CERTs with certificates). */
 static int put_id_auth(struct ike_sa *sa, struct ike_wbuf *w)
 {
 	const struct ike_id *id = &sa->conn->local_id;
 	uint8_t body[4 + IKE_MAX_ID], auth[IK_PRF_MAX];
 	size_t blen = id_body(id, body);
 
+	if (sa->conn->cred)
+		return put_id_cert_auth(sa, w, body, blen);
 	if (psk_auth(sa, sa->initiator, body, blen, auth))
 		return ike_sa_fail(sa, "cannot compute AUTH (no PSK?)");
 	ike_w_id(w, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, id->type,
@@ -204,7 +340,9 @@ int ike_auth_request(struct ike_sa *sa, const struct ike_msg *m,
 	uint16_t notify;
 
 	ike_w_init(&w, buf, sizeof(buf));
-	if (sa->state != IKE_S_INIT_DONE || verify_peer(sa, m)) {
+	if (sa->state != IKE_S_INIT_DONE || verify_peer(sa, m) ||
+	    put_id_auth(sa, &w)) {
+		ike_w_init(&w, buf, sizeof(buf));
 		ike_w_notify(&w, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED,
 			     NULL, 0);
 		if (!ike_sk_build(sa, IKE_AUTH, true, m->hdr.msgid, &w,
@@ -213,8 +351,6 @@ int ike_auth_request(struct ike_sa *sa, const struct ike_msg *m,
 		fx->dead = true;
 		return -1;
 	}
-	if (put_id_auth(sa, &w))
-		return -1;
 	c = accept_child(sa, m, &reply, &notify);
 	if (c) {
 		struct ike_sa_pl sapl = { .n = 1, .p = { reply } };

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/choose.h"
+#include "ike/cred.h"
 #include "ike/exchange.h"
 #include "ike/natd.h"
 
@@ -95,6 +96,7 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 	ike_w_ke(&w, group, pub, plen);
 	ike_w_nonce(&w, sa->ni, sa->ni_len);
 	put_natd(&w, sa);
+	ike_cred_put_init(c->cred, false, &w);	/* certificates only */
 	ike_w_finish(&w);
 	if (w.err)
 		return ike_sa_fail(sa, "IKE_SA_INIT request does not fit");
@@ -204,6 +206,7 @@ static int build_init_response(struct ike_sa *sa,
 	ike_w_ke(&w, sa->alg.ke, pub, plen);
 	ike_w_nonce(&w, sa->nr, sa->nr_len);
 	put_natd(&w, sa);
+	ike_cred_put_init(sa->conn->cred, true, &w);	/* certificates only */
 	ike_w_finish(&w);
 	if (w.err)
 		return ike_sa_fail(sa, "IKE_SA_INIT response does not fit");
