@@ -157,6 +157,25 @@ sys.exit(not (c['spi_out'] == '$spi_out' and c['out_packets'] >= 3))"
 	check "$tag.up_brings_it_back" wait_count "$work/a.log" "Child SA up" 2 30
 	for i in $(seq 1 50); do [ "$(nstates ip -n $na)" = 2 ] && break; sleep 0.2; done
 
+	# reload: unchanged, the SAs stay; a broken file changes nothing; a
+	# changed connection is deleted and, start = initiate, comes back
+	local before after
+	before=$(ip -n $na xfrm state | grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' ')
+	qa "$ikd" reload --socket "$work/a.conf.ctl" > /dev/null 2>&1
+	after=$(ip -n $na xfrm state | grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' ')
+	check "$tag.reload_unchanged_keeps_the_sas" test -n "$before" -a "$before" = "$after"
+	cp "$work/a.conf" "$work/a.conf.good"
+	echo "bogus line" >> "$work/a.conf"
+	check "$tag.reload_of_a_broken_file_fails_and_keeps_all" sh -c \
+		"! ip netns exec $na $ikd reload --socket $work/a.conf.ctl 2>/dev/null &&
+		 [ \"\$(ip -n $na xfrm state | grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' ')\" = '$before' ]"
+	sed 's/^liveness_interval.*//; s/^retransmit_tries = 3/retransmit_tries = 3/' "$work/a.conf.good" > "$work/a.conf"
+	echo "rekey_time = 2h" >> "$work/a.conf"
+	chmod 600 "$work/a.conf"
+	qa "$ikd" reload --socket "$work/a.conf.ctl" > /dev/null 2>&1
+	check "$tag.reload_of_a_changed_conn_renegotiates" wait_count "$work/a.log" "Child SA up" 3 30
+	for i in $(seq 1 50); do [ "$(nstates ip -n $na)" = 2 ] && break; sleep 0.2; done
+
 	# SIGKILL of a leaves its states; its next start removes them first
 	kill -KILL $PIDA; wait $PIDA 2>/dev/null; PIDA=
 	check "$tag.sigkill_leaves_states_behind" test "$(nstates ip -n $na)" = 2
@@ -183,7 +202,7 @@ sys.exit(not (c['spi_out'] == '$spi_out' and c['out_packets'] >= 3))"
 
 for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..60"
+echo "1..72"
 for fam in 4 6; do
 	for mode in tunnel transport; do
 		one $fam $mode

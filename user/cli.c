@@ -19,6 +19,7 @@ void ik_usage(FILE *f)
 	      "       iketcpd check-config [FILE]\n"
 	      "       iketcpd status [--json] [--config FILE | --socket PATH]\n"
 	      "       iketcpd {up|down} NAME [--config FILE | --socket PATH]\n"
+	      "       iketcpd reload [--config FILE | --socket PATH]\n"
 	      "       iketcpd module status [--json]\n"
 	      "       iketcpd module set {rx-queue-limit|tx-queue-limit} BYTES ...\n"
 	      "       iketcpd --help | --version\n"
@@ -30,6 +31,8 @@ void ik_usage(FILE *f)
 	      "  status   the daemon's IKE and Child SAs (state, peer, transport,\n"
 	      "           algorithms, SPIs, selectors, bytes and packets)\n"
 	      "  up, down start or delete the IKE SAs of connection NAME\n"
+	      "  reload   reread the daemon's config (as SIGHUP): unchanged\n"
+	      "           connections keep their SAs\n"
 	      "           (the control socket is ctl_socket of FILE, or PATH)\n"
 	      "  module status  settings, counters and attached sockets of the\n"
 	      "           iketcp module in this network namespace\n"
@@ -178,15 +181,16 @@ static int parse_ctl_option(int argc, char **argv, int *i,
 	return 0;
 }
 
-/* status [--json] [--config FILE | --socket PATH] */
-static int parse_daemon_status(int argc, char **argv, struct ik_cmdline *cl,
-			       char *err, size_t errlen)
+/* status [--json] | reload, [--config FILE | --socket PATH] */
+static int parse_ctl_args(int argc, char **argv, struct ik_cmdline *cl,
+			  char *err, size_t errlen, enum ik_cmd_id cmd)
 {
 	int i, rc;
 
-	cl->cmd = IK_CMD_STATUS;
+	cl->cmd = cmd;
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+		if (cmd == IK_CMD_STATUS && (!strcmp(argv[i], "--json") ||
+					     !strcmp(argv[i], "-j"))) {
 			cl->json = true;
 			continue;
 		}
@@ -194,12 +198,25 @@ static int parse_daemon_status(int argc, char **argv, struct ik_cmdline *cl,
 		if (rc < 0)
 			return -1;
 		if (rc > 0) {
-			snprintf(err, errlen, "status: unknown argument '%s'",
+			snprintf(err, errlen, "%s: unknown argument '%s'",
+				 cmd == IK_CMD_STATUS ? "status" : "reload",
 				 argv[i]);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static int parse_daemon_status(int argc, char **argv, struct ik_cmdline *cl,
+			       char *err, size_t errlen)
+{
+	return parse_ctl_args(argc, argv, cl, err, errlen, IK_CMD_STATUS);
+}
+
+static int parse_reload(int argc, char **argv, struct ik_cmdline *cl,
+			char *err, size_t errlen)
+{
+	return parse_ctl_args(argc, argv, cl, err, errlen, IK_CMD_RELOAD);
 }
 
 /* up|down NAME [--config FILE | --socket PATH] */
@@ -263,6 +280,7 @@ static const struct subcmd subcmds[] = {
 	{ "status", parse_daemon_status },
 	{ "up", parse_up },
 	{ "down", parse_down },
+	{ "reload", parse_reload },
 	{ "module", parse_module },
 	{ NULL, NULL },
 };

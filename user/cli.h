@@ -24,6 +24,7 @@ enum ik_cmd_id {
 	IK_CMD_STATUS,		/* the daemon's SAs, over its control socket */
 	IK_CMD_UP,
 	IK_CMD_DOWN,
+	IK_CMD_RELOAD,
 };
 
 struct ik_cmdline {

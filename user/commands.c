@@ -175,6 +175,8 @@ int ik_cmd_control(const struct ik_cmdline *cl)
 		return 1;
 	if (cl->cmd == IK_CMD_STATUS)
 		snprintf(cmd, sizeof(cmd), "status%s", cl->json ? " json" : "");
+	else if (cl->cmd == IK_CMD_RELOAD)
+		snprintf(cmd, sizeof(cmd), "reload");
 	else
 		snprintf(cmd, sizeof(cmd), "%s %s",
 			 cl->cmd == IK_CMD_UP ? "up" : "down", cl->name);

@@ -416,14 +416,19 @@ static void shutdown_all(struct ik_daemon *d)
 		ik_log(IK_LOG_WARNING, "final clean-up: %s", e.msg);
 }
 
+static int reload(struct ik_daemon *d, char *err, size_t errlen);
+
 static int on_signal(struct ik_daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			ik_log(IK_LOG_NOTICE, "SIGHUP: reload is not "
-			       "supported yet; restart to apply changes");
+			char err[512];
+
+			if (reload(d, err, sizeof(err)))
+				ik_log(IK_LOG_ERR, "reload: %s (the running "
+				       "config stays)", err);
 			continue;
 		}
 		ik_log(IK_LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
@@ -530,6 +535,84 @@ static int conn_down(struct ik_daemon *d, size_t i)
 	return n;
 }
 
+static bool conn_has_sa(struct ik_daemon *d, size_t i)
+{
+	struct ike_sa *sa;
+
+	for (sa = d->eng.table.head; sa; sa = sa->next)
+		if (sa->conn == &d->params[i])
+			return true;
+	return false;
+}
+
+/*
+ * Reread the config: IKE SAs of connections that did not change stay up
+ * (pointed at the new config), those of changed or removed ones are
+ * deleted, new connections with start = initiate start.  A config that
+ * does not load changes nothing.  0, or -1 with the reason in err.
+ */
+static int reload(struct ik_daemon *d, char *err, size_t errlen)
+{
+	struct ike_conn_params *params;
+	struct ik_config *cfg;
+	struct ike_sa *sa, *next;
+	ssize_t j;
+	size_t i;
+
+	if (ik_config_load(d->cfg->path, &cfg, err, errlen))
+		return -1;
+	params = calloc(cfg->n_conns + 1, sizeof(*params));
+	for (i = 0; params && i < cfg->n_conns; i++) {
+		if (ik_conn_params(cfg->conns[i], &params[i], err, errlen)) {
+			free(params);
+			ik_config_free(cfg);
+			return -1;
+		}
+	}
+	if (!params) {
+		ik_config_free(cfg);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (sa = d->eng.table.head; sa; sa = next) {
+		const struct ik_conn *old = conn_of(d, sa);
+
+		next = sa->next;
+		for (j = 0; old && j < (ssize_t)cfg->n_conns; j++)
+			if (!strcmp(cfg->conns[j]->name, old->name))
+				break;
+		if (old && j < (ssize_t)cfg->n_conns &&
+		    ik_conn_equal(old, cfg->conns[j])) {
+			sa->conn = &params[j];
+			continue;
+		}
+		if (sa->state == IKE_S_ESTABLISHED) {
+			struct ike_effects fx = { 0 };
+
+			if (!ike_info_delete_ike(sa, &fx))
+				send_for(d, sa, fx.send);
+		}
+		ike_sa_fail(sa, "connection changed or removed by reload");
+		sa_dead(d, sa);
+	}
+	if (!ik_global_equal(&d->cfg->global, &cfg->global))
+		ik_log(IK_LOG_WARNING, "reload: [global] changed; ports and "
+		       "the control socket change only on restart");
+	free(d->params);
+	ik_config_free(d->cfg);
+	d->cfg = cfg;
+	d->params = params;
+	ik_log_setup(cfg->global.log_level);
+	d->eng.cookie_threshold = cfg->global.cookie_threshold;
+	for (i = 0; i < cfg->n_conns; i++)
+		if (cfg->conns[i]->start == IK_START_INITIATE &&
+		    !conn_has_sa(d, i))
+			initiate(d, i);
+	ik_log(IK_LOG_NOTICE, "reloaded %s: %zu connection(s)", cfg->path,
+	       cfg->n_conns);
+	return 0;
+}
+
 static void ctl_answer(void *ctx, const char *cmd, FILE *f)
 {
 	struct ik_daemon *d = ctx;
@@ -557,6 +640,17 @@ static void ctl_answer(void *ctx, const char *cmd, FILE *f)
 		} else {
 			fprintf(f, "ok\n%d IKE SA(s) of %s deleted\n",
 				conn_down(d, i), cmd + 5);
+		}
+		return;
+	}
+	if (!strcmp(cmd, "reload")) {
+		char err[512];
+
+		if (reload(d, err, sizeof(err))) {
+			ik_log(IK_LOG_ERR, "reload: %s", err);
+			fprintf(f, "error: %s\n", err);
+		} else {
+			fprintf(f, "ok\nreloaded\n");
 		}
 		return;
 	}

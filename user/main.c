@@ -35,6 +35,7 @@ int main(int argc, char **argv)
 	case IK_CMD_STATUS:
 	case IK_CMD_UP:
 	case IK_CMD_DOWN:
+	case IK_CMD_RELOAD:
 		return ik_cmd_control(&cl);
 	case IK_CMD_RUN:
 		return ik_daemon_run(cl.config);

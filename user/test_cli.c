@@ -193,6 +193,9 @@ static void daemon_status_up_down(void)
 	CHECK(PARSE(&cl, "down", "a", "b") == -1 && strstr(err, "'b'"));
 	CHECK(PARSE(&cl, "status", "--socket") == -1 &&
 	      strstr(err, "--socket needs a value"));
+	CHECK(PARSE(&cl, "reload") == 0 && cl.cmd == IK_CMD_RELOAD);
+	CHECK(PARSE(&cl, "reload", "--json") == -1 &&
+	      strstr(err, "reload: unknown argument '--json'"));
 }
 
 static void run_and_check_config(void)
