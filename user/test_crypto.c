@@ -22,7 +22,8 @@
 static FILE *vec_open(const char *name)
 {
 	static const char *const dirs[] = {
-		"../../shared/vectors", "../shared/vectors"
+		"../selftests/vectors", "../../shared/vectors",
+		"../shared/vectors"
 	};
 	const char *env = getenv("IKETCP_VECTORS");
 	char path[512];

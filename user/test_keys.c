@@ -21,7 +21,8 @@
 static FILE *kdf_open(void)
 {
 	static const char *const dirs[] = {
-		"../../shared/vectors", "../shared/vectors", NULL
+		"../selftests/vectors", "../../shared/vectors",
+		"../shared/vectors", NULL
 	};
 	const char *env = getenv("IKETCP_VECTORS");
 	char path[512];
