@@ -74,7 +74,7 @@ TESTS ?= $(VM_TESTS_C) $(VM_TESTS_SH)
 # The helper's tests (userspace over XFRM): make check runs them on one
 # kernel series, DAEMON_KERNEL, to keep its time; the module's tests run
 # on every series of CHECK_KERNELS.
-DAEMON_TESTS := $(filter iketcpd iketcpd_nat iketcpd_rekey interop interop_libreswan xfrm_own,$(TESTS))
+DAEMON_TESTS := $(filter iketcpd% interop% xfrm_own,$(TESTS))
 MODULE_TESTS := $(filter-out $(DAEMON_TESTS),$(TESTS))
 DAEMON_KERNEL ?= 6.12
 UNIT_TESTS := $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/*.c))
