@@ -47,6 +47,13 @@
  * its message assembly timeout and stops for good (sk_err ETIMEDOUT) when
  * a record takes longer than that.  The receivers poll() instead.
  *
+ * Not part of make check (it tests the kernel's espintcp, not iketcp).
+ * Build and run on the reference kernel (make kernel-ref), no module:
+ *   make build/selftests/espintcp_race
+ *   selftests/vm/run --no-module --timeout 900 \
+ *     --kernel $(selftests/vm/build-kernel --path-only ref)/arch/x86/boot/bzImage \
+ *     -- build/selftests/espintcp_race
+ *
  * usage: espintcp_race [-m mode] [-i iterations] [-t seconds] [-b burst]
  * Output: KTAP, one test per iteration.  Run as root (in the VM).
  */
