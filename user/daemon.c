@@ -535,6 +535,16 @@ static int conn_down(struct ik_daemon *d, size_t i)
 	return n;
 }
 
+/* The engine parameters of n connections, their credentials with them. */
+static void free_params(struct ike_conn_params *params, size_t n)
+{
+	size_t i;
+
+	for (i = 0; params && i < n; i++)
+		ik_conn_params_free(&params[i]);
+	free(params);
+}
+
 static bool conn_has_sa(struct ik_daemon *d, size_t i)
 {
 	struct ike_sa *sa;
@@ -564,7 +574,7 @@ static int reload(struct ik_daemon *d, char *err, size_t errlen)
 	params = calloc(cfg->n_conns + 1, sizeof(*params));
 	for (i = 0; params && i < cfg->n_conns; i++) {
 		if (ik_conn_params(cfg->conns[i], &params[i], err, errlen)) {
-			free(params);
+			free_params(params, i);
 			ik_config_free(cfg);
 			return -1;
 		}
@@ -598,7 +608,7 @@ static int reload(struct ik_daemon *d, char *err, size_t errlen)
 	if (!ik_global_equal(&d->cfg->global, &cfg->global))
 		ik_log(IK_LOG_WARNING, "reload: [global] changed; ports and "
 		       "the control socket change only on restart");
-	free(d->params);
+	free_params(d->params, d->cfg->n_conns);
 	ik_config_free(d->cfg);
 	d->cfg = cfg;
 	d->params = params;
@@ -743,7 +753,7 @@ static void teardown(struct ik_daemon *d)
 	}
 	if (d->lockfd >= 0)
 		close(d->lockfd);
-	free(d->params);
+	free_params(d->params, d->cfg ? d->cfg->n_conns : 0);
 	ik_config_free(d->cfg);
 }
 
