@@ -278,10 +278,17 @@ check-harness: $(BUILD)/verdict/ktap_crash
 	@rc=0; $(TOP)/selftests/verdict/test-verdict.sh $(BUILD)/verdict || rc=1; \
 	KVER=$(KVER) $(TOP)/selftests/vm/test-harness.sh || rc=1; exit $$rc
 
-check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm user $(VM_BUILD)
+# A throw-away test PKI, made on the host (seconds; minutes in the VM).
+$(BUILD)/pki/.done: selftests/certs/make-certs.sh
+	@rm -rf $(BUILD)/pki && mkdir -p $(BUILD)/pki
+	sh selftests/certs/make-certs.sh $(BUILD)/pki > $(BUILD)/pki.log 2>&1
+	@touch $@
+
+check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm user $(VM_BUILD) \
+		$(if $(filter interop_cert,$(TESTS)),$(BUILD)/pki/.done)
 	@start=$$(date +%s); \
 	$(TOP)/selftests/vm/run $(VM_ARGS) --timeout $(VM_TIMEOUT) --module $(VM_KO) \
-		--env IKETCP_MODULE=$(VM_KO) -- \
+		--env IKETCP_MODULE=$(VM_KO) --env IKETCP_TEST_PKI=$(BUILD)/pki -- \
 		$(TOP)/selftests/vm-tests.sh $(TESTS); rc=$$?; \
 	echo "check-vm: KERNEL=$(or $(KERNEL),$(KVER)) took $$(( $$(date +%s) - start )) s, exit $$rc"; \
 	exit $$rc

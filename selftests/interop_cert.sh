@@ -15,7 +15,8 @@
 #
 # A handshake counts only when both sides install their Child SA and ping
 # crosses the tunnel both ways through the SAs (their counters grow).  The
-# PKI is made here, in the VM, by selftests/certs/make-certs.sh.
+# PKI is made by selftests/certs/make-certs.sh (on the host by make
+# check-vm, else here in the VM).
 #
 #  ┌──────── crt-a ────────┐              ┌──────── crt-b ────────┐
 #  │ inner 10.96.1.1 (dum) │              │ inner 10.96.2.1 (dum) │
@@ -234,7 +235,11 @@ ikd_pair() {
 for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
 echo "1..34"
-if ! sh "$here/certs/make-certs.sh" "$pki" > "$work/pki.out" 2>&1; then
+# A PKI made on the host (make check-vm: IKETCP_TEST_PKI, seconds there
+# instead of minutes under emulation) is copied; else it is made here.
+if [ -n "${IKETCP_TEST_PKI:-}" ] && [ -r "$IKETCP_TEST_PKI/p256/a.pem" ]; then
+	cp -r "$IKETCP_TEST_PKI" "$pki" && chmod -R go-rwx "$pki"
+elif ! sh "$here/certs/make-certs.sh" "$pki" > "$work/pki.out" 2>&1; then
 	fail "pki # make-certs.sh failed"; sed 's/^/#   /' "$work/pki.out"
 	exit 1
 fi
