@@ -2,6 +2,7 @@
 /*
  * The IKE engine: see engine.h.
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@ void ike_engine_init(struct ike_engine *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->stateless.buf = e->stateless_buf;
+	e->stateless.cap = sizeof(e->stateless_buf);
 	e->max_half_open = 1000;
 	e->cookie_threshold = 50;
 	ike_cookie_init(&e->cookies, 0);
@@ -34,6 +36,29 @@ void ike_engine_drop(struct ike_engine *e, struct ike_sa *sa)
 		e->table.half_open--;
 	ike_sa_unlink(&e->table, sa);
 	ike_sa_free(sa);
+}
+
+static bool same_ip(const struct sockaddr_storage *a,
+		    const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+			       &((const struct sockaddr_in *)b)->sin_addr, 4);
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+}
+
+static unsigned int half_open_from(const struct ike_sa_table *t,
+				   const struct sockaddr_storage *remote)
+{
+	const struct ike_sa *sa;
+	unsigned int n = 0;
+
+	for (sa = t->head; sa; sa = sa->next)
+		n += sa->state == IKE_S_INIT_DONE && same_ip(&sa->remote, remote);
+	return n;
 }
 
 /* An IKE_SA_INIT request: a retransmission, or a new responder SA. */
@@ -74,6 +99,13 @@ static struct ike_sa *new_request(struct ike_engine *e,
 	}
 	if (e->table.half_open >= e->max_half_open) {
 		snprintf(why, whylen, "too many half-open IKE SAs");
+		return NULL;
+	}
+	/* past the cookie, the address is proven: one address cannot take
+	 * the whole half-open table from everyone else */
+	if (half_open_from(&e->table, remote) >= IKE_HALF_OPEN_PER_PEER) {
+		snprintf(why, whylen, "%d half-open IKE SAs from this address",
+			 IKE_HALF_OPEN_PER_PEER);
 		return NULL;
 	}
 	conn = e->find_conn ? e->find_conn(e->ctx, local, remote) : NULL;

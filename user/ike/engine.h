@@ -12,6 +12,10 @@
 #include "ike/cookie.h"
 #include "ike/exchange.h"
 
+/* Half-open IKE SAs one peer address may hold (after proving it with a
+ * COOKIE when the responder is under load). */
+#define IKE_HALF_OPEN_PER_PEER	16
+
 struct ike_engine {
 	struct ike_sa_table table;
 	/* responder: the connection for a new IKE_SA_INIT, or NULL */

@@ -21,12 +21,6 @@ struct ike_sa *ike_sa_new(struct ike_sa_table *t,
 
 	if (!sa)
 		return NULL;
-	sa->req.buf = malloc(IKE_OUT_MAX);
-	sa->resp.buf = malloc(IKE_OUT_MAX);
-	if (!sa->req.buf || !sa->resp.buf) {
-		ike_sa_free(sa);
-		return NULL;
-	}
 	sa->conn = conn;
 	sa->initiator = initiator;
 	sa->next = t->head;
@@ -142,6 +136,32 @@ int ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
 	return -1;
 }
 
+/* A buffer of exactly need bytes in o (kept when it already is). */
+static int out_size(struct ike_out *o, size_t need)
+{
+	uint8_t *b;
+
+	if (o->cap == need && o->buf)
+		return 0;
+	b = realloc(o->buf, need);
+	if (!b)
+		return -1;
+	o->buf = b;
+	o->cap = need;
+	return 0;
+}
+
+int ike_out_set(struct ike_out *o, const uint8_t *p, size_t len,
+		uint32_t msgid)
+{
+	if (!len || out_size(o, len))
+		return -1;
+	memcpy(o->buf, p, len);
+	o->len = len;
+	o->msgid = msgid;
+	return 0;
+}
+
 /* Our keys protect what we send; the peer's what we receive. */
 static const struct ik_sk_key *tx_key(const struct ike_sa *sa)
 {
@@ -170,11 +190,14 @@ int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
 	h.flags = (sa->initiator ? IKE_FLAG_INITIATOR : 0) |
 		  (response ? IKE_FLAG_RESPONSE : 0);
 	body = ik_sk_body_len(k, inner->len);
-	ike_w_init(&w, out->buf, IKE_OUT_MAX);
+	hdr_end = IKE_HDR_LEN + IKE_GENERIC_HDR_LEN;
+	if (hdr_end + body > IKE_OUT_MAX || out_size(out, hdr_end + body))
+		return -1;
+	out->len = 0;	/* until it is whole */
+	ike_w_init(&w, out->buf, out->cap);
 	ike_w_header(&w, &h);
 	ike_w_sk_header(&w, ike_w_first(inner), body);
-	hdr_end = w.len;
-	if (w.err || hdr_end + body > IKE_OUT_MAX)
+	if (w.err || w.len != hdr_end)
 		return -1;
 	w.len += body;
 	ike_w_finish(&w);

@@ -82,12 +82,19 @@ struct child_sa {
 	uint64_t rekey_at;		/* the daemon's: when to rekey, ms */
 };
 
-/* A message we sent and may have to send again. */
+/*
+ * A message we sent and may have to send again.  An SA's own are sized to
+ * the message (a half-open SA holds a few hundred bytes, not 64 KiB).
+ */
 struct ike_out {
-	uint8_t *buf;			/* IKE_OUT_MAX bytes, owned */
-	size_t len;
+	uint8_t *buf;
+	size_t len, cap;
 	uint32_t msgid;
 };
+
+/* Store len bytes of a message as o (resized to fit); 0 or -1. */
+int ike_out_set(struct ike_out *o, const uint8_t *p, size_t len,
+		uint32_t msgid);
 
 struct ike_sa {
 	struct ike_sa *next;

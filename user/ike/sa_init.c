@@ -19,6 +19,10 @@
 #include "ike/exchange.h"
 #include "ike/natd.h"
 
+/* Where IKE_SA_INIT messages are built before the SA keeps a copy of
+ * their size: one thread, one message at a time. */
+static uint8_t scratch[IKE_OUT_MAX];
+
 /* NAT_DETECTION_SOURCE_IP and _DESTINATION_IP for this SA's addresses. */
 static void put_natd(struct ike_wbuf *w, const struct ike_sa *sa)
 {
@@ -87,7 +91,7 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 
 	ike_props_to_sa(c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0, &sapl);
 	h.spi_i = sa->spi_i;
-	ike_w_init(&w, sa->req.buf, IKE_OUT_MAX);
+	ike_w_init(&w, scratch, sizeof(scratch));
 	ike_w_header(&w, &h);
 	if (sa->cookie_len)	/* must be the first payload (2.6) */
 		ike_w_notify(&w, 0, NULL, 0, IKE_N_COOKIE, sa->cookie,
@@ -98,10 +102,8 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 	put_natd(&w, sa);
 	ike_cred_put_init(c->cred, false, &w);	/* certificates only */
 	ike_w_finish(&w);
-	if (w.err)
+	if (w.err || ike_out_set(&sa->req, w.p, w.len, 0))
 		return ike_sa_fail(sa, "IKE_SA_INIT request does not fit");
-	sa->req.len = w.len;
-	sa->req.msgid = 0;
 	sa->next_msgid = 1;
 	sa->tries = 0;
 	free(sa->init_req);
@@ -124,7 +126,7 @@ int ike_init_notify_reply(const struct ike_hdr *req, uint16_t type,
 	};
 	struct ike_wbuf w;
 
-	ike_w_init(&w, out->buf, IKE_OUT_MAX);
+	ike_w_init(&w, out->buf, out->cap);
 	ike_w_header(&w, &h);
 	ike_w_notify(&w, 0, NULL, 0, type, data, len);
 	ike_w_finish(&w);
@@ -200,7 +202,7 @@ static int build_init_response(struct ike_sa *sa,
 
 	if (plen < 0)
 		return ike_sa_fail(sa, "key exchange failed");
-	ike_w_init(&w, sa->resp.buf, IKE_OUT_MAX);
+	ike_w_init(&w, scratch, sizeof(scratch));
 	ike_w_header(&w, &h);
 	ike_w_sa(&w, &sapl);
 	ike_w_ke(&w, sa->alg.ke, pub, plen);
@@ -208,10 +210,8 @@ static int build_init_response(struct ike_sa *sa,
 	put_natd(&w, sa);
 	ike_cred_put_init(sa->conn->cred, true, &w);	/* certificates only */
 	ike_w_finish(&w);
-	if (w.err)
+	if (w.err || ike_out_set(&sa->resp, w.p, w.len, 0))
 		return ike_sa_fail(sa, "IKE_SA_INIT response does not fit");
-	sa->resp.len = w.len;
-	sa->resp.msgid = 0;
 	sa->init_resp = dup_bytes(w.p, w.len);
 	sa->init_resp_len = w.len;
 	return sa->init_resp ? 0 : ike_sa_fail(sa, "out of memory");

@@ -23,6 +23,7 @@
 #endif
 
 #define NON_ESP_MARKER_LEN	4
+#define IK_UDP_RCVBUF		(4 << 20)	/* bytes */
 
 enum ik_udp_slot ik_udp_slot_for(int family, bool natt)
 {
@@ -67,6 +68,7 @@ static int open_one(int family, uint16_t port, bool natt, int *fdp,
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
 	int fd, one = 1, enc = UDP_ENCAP_ESPINUDP, rc;
+	int rcvbuf = IK_UDP_RCVBUF;
 	const char *step;
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -96,6 +98,10 @@ static int open_one(int family, uint16_t port, bool natt, int *fdp,
 	step = "SO_REUSEADDR";
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		goto fail_errno;
+	/* a burst of requests (a flood, many peers at once) waits here
+	 * rather than being dropped by the kernel; best effort */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	step = "pktinfo";
 	rc = want_pktinfo(fd, family);
 	if (rc)
