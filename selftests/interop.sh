@@ -21,6 +21,7 @@ PSK="interop pre-shared key"
 work=$(mktemp -d)
 
 . "$here/lib/ikepair.sh"
+. "$here/lib/charon.sh"
 
 PIDA= PIDC=
 stop_all() {
@@ -60,23 +61,7 @@ EOC
 
 # strongSwan's side, in its own private files (NOTES-VM.md)
 charon_conf() {
-	cat > "$work/strongswan.conf" <<EOC
-charon-systemd {
-	install_routes = no
-	plugins {
-		vici { socket = unix://$work/charon.vici }
-	}
-	journal { default = -1 }
-	filelog {
-		charon { path = $work/charon.log
-			flush_line = yes
-			default = 1
-			ike = 2
-			cfg = 2
-		}
-	}
-}
-EOC
+	charon_conf_write
 	cat > "$work/swanctl.conf" <<EOC
 connections {
 	site {
@@ -108,37 +93,9 @@ secrets {
 EOC
 }
 
-# swanctl wants its command first, then the options
-swanctl_b() { local cmd=$1; shift; qb swanctl "$cmd" --uri "unix://$work/charon.vici" "$@"; }
-
-start_charon() {
-	local i
-	: > "$work/charon.log"
-	rm -f "$work/charon.vici"	# the last run's: would look ready
-	STRONGSWAN_CONF=$work/strongswan.conf ip netns exec $nb \
-		/usr/sbin/charon-systemd > "$work/charon.out" 2>&1 &
-	PIDC=$!
-	for i in $(seq 1 100); do
-		swanctl_b --stats > /dev/null 2>&1 && break
-		sleep 0.2
-	done
-	swanctl_b --load-all --file "$work/swanctl.conf" > "$work/swanctl.out" 2>&1
-}
-
 show_logs() {
 	echo "# --- iketcpd"; tail -25 "$work/a.log" | sed 's/^/#   /'
-	echo "# --- charon"; tail -40 "$work/charon.log" | sed 's/^/#   /'
-	sed 's/^/#   /' "$work/swanctl.out" "$work/charon.out" | tail -20
-}
-
-# strongSwan's own word that its Child SA is in the kernel
-charon_child_installed() {
-	local i
-	for i in $(seq 1 50); do
-		swanctl_b --list-sas 2>/dev/null | grep -q "INSTALLED, TUNNEL" && return 0
-		sleep 0.2
-	done
-	return 1
+	charon_show_logs
 }
 
 # scenario NAME WHO_INITIATES IKE ESP

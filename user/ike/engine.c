@@ -38,18 +38,6 @@ void ike_engine_drop(struct ike_engine *e, struct ike_sa *sa)
 	ike_sa_free(sa);
 }
 
-static bool same_ip(const struct sockaddr_storage *a,
-		    const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return !memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-			       &((const struct sockaddr_in *)b)->sin_addr, 4);
-	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
-}
-
 static unsigned int half_open_from(const struct ike_sa_table *t,
 				   const struct sockaddr_storage *remote)
 {
@@ -57,7 +45,7 @@ static unsigned int half_open_from(const struct ike_sa_table *t,
 	unsigned int n = 0;
 
 	for (sa = t->head; sa; sa = sa->next)
-		n += sa->state == IKE_S_INIT_DONE && same_ip(&sa->remote, remote);
+		n += sa->state == IKE_S_INIT_DONE && ike_same_ip(&sa->remote, remote);
 	return n;
 }
 

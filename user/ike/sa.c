@@ -29,8 +29,8 @@ struct ike_sa *ike_sa_new(struct ike_sa_table *t,
 	return sa;
 }
 
-static bool same_addr(const struct sockaddr_storage *a,
-		      const struct sockaddr_storage *b)
+bool ike_same_ip(const struct sockaddr_storage *a,
+		 const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family)
 		return false;
@@ -75,7 +75,7 @@ struct ike_sa *ike_sa_lookup_init(struct ike_sa_table *t, uint64_t spi_i,
 
 	for (sa = t->head; sa; sa = sa->next)
 		if (!sa->initiator && sa->spi_i == spi_i &&
-		    sa->state != IKE_S_DEAD && same_addr(&sa->remote, remote))
+		    sa->state != IKE_S_DEAD && ike_same_ip(&sa->remote, remote))
 			return sa;
 	return NULL;
 }

@@ -173,6 +173,9 @@ struct ike_sa *ike_sa_lookup(struct ike_sa_table *t, const struct ike_hdr *h);
 struct ike_sa *ike_sa_lookup_init(struct ike_sa_table *t, uint64_t spi_i,
 				  const struct sockaddr_storage *remote);
 void ike_sa_unlink(struct ike_sa_table *t, struct ike_sa *sa);
+/* Same IP address (ports ignored)? */
+bool ike_same_ip(const struct sockaddr_storage *a,
+		 const struct sockaddr_storage *b);
 void ike_sa_free(struct ike_sa *sa);
 void child_sa_free(struct child_sa *c);
 
