@@ -93,6 +93,7 @@ struct key {
 
 static int p_u16(struct pctx *, const struct key *, char *, void *);
 static int p_u32(struct pctx *, const struct key *, char *, void *);
+static int p_bool(struct pctx *, const struct key *, char *, void *);
 static int p_dur(struct pctx *, const struct key *, char *, void *);
 static int p_factor(struct pctx *, const struct key *, char *, void *);
 static int p_percent(struct pctx *, const struct key *, char *, void *);
@@ -124,9 +125,18 @@ static const struct name_val starts[] = {
 	{ "listen", IK_START_LISTEN }, { "initiate", IK_START_INITIATE },
 	{ NULL, 0 }
 };
-static const struct name_val encaps[] = {
-	{ "auto", IK_ENCAP_AUTO }, { "yes", IK_ENCAP_UDP },
-	{ "udp", IK_ENCAP_UDP }, { NULL, 0 }
+static const struct name_val ike_transports[] = {
+	{ "udp", IK_IKE_UDP }, { "tcp", IK_IKE_TCP },
+	{ "separate-udp", IK_IKE_SEP_UDP }, { "separate-tcp", IK_IKE_SEP_TCP },
+	{ NULL, 0 }
+};
+static const struct name_val esp_transports[] = {
+	{ "auto", IK_ENCAP_AUTO }, { "ip", IK_ENCAP_IP },
+	{ "udp", IK_ENCAP_UDP }, { "tcp", IK_ENCAP_TCP }, { NULL, 0 }
+};
+static const struct name_val tcp_fallbacks[] = {
+	{ "udp", IK_TCP_FALLBACK_UDP }, { "fail", IK_TCP_FALLBACK_FAIL },
+	{ NULL, 0 }
 };
 
 #define G(f)		.sect = S_GLOBAL, .off = offsetof(struct ik_global, f)
@@ -157,6 +167,11 @@ static const struct key keys[] = {
 	{ "liveness_timeout", G(liveness_timeout_ms), p_dur, RANGE(MS_S, MS_D), DEF("60s") },
 	{ "nat_keepalive", G(nat_keepalive_ms), p_dur, F(K_ZERO), RANGE(MS_S, MS_H), DEF("20s") },
 	{ "replay_window", G(replay_window), p_u32, RANGE(0, 4096), DEF("32") },
+	{ "tcp_port", G(tcp_port), p_u16, RANGE(1, 65535), DEF("4500") },
+	{ "tcp_listen", G(tcp_listen), p_bool, DEF("yes") },
+	{ "separate_transports", G(separate_transports), p_bool, DEF("yes") },
+	{ "separate_transports_notify", G(sep_notify), p_u16, RANGE(40960, 65535), DEF("48200") },
+	{ "tcp_idle_timeout", G(tcp_idle_timeout_ms), p_dur, RANGE(MS_S, MS_H), DEF("30s") },
 
 	/* [conn NAME] */
 	{ "local", C(local), p_addr, F(K_REQ) },
@@ -176,7 +191,9 @@ static const struct key keys[] = {
 	{ "remote_ts", C(remote_ts), p_ts, F(K_LIST) },
 	{ "mode", C(mode), p_enum, NAMES(modes), DEF("tunnel") },
 	{ "start", C(start), p_enum, NAMES(starts), DEF("listen") },
-	{ "encap", C(encap), p_enum, NAMES(encaps), DEF("auto") },
+	{ "ike_transport", C(ike_transport), p_enum, NAMES(ike_transports), DEF("udp") },
+	{ "esp_transport", C(encap), p_enum, NAMES(esp_transports), DEF("auto") },
+	{ "tcp_fallback", C(tcp_fallback), p_enum, NAMES(tcp_fallbacks), DEF("udp") },
 	{ "rekey_time", C(rekey_time_ms), p_dur, RANGE(5 * MS_S, 30 * MS_D), DEF("1h") },
 	{ "lifetime", C(lifetime_ms), p_dur, RANGE(5 * MS_S, 33 * MS_D) },
 	{ "ike_rekey_time", C(ike_rekey_time_ms), p_dur, RANGE(5 * MS_S, 30 * MS_D), DEF("4h") },
@@ -186,7 +203,7 @@ static const struct key keys[] = {
 	  INHERIT(liveness_interval_ms) },
 	{ "liveness_timeout", C(liveness_timeout_ms), p_dur, RANGE(MS_S, MS_D),
 	  INHERIT(liveness_timeout_ms) },
-	/* Issues 20 and 21 add their keys here (transports, TCP, fragments). */
+	/* Issue 21 adds its keys here (fragments). */
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -385,6 +402,24 @@ static int p_u32(struct pctx *c, const struct key *k, char *v, void *field)
 		return -1;
 	*(uint32_t *)field = (uint32_t)n;
 	return 0;
+}
+
+static int p_bool(struct pctx *c, const struct key *k, char *v, void *field)
+{
+	static const struct name_val bools[] = {
+		{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
+		{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 }
+	};
+	const struct name_val *nv;
+
+	for (nv = bools; nv->name; nv++) {
+		if (strcmp(v, nv->name) == 0) {
+			*(bool *)field = nv->val;
+			return 0;
+		}
+	}
+	return kfail(c, k, "'%s' is not yes or no (nor true, false, on, off, 1, 0)",
+		     v);
 }
 
 /* A duration in ms as the man page writes it: the largest exact unit. */
@@ -1264,6 +1299,8 @@ static const char *suggest(int sect, const char *name)
 	const char *best = NULL;
 	size_t i, d, bestd = 3;
 
+	if (sect == S_CONN && strcmp(name, "encap") == 0)
+		return "esp_transport";	/* its name in iketcp 0.1 */
 	for (i = 0; i < N_KEYS; i++) {
 		if (keys[i].sect != (unsigned)sect)
 			continue;
@@ -1668,6 +1705,16 @@ static int check_lifetime(struct pctx *c, const struct section_meta *m,
 		    fmt_dur(rekey, b, sizeof(b)));
 }
 
+/* ESP in the IKE TCP connection needs IKE on TCP */
+static int check_transports(struct pctx *c, const struct ik_conn *conn,
+			    const struct section_meta *m)
+{
+	if (conn->encap == IK_ENCAP_TCP && conn->ike_transport == IK_IKE_UDP)
+		return fail(c, line_of(m, "esp_transport", S_CONN),
+			    "esp_transport = tcp needs ike_transport = tcp, separate-udp or separate-tcp");
+	return 0;
+}
+
 static int post_conn(struct pctx *c, struct ik_conn *conn,
 		     const struct section_meta *m)
 {
@@ -1733,7 +1780,8 @@ static int post_conn(struct pctx *c, struct ik_conn *conn,
 	if (check_lifetime(c, m, "rekey_time", conn->rekey_time_ms,
 			   "lifetime", &conn->lifetime_ms) ||
 	    check_lifetime(c, m, "ike_rekey_time", conn->ike_rekey_time_ms,
-			   "ike_lifetime", &conn->ike_lifetime_ms))
+			   "ike_lifetime", &conn->ike_lifetime_ms) ||
+	    check_transports(c, conn, m))
 		return -1;
 
 	/* local_id: with a PSK the address; with a certificate its subject */
@@ -2082,7 +2130,8 @@ bool ik_conn_equal(const struct ik_conn *a, const struct ik_conn *b)
 	       ik_proposals_equal(&a->esp, &b->esp) &&
 	       ts_eq(&a->local_ts, &b->local_ts) &&
 	       ts_eq(&a->remote_ts, &b->remote_ts) && a->mode == b->mode &&
-	       a->start == b->start && a->encap == b->encap &&
+	       a->start == b->start && a->ike_transport == b->ike_transport &&
+	       a->encap == b->encap && a->tcp_fallback == b->tcp_fallback &&
 	       a->rekey_time_ms == b->rekey_time_ms &&
 	       a->lifetime_ms == b->lifetime_ms &&
 	       a->ike_rekey_time_ms == b->ike_rekey_time_ms &&
@@ -2105,7 +2154,11 @@ bool ik_global_equal(const struct ik_global *a, const struct ik_global *b)
 	       a->liveness_interval_ms == b->liveness_interval_ms &&
 	       a->liveness_timeout_ms == b->liveness_timeout_ms &&
 	       a->nat_keepalive_ms == b->nat_keepalive_ms &&
-	       a->replay_window == b->replay_window;
+	       a->replay_window == b->replay_window &&
+	       a->tcp_port == b->tcp_port && a->tcp_listen == b->tcp_listen &&
+	       a->separate_transports == b->separate_transports &&
+	       a->sep_notify == b->sep_notify &&
+	       a->tcp_idle_timeout_ms == b->tcp_idle_timeout_ms;
 }
 
 uint64_t ik_retransmit_delay_ms(const struct ik_global *g, unsigned n)

@@ -17,12 +17,10 @@
  * ik_config_free().  Private keys are not read here: conn->key names the
  * file; the credential code reads it.
  *
- * Room for later releases: separate transports and IKE over TCP (issue 20)
- * add [global] and per-connection keys (TCP port, notify numbers, IKE and
- * ESP transport policies, idle times) and values to enum ik_encap; large
- * messages and ML-KEM (issue 21) add fragmentation keys, and proposals with
- * additional key exchanges need only IK_MAX_ADDKE in proposal.h.  Each key
- * is one line of the table in config.c plus a field here.
+ * Room for later releases: large messages and ML-KEM (issue 21) add
+ * fragmentation keys, and proposals with additional key exchanges need only
+ * IK_MAX_ADDKE in proposal.h.  Each key is one line of the table in
+ * config.c plus a field here.
  */
 #ifndef IKETCPD_CONFIG_H
 #define IKETCPD_CONFIG_H
@@ -79,6 +77,20 @@ struct ik_global {
 	uint64_t liveness_timeout_ms;		/* default of each conn */
 	uint64_t nat_keepalive_ms;		/* 0: off */
 	uint32_t replay_window;			/* packets, for XFRM states */
+
+	/*
+	 * IKE over TCP (RFC 9329) and separate transports
+	 * (draft-ietf-ipsecme-ikev2-reliable-transport): the TCP port we
+	 * listen on (if tcp_listen) and connect to; whether a responder
+	 * echoes SEPARATE_TRANSPORTS; that notify's status type (private
+	 * use, no IANA number yet); how long an accepted TCP connection may
+	 * stay without an IKE SA.
+	 */
+	uint16_t tcp_port;			/* TCP: 4500 */
+	bool tcp_listen;
+	bool separate_transports;
+	uint16_t sep_notify;			/* 40960..65535: 48200 */
+	uint64_t tcp_idle_timeout_ms;
 };
 
 /* An address; family AF_UNSPEC is %any (a responder's remote). */
@@ -132,8 +144,22 @@ struct ik_ts_list {
 enum ik_auth { IK_AUTH_PSK = 1, IK_AUTH_PUBKEY };
 enum ik_mode { IK_MODE_TUNNEL, IK_MODE_TRANSPORT };
 enum ik_start { IK_START_LISTEN, IK_START_INITIATE };
-/* ESP encapsulation; issue 20 adds none and tcp. */
-enum ik_encap { IK_ENCAP_AUTO, IK_ENCAP_UDP };
+/*
+ * How IKE travels (ike_transport): UDP 500/4500 (RFC 7296); TCP from the
+ * start (RFC 9329); IKE_SA_INIT over UDP or over TCP with
+ * SEPARATE_TRANSPORTS, the rest of IKE over TCP.
+ */
+enum ik_ike_transport {
+	IK_IKE_UDP, IK_IKE_TCP, IK_IKE_SEP_UDP, IK_IKE_SEP_TCP
+};
+/*
+ * How ESP travels (esp_transport): auto (IP; UDP when NATed; TCP when IKE
+ * is on TCP without the SEPARATE_TRANSPORTS echo), bare IP, UDP 4500
+ * always, or in the IKE TCP connection.
+ */
+enum ik_encap { IK_ENCAP_AUTO, IK_ENCAP_UDP, IK_ENCAP_IP, IK_ENCAP_TCP };
+/* separate-udp, no TCP connection: restart over UDP without it, or give up */
+enum ik_tcp_fallback { IK_TCP_FALLBACK_UDP, IK_TCP_FALLBACK_FAIL };
 
 struct ik_conn {
 	char *name;
@@ -152,7 +178,9 @@ struct ik_conn {
 	struct ik_ts_list local_ts, remote_ts;
 	enum ik_mode mode;
 	enum ik_start start;
-	enum ik_encap encap;
+	enum ik_ike_transport ike_transport;
+	enum ik_encap encap;			/* key esp_transport */
+	enum ik_tcp_fallback tcp_fallback;
 
 	uint64_t rekey_time_ms;			/* Child SA: start a rekey */
 	uint64_t lifetime_ms;			/* Child SA: hard expiry */

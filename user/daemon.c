@@ -22,8 +22,11 @@
 #include "ike/engine.h"
 #include "install.h"
 #include "log.h"
+#include "net/tcp.h"
+#include "net/transport.h"
 #include "net/udp.h"
 #include "status.h"
+#include "sys/espbind.h"
 #include "sys/xfrm.h"
 
 #define TICK_MS			200
@@ -34,6 +37,8 @@ struct ik_daemon {
 	struct ike_conn_params *params;	/* one per cfg->conns[i] */
 	struct ike_engine eng;
 	struct ik_udp udp;
+	struct ik_tcp tcp;
+	struct ik_espbind bind;
 	struct ik_xfrm xfrm;
 	int epfd, sigfd, ctlfd, lockfd;
 	uint16_t next_reqid;
@@ -85,6 +90,33 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
+static void tcp_reconnect(struct ik_daemon *d, struct ike_sa *sa);
+
+/*
+ * IKE over TCP: on the SA's connection.  Without one, the TCP originator
+ * (the IKE initiator) connects again and the message waits for the
+ * connection; a responder waits for the peer's new connection, and never
+ * falls back to UDP (RFC 9329 section 6).
+ */
+static void send_tcp(struct ik_daemon *d, struct ike_sa *sa,
+		     const struct ike_out *out)
+{
+	int rc;
+
+	if ((!sa->tcp || sa->tcp->dead) && sa->initiator)
+		tcp_reconnect(d, sa);
+	if (!sa->tcp || sa->tcp->dead) {
+		SA_LOG(IK_LOG_INFO, sa, "no TCP connection: message %u waits "
+		       "for the peer to connect again", out->msgid);
+		return;
+	}
+	if (sa->tcp->connecting)
+		return;		/* sent once connected (tcp_up) */
+	rc = ik_tcp_send(sa->tcp, out->buf, out->len);
+	if (rc)
+		SA_LOG(IK_LOG_WARNING, sa, "TCP send: %s", strerror(-rc));
+}
+
 static void send_for(struct ik_daemon *d, struct ike_sa *sa,
 		     const struct ike_out *out)
 {
@@ -92,8 +124,13 @@ static void send_for(struct ik_daemon *d, struct ike_sa *sa,
 		.local = sa->local, .remote = sa->remote,
 		.slot = ik_udp_slot_for(sa->remote.ss_family, sa->natt),
 	};
-	int rc = ik_udp_send(&d->udp, &a, out->buf, out->len);
+	int rc;
 
+	if (sa->on_tcp) {
+		send_tcp(d, sa, out);
+		return;
+	}
+	rc = ik_udp_send(&d->udp, &a, out->buf, out->len);
 	if (rc)
 		SA_LOG(IK_LOG_WARNING, sa, "send: %s", strerror(-rc));
 }
@@ -120,6 +157,90 @@ static uint64_t rekey_time(struct ik_daemon *d, const struct ike_sa *sa,
 	return now_ms() + t;
 }
 
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ?
+		     ((const struct sockaddr_in6 *)ss)->sin6_port :
+		     ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static const void *ip_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	return &((const struct sockaddr_in *)ss)->sin_addr;
+}
+
+/*
+ * ESP's transport for c (net/transport.c decides) and, for ESP in UDP,
+ * its ports: those IKE uses on UDP 4500 (a NAT's mapping included), or
+ * 4500 at both ends when IKE is on TCP from the start.
+ */
+static void choose_esp(struct ik_daemon *d, struct ike_sa *sa,
+		       struct child_sa *c, const struct ik_conn *conn)
+{
+	struct ik_esp_facts f = {
+		.esp_transport = conn->encap, .ike_on_tcp = sa->on_tcp,
+		.sep_agreed = sa->sep_agreed,
+		.nat = sa->nat_local || sa->nat_remote,
+	};
+	struct ik_esp_choice ch = ik_esp_choose(&f);
+
+	c->esp_via = ch.via;
+	c->esp_why = ch.why;
+	c->udp_encap = ch.via == IK_ESP_UDP;
+	if (sa->natt) {
+		c->encap_lport = port_of(&sa->local);
+		c->encap_rport = port_of(&sa->remote);
+	} else {
+		c->encap_lport = c->encap_rport = d->udp.port_natt;
+	}
+}
+
+/* ESP in the TCP stream: bind both states to the IKE connection. */
+static void bind_child(struct ik_daemon *d, struct ike_sa *sa,
+		       struct child_sa *c)
+{
+	char err[256];
+
+	if (c->esp_via != IK_ESP_TCP || !c->installed)
+		return;
+	if (!sa->tcp || sa->tcp->dead || sa->tcp->connecting) {
+		c->bound = false;	/* bound when a connection comes */
+		return;
+	}
+	if (ik_espbind_bind(&d->bind, sa->tcp->fd, c->spi_in, c->spi_out,
+			    false, 0, 0, err, sizeof(err))) {
+		SA_LOG(IK_LOG_ERR, sa, "Child SA %08x/%08x: ESP cannot ride "
+		       "TCP: %s", c->spi_in, c->spi_out, err);
+		return;
+	}
+	c->bound = true;
+}
+
+static void unbind_child(struct ik_daemon *d, struct ike_sa *sa,
+			 struct child_sa *c)
+{
+	char err[256];
+
+	if (!c->bound)
+		return;
+	if (ik_espbind_unbind(&d->bind, sa->remote.ss_family,
+			      ip_of(&sa->local), ip_of(&sa->remote),
+			      c->spi_in, c->spi_out, err, sizeof(err)))
+		SA_LOG(IK_LOG_WARNING, sa, "Child SA %08x: %s", c->spi_in,
+		       err);
+	c->bound = false;
+}
+
+static void bind_children(struct ik_daemon *d, struct ike_sa *sa)
+{
+	struct child_sa *c;
+
+	for (c = sa->children; c; c = c->next)
+		bind_child(d, sa, c);
+}
+
 static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 		     struct child_sa *c)
 {
@@ -135,6 +256,7 @@ static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 			d->next_reqid = 1;
 		c->reqid = ik_xfrm_reqid(d->next_reqid++);
 	}
+	choose_esp(d, sa, c, conn);
 	rc = ik_child_install(&d->xfrm, sa, c, conn, &d->cfg->global,
 			      !successor, &e);
 	if (rc) {
@@ -143,15 +265,15 @@ static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 		return;
 	}
 	c->installed = true;
-	c->udp_encap = sa->natt && (sa->nat_local || sa->nat_remote ||
-				    conn->encap == IK_ENCAP_UDP);
+	bind_child(d, sa, c);
 	c->created = now_ms();
 	c->rekey_at = rekey_time(d, sa, conn);
 	SA_LOG(IK_LOG_NOTICE, sa, "Child SA up%s: SPIs in %08x out %08x, %s, "
-	       "%s%s", successor ? " (rekeyed)" : "", c->spi_in, c->spi_out,
+	       "%s, ESP over %s (%s)", successor ? " (rekeyed)" : "",
+	       c->spi_in, c->spi_out,
 	       ike_prop_name(&c->alg, false, name, sizeof(name)),
 	       c->transport ? "transport" : "tunnel",
-	       c->udp_encap ? ", ESP in UDP" : "");
+	       ik_esp_via_name(c->esp_via), c->esp_why);
 }
 
 static void child_down(struct ik_daemon *d, struct ike_sa *sa,
@@ -159,6 +281,7 @@ static void child_down(struct ik_daemon *d, struct ike_sa *sa,
 {
 	struct ik_xfrm_err e = { 0 };
 
+	unbind_child(d, sa, c);
 	if (c->installed && ik_child_remove(&d->xfrm, sa, c, &e))
 		SA_LOG(IK_LOG_WARNING, sa, "Child SA %08x: removal: %s",
 		       c->spi_in, e.msg);
@@ -196,11 +319,71 @@ static void nat_float(struct ik_daemon *d, struct ike_sa *sa,
 		       "port %u", sa->nat_local ? "in front of us" :
 		       "in front of the peer", d->udp.port_natt);
 	}
+	/* IKE_SA_INIT to port 4500 (separate transports' discovery, RFC
+	 * 7296 2.23 allows it): the responder answers there */
+	if (a && !sa->initiator && sa->state == IKE_S_INIT_DONE &&
+	    ik_udp_slot_natt(a->slot))
+		sa->natt = true;
 	if (a && authentic && ik_udp_slot_natt(a->slot)) {
 		sa->natt = true;
 		sa->remote = a->remote;
 		sa->local = a->local;
 	}
+}
+
+static const char *ike_via(const struct ike_sa *sa)
+{
+	if (sa->on_tcp)
+		return "TCP";
+	return sa->natt ? "UDP 4500" : "UDP 500";
+}
+
+/* Over UDP, RFC 7296 2.4's schedule; over TCP no retransmission (RFC
+ * 9329 section 6), only a give-up after as long as the schedule lasts. */
+static void arm_retransmit(struct ik_daemon *d, struct ike_sa *sa)
+{
+	const struct ik_global *g = &d->cfg->global;
+	uint64_t wait = 0, w;
+	unsigned int n;
+
+	sa->rtx_n = 0;
+	if (!sa->on_tcp) {
+		sa->rtx_at = now_ms() + ik_retransmit_delay_ms(g, 0);
+		return;
+	}
+	for (n = 0; n < 64 && (w = ik_retransmit_delay_ms(g, n)); n++)
+		wait += w;
+	sa->rtx_at = now_ms() + wait;
+}
+
+static void restart_over_udp(struct ik_daemon *d, struct ike_sa *sa,
+			     const char *why);
+static int tcp_attach_new(struct ik_daemon *d, struct ike_sa *sa);
+
+/*
+ * separate-udp, IKE_SA_INIT done: on the responder's echo, IKE_AUTH and
+ * everything after go over TCP (draft section 3.1); without it IKE stays
+ * on UDP 4500.  A TCP connection that cannot even start means the
+ * fallback of tcp_fallback.
+ */
+static bool after_init(struct ik_daemon *d, struct ike_sa *sa)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+
+	if (!conn || conn->ike_transport != IK_IKE_SEP_UDP || sa->on_tcp)
+		return false;
+	if (!sa->sep_agreed) {
+		sa->ike_why = "no SEPARATE_TRANSPORTS echo: IKE stays on UDP";
+		SA_LOG(IK_LOG_INFO, sa, "%s", sa->ike_why);
+		return false;
+	}
+	sa->ike_why = "SEPARATE_TRANSPORTS echoed: IKE moved to TCP";
+	SA_LOG(IK_LOG_INFO, sa, "%s", sa->ike_why);
+	sa->on_tcp = true;
+	if (!tcp_attach_new(d, sa))
+		return false;
+	restart_over_udp(d, sa, "TCP connection failed");
+	return true;
 }
 
 static void apply(struct ik_daemon *d, struct ike_sa *sa,
@@ -218,23 +401,24 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		}
 		return;
 	}
-	nat_float(d, sa, a, fx->authentic);
+	if (!sa->on_tcp)
+		nat_float(d, sa, a, fx->authentic);
 	if (fx->authentic || fx->established)
 		sa->last_heard = now_ms();
+	if (fx->send == &sa->req && sa->state == IKE_S_AUTH_SENT &&
+	    after_init(d, sa))
+		return;		/* the SA is gone: restarted over UDP */
 	if (fx->send) {
-		if (fx->send == &sa->req) {
-			sa->rtx_n = 0;
-			sa->rtx_at = now_ms() +
-				ik_retransmit_delay_ms(&d->cfg->global, 0);
-		}
+		if (fx->send == &sa->req)
+			arm_retransmit(d, sa);
 		send_for(d, sa, fx->send);
 	}
 	if (fx->established) {
 		char name[80];
 
-		SA_LOG(IK_LOG_NOTICE, sa, "IKE SA up with %s, %s",
+		SA_LOG(IK_LOG_NOTICE, sa, "IKE SA up with %s, over %s (%s)",
 		       ike_prop_name(&sa->alg, true, name, sizeof(name)),
-		       sa->natt ? "UDP 4500" : "UDP 500");
+		       ike_via(sa), sa->ike_why ? sa->ike_why : "-");
 	}
 	for (i = 0; i < fx->n_install; i++)
 		child_up(d, sa, fx->install[i]);
@@ -244,6 +428,300 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 	}
 	if (fx->dead)
 		sa_dead(d, sa);
+}
+
+/* ---- IKE over TCP (net/tcp.c): connections and the SAs riding them ---- */
+
+#define TAG_TCP_LISTEN	200	/* + 0 (IPv4) or 1 (IPv6) */
+#define TCP_RECONNECT_MS	1000
+
+static void initiate(struct ik_daemon *d, size_t i);
+
+/* Connections are tagged by their address (any tag below 1000 is one of
+ * the fixed sockets); a connecting one waits for EPOLLOUT. */
+static int watch_conn(struct ik_daemon *d, struct ik_tcp_conn *c, int op)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | (c->connecting ? EPOLLOUT : 0),
+		.data.ptr = c,
+	};
+
+	return epoll_ctl(d->epfd, op, c->fd, &ev);
+}
+
+static struct sockaddr_storage tcp_peer(struct ik_daemon *d,
+					const struct sockaddr_storage *remote)
+{
+	struct sockaddr_storage r = *remote;
+
+	set_port(&r, d->cfg->global.tcp_port);
+	return r;
+}
+
+/* A new connection from the SA's local address to the peer's TCP port. */
+static int tcp_attach_new(struct ik_daemon *d, struct ike_sa *sa)
+{
+	struct sockaddr_storage remote = tcp_peer(d, &sa->remote);
+	struct ik_tcp_conn *c;
+	char err[256];
+
+	c = ik_tcp_connect(&d->tcp, &sa->local, &remote, now_ms(), err,
+			   sizeof(err));
+	if (c && watch_conn(d, c, EPOLL_CTL_ADD)) {
+		snprintf(err, sizeof(err), "epoll: %s", strerror(errno));
+		ik_tcp_shut(c);
+		c = NULL;
+	}
+	if (!c) {
+		SA_LOG(IK_LOG_WARNING, sa, "%s", err);
+		return -1;
+	}
+	sa->tcp = c;
+	return 0;
+}
+
+/* The TCP originator lost its connection: a new one, at most once a
+ * second; the SAs' ESP bindings move to it once it is up (tcp_up). */
+static void tcp_reconnect(struct ik_daemon *d, struct ike_sa *sa)
+{
+	uint64_t now = now_ms();
+
+	if (now < sa->reconnect_at)
+		return;
+	sa->reconnect_at = now + TCP_RECONNECT_MS;
+	SA_LOG(IK_LOG_INFO, sa, "connecting to the peer over TCP again");
+	tcp_attach_new(d, sa);
+}
+
+static ssize_t conn_index_of(struct ik_daemon *d, const struct ike_sa *sa)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_conns; i++)
+		if (&d->params[i] == sa->conn)
+			return i;
+	return -1;
+}
+
+/*
+ * separate-udp without a TCP connection (draft section 3.1): cancel the
+ * IKE SA and, if tcp_fallback = udp, start again over UDP without
+ * proposing separate transports.  The SA is freed.
+ */
+static void restart_over_udp(struct ik_daemon *d, struct ike_sa *sa,
+			     const char *why)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+	ssize_t i = conn_index_of(d, sa);
+	bool again = conn && conn->tcp_fallback == IK_TCP_FALLBACK_UDP;
+
+	ike_sa_fail(sa, "%s: %s", why, again ? "starting again over UDP "
+		    "without SEPARATE_TRANSPORTS" : "giving up (tcp_fallback "
+		    "= fail)");
+	sa_dead(d, sa);
+	if (!again || i < 0)
+		return;
+	d->eng.no_sep_offer = true;
+	initiate(d, i);
+}
+
+static void tcp_lost(struct ik_daemon *d, struct ik_tcp_conn *c,
+		     const char *why);
+
+/* The connection is up: each SA riding it sends what waited for it, and
+ * its ESP bindings move to it (a reconnect). */
+static void tcp_up(struct ik_daemon *d, struct ik_tcp_conn *c)
+{
+	struct ike_sa *sa, *next;
+	char err[256];
+
+	if (ik_tcp_connected(c, err, sizeof(err))) {
+		tcp_lost(d, c, err);
+		return;
+	}
+	watch_conn(d, c, EPOLL_CTL_MOD);
+	for (sa = d->eng.table.head; sa; sa = next) {
+		next = sa->next;
+		if (sa->tcp != c)
+			continue;
+		SA_LOG(IK_LOG_INFO, sa, "TCP connection to the peer is up");
+		bind_children(d, sa);
+		if (sa->req.len) {
+			send_tcp(d, sa, &sa->req);
+		} else if (sa->state == IKE_S_ESTABLISHED) {
+			/* tell the responder which connection is ours now */
+			struct ike_effects fx = { 0 };
+
+			if (!ike_info_liveness(sa, &fx))
+				apply(d, sa, NULL, &fx);
+		}
+	}
+}
+
+/*
+ * A connection closed, failed or was reset: the SAs on it lose it.  An
+ * initiator that was still setting up over separate-udp falls back to
+ * UDP; other initiators reconnect; responders wait for the peer (RFC 9329
+ * section 6: only the TCP originator reconnects).
+ */
+static void tcp_lost(struct ik_daemon *d, struct ik_tcp_conn *c,
+		     const char *why)
+{
+	const struct ik_conn *conn;
+	struct ike_sa *sa, *next;
+
+	for (sa = d->eng.table.head; sa; sa = next) {
+		next = sa->next;
+		if (sa->tcp != c)
+			continue;
+		sa->tcp = NULL;
+		conn = conn_of(d, sa);
+		SA_LOG(IK_LOG_NOTICE, sa, "TCP connection lost: %s", why);
+		if (sa->initiator && sa->state != IKE_S_ESTABLISHED &&
+		    conn && conn->ike_transport == IK_IKE_SEP_UDP)
+			restart_over_udp(d, sa, "TCP connection failed");
+		else if (sa->initiator && sa->state == IKE_S_ESTABLISHED)
+			tcp_reconnect(d, sa);
+	}
+	if (!c->dead)
+		ik_tcp_shut(c);
+}
+
+static bool conn_carries_sa(struct ik_daemon *d, const struct ik_tcp_conn *c)
+{
+	struct ike_sa *sa;
+
+	for (sa = d->eng.table.head; sa; sa = sa->next)
+		if (sa->tcp == c)
+			return true;
+	return false;
+}
+
+/* An SA follows the connection its peer uses (a new one after the
+ * originator reconnected); its ESP bindings follow too. */
+static void tcp_follow(struct ik_daemon *d, struct ike_sa *sa,
+		       struct ik_tcp_conn *c, bool authentic)
+{
+	bool fresh = !sa->on_tcp && sa->state == IKE_S_INIT_DONE;
+
+	if (sa->tcp == c || (!authentic && !fresh))
+		return;
+	if (!sa->on_tcp)
+		sa->ike_why = sa->natt ? "IKE_AUTH came over TCP "
+			      "(SEPARATE_TRANSPORTS)" : "IKE_SA_INIT came "
+			      "over TCP";
+	sa->on_tcp = true;
+	sa->tcp = c;
+	bind_children(d, sa);
+}
+
+static void tcp_input(struct ik_daemon *d, struct ik_tcp_conn *c, size_t n)
+{
+	struct ike_effects fx;
+	struct ike_sa *sa;
+	char why[256];
+	int rc;
+
+	d->eng.in_tcp = true;
+	sa = ike_engine_input(&d->eng, d->rxbuf, n, &c->local, &c->remote,
+			      &fx, why, sizeof(why));
+	d->eng.in_tcp = false;
+	if (why[0]) {
+		if (sa)
+			SA_LOG(IK_LOG_INFO, sa, "%s", why);
+		else
+			ik_log(IK_LOG_DEBUG, "dropped (TCP): %s", why);
+	}
+	if (!sa) {
+		rc = fx.send ? ik_tcp_send(c, fx.send->buf, fx.send->len) : 0;
+		if (rc)
+			ik_log(IK_LOG_WARNING, "TCP send: %s", strerror(-rc));
+		return;
+	}
+	tcp_follow(d, sa, c, fx.authentic);
+	apply(d, sa, NULL, &fx);
+}
+
+static void on_tcp_conn(struct ik_daemon *d, struct ik_tcp_conn *c,
+			uint32_t events)
+{
+	const char *cause;
+	char why[160];
+	int budget = 16;
+	ssize_t n;
+
+	if (c->dead)
+		return;
+	if (c->connecting) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			tcp_up(d, c);
+		return;
+	}
+	while (budget-- && !c->dead) {
+		n = ik_tcp_recv(c, d->rxbuf, sizeof(d->rxbuf));
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		if (n > 0) {
+			c->last_active = now_ms();
+			tcp_input(d, c, n);
+			continue;
+		}
+		cause = n == -EPROTO ?
+			ik_espbind_reset_cause(&d->bind, c->inode) : NULL;
+		snprintf(why, sizeof(why), "%s%s%s", n == 0 ? "closed by the "
+			 "peer" : strerror((int)-n), cause ? ": reset by the "
+			 "iketcp module, counter " : "", cause ? cause : "");
+		ik_log(IK_LOG_NOTICE, "TCP connection %s: %s",
+		       c->originator ? "to the peer" : "from a peer", why);
+		tcp_lost(d, c, why);
+	}
+}
+
+static void on_tcp_listen(struct ik_daemon *d, int i)
+{
+	struct ik_tcp_conn *c;
+	char err[256];
+	int budget = 16;
+
+	while (budget--) {
+		c = ik_tcp_accept(&d->tcp, i, now_ms(), err, sizeof(err));
+		if (!c) {
+			if (err[0])
+				ik_log(IK_LOG_WARNING, "%s", err);
+			return;
+		}
+		if (watch_conn(d, c, EPOLL_CTL_ADD))
+			ik_tcp_shut(c);
+	}
+}
+
+/*
+ * The connections' timers: a connect that takes too long fails; an
+ * accepted connection that carries no IKE SA closes after
+ * tcp_idle_timeout; our own closes once no SA rides it.
+ */
+static void tcp_tick(struct ik_daemon *d, uint64_t now)
+{
+	struct ik_tcp_conn *c;
+
+	for (c = d->tcp.conns; c; c = c->next) {
+		if (c->dead)
+			continue;
+		if (c->connecting) {
+			if (now - c->created > IK_TCP_CONNECT_TIMEOUT_MS)
+				tcp_lost(d, c, "connect timed out");
+		} else if (conn_carries_sa(d, c)) {
+			continue;
+		} else if (c->originator) {
+			ik_tcp_shut(c);
+		} else if (now - c->last_active >
+			   d->cfg->global.tcp_idle_timeout_ms) {
+			ik_log(IK_LOG_INFO, "closing an idle TCP connection "
+			       "that carries no IKE SA");
+			ik_tcp_shut(c);
+		}
+	}
+	ik_tcp_reap(&d->tcp);
 }
 
 static void on_udp(struct ik_daemon *d, enum ik_udp_slot s)
@@ -278,6 +756,11 @@ static void retransmit(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	uint64_t wait = ik_retransmit_delay_ms(&d->cfg->global,
 					       sa->rtx_n + 1);
 
+	if (sa->on_tcp) {
+		ike_sa_fail(sa, "no answer over TCP");
+		sa_dead(d, sa);
+		return;
+	}
 	if (!wait) {
 		ike_sa_fail(sa, "no answer from the peer (%u "
 			    "retransmissions)", sa->rtx_n);
@@ -362,36 +845,85 @@ static void tick(struct ik_daemon *d)
 		} else if (sa->req.len && now >= sa->rtx_at) {
 			retransmit(d, sa, now);
 		} else if (sa->state == IKE_S_ESTABLISHED) {
+			if (sa->on_tcp && !sa->tcp && sa->initiator)
+				tcp_reconnect(d, sa);
 			rekey_children(d, sa, now);
 			liveness(d, sa, now);
 			nat_keepalive(d, sa, now);
 		}
 	}
+	tcp_tick(d, now);
 }
+
+/* Where IKE_SA_INIT goes, per ike_transport: UDP 500, UDP 4500
+ * (separate-udp's discovery), or a TCP connection to tcp_port. */
+static int initial_path(struct ik_daemon *d, const struct ik_conn *c,
+			struct sockaddr_storage *local,
+			struct sockaddr_storage *remote,
+			struct ik_tcp_conn **tcp, char *why, size_t whylen)
+{
+	bool natt = c->ike_transport == IK_IKE_SEP_UDP;
+	uint16_t port = natt ? d->udp.port_natt : d->udp.port_ike;
+
+	*tcp = NULL;
+	ik_addr_to_ss(&c->local, port, local);
+	ik_addr_to_ss(&c->remote, port, remote);
+	if (c->ike_transport != IK_IKE_TCP && c->ike_transport != IK_IKE_SEP_TCP)
+		return 0;
+	set_port(remote, d->cfg->global.tcp_port);
+	*tcp = ik_tcp_connect(&d->tcp, local, remote, now_ms(), why, whylen);
+	if (*tcp && watch_conn(d, *tcp, EPOLL_CTL_ADD)) {
+		snprintf(why, whylen, "epoll: %s", strerror(errno));
+		ik_tcp_shut(*tcp);
+		*tcp = NULL;
+	}
+	if (!*tcp)
+		return -1;
+	*local = (*tcp)->local;		/* its port is the kernel's */
+	return 0;
+}
+
+static const char *const ike_start_why[] = {
+	[IK_IKE_UDP] = "ike_transport = udp",
+	[IK_IKE_TCP] = "ike_transport = tcp",
+	[IK_IKE_SEP_UDP] = "separate-udp: IKE_SA_INIT over UDP 4500",
+	[IK_IKE_SEP_TCP] = "separate-tcp: IKE_SA_INIT over TCP",
+};
 
 static void initiate(struct ik_daemon *d, size_t i)
 {
 	const struct ik_conn *c = d->cfg->conns[i];
 	struct sockaddr_storage local, remote;
+	struct ik_tcp_conn *tcp;
 	struct ike_effects fx;
 	struct ike_sa *sa;
 	char why[256];
 
-	ik_addr_to_ss(&c->local, d->udp.port_ike, &local);
-	ik_addr_to_ss(&c->remote, d->udp.port_ike, &remote);
 	if (c->local.family == AF_UNSPEC || c->remote.family == AF_UNSPEC) {
 		ik_log(IK_LOG_ERR, "%s: start = initiate needs local and "
 		       "remote addresses", c->name);
+		return;
+	}
+	if (initial_path(d, c, &local, &remote, &tcp, why, sizeof(why))) {
+		ik_log(IK_LOG_ERR, "%s: cannot initiate: %s", c->name, why);
 		return;
 	}
 	sa = ike_engine_initiate(&d->eng, &d->params[i], &local, &remote,
 				 &fx, why, sizeof(why));
 	if (!sa) {
 		ik_log(IK_LOG_ERR, "%s: cannot initiate: %s", c->name, why);
+		if (tcp)
+			ik_tcp_shut(tcp);
 		return;
 	}
 	sa->created = sa->last_heard = now_ms();
-	SA_LOG(IK_LOG_INFO, sa, "initiating");
+	sa->natt = c->ike_transport == IK_IKE_SEP_UDP;
+	sa->tcp = tcp;
+	sa->on_tcp = tcp != NULL;
+	sa->ike_why = ike_start_why[c->ike_transport];
+	if (c->ike_transport == IK_IKE_SEP_UDP && !sa->sep_offered)
+		sa->ike_why = "separate-udp fallback: UDP only";
+	SA_LOG(IK_LOG_INFO, sa, "initiating over %s", ike_via(sa));
 	apply(d, sa, NULL, &fx);
 }
 
@@ -535,6 +1067,18 @@ static int conn_down(struct ik_daemon *d, size_t i)
 	return n;
 }
 
+/* What the engine needs of the transports: whether this connection offers
+ * SEPARATE_TRANSPORTS, whether we echo it, and its number. */
+static void transport_params(const struct ik_config *cfg, size_t i,
+			     struct ike_conn_params *p)
+{
+	enum ik_ike_transport t = cfg->conns[i]->ike_transport;
+
+	p->sep_notify = cfg->global.sep_notify;
+	p->sep_offer = t == IK_IKE_SEP_UDP || t == IK_IKE_SEP_TCP;
+	p->sep_echo = cfg->global.separate_transports;
+}
+
 /* The engine parameters of n connections, their credentials with them. */
 static void free_params(struct ike_conn_params *params, size_t n)
 {
@@ -578,6 +1122,7 @@ static int reload(struct ik_daemon *d, char *err, size_t errlen)
 			ik_config_free(cfg);
 			return -1;
 		}
+		transport_params(cfg, i, &params[i]);
 	}
 	if (!params) {
 		ik_config_free(cfg);
@@ -690,6 +1235,7 @@ static int setup(struct ik_daemon *d, const char *path)
 			       d->cfg->conns[i]->name, err);
 			return -1;
 		}
+		transport_params(d->cfg, i, &d->params[i]);
 	}
 	ike_engine_init(&d->eng);
 	d->eng.find_conn = find_conn;
@@ -716,6 +1262,12 @@ static int setup(struct ik_daemon *d, const char *path)
 		ik_log(IK_LOG_ERR, "%s", err);
 		return -1;
 	}
+	if (d->cfg->global.tcp_listen &&
+	    ik_tcp_listen(&d->tcp, d->cfg->global.tcp_port, err,
+			  sizeof(err))) {
+		ik_log(IK_LOG_ERR, "%s", err);
+		return -1;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -730,6 +1282,10 @@ static int setup(struct ik_daemon *d, const char *path)
 	for (s = 0; s < IK_UDP_SLOTS; s++)
 		if (d->udp.fd[s] >= 0 && add_fd(d, d->udp.fd[s], s))
 			return -1;
+	for (s = 0; s < 2; s++)
+		if (d->tcp.lfd[s] >= 0 &&
+		    add_fd(d, d->tcp.lfd[s], TAG_TCP_LISTEN + s))
+			return -1;
 	d->ctlfd = ik_ctl_listen(d->cfg->global.ctl_socket, err, sizeof(err));
 	if (d->ctlfd < 0 || add_fd(d, d->ctlfd, TAG_CTL)) {
 		ik_log(IK_LOG_ERR, "%s", err);
@@ -742,6 +1298,8 @@ static void teardown(struct ik_daemon *d)
 {
 	ike_engine_destroy(&d->eng);
 	ik_udp_close(&d->udp);
+	ik_tcp_close_all(&d->tcp);
+	ik_espbind_close(&d->bind);
 	ik_xfrm_close(&d->xfrm);
 	if (d->epfd >= 0)
 		close(d->epfd);
@@ -768,6 +1326,7 @@ int ik_daemon_run(const char *config_path)
 
 	ik_log_setup(IK_LOG_INFO);
 	d->epfd = d->sigfd = d->ctlfd = d->lockfd = -1;
+	d->tcp.lfd[0] = d->tcp.lfd[1] = -1;
 	if (setup(d, config_path)) {
 		teardown(d);
 		return 1;
@@ -790,6 +1349,11 @@ int ik_daemon_run(const char *config_path)
 				on_signal(d);
 			else if (ev[k].data.u64 == TAG_CTL)
 				ik_ctl_accept(d->ctlfd, ctl_answer, d);
+			else if (ev[k].data.u64 >= 1000)
+				on_tcp_conn(d, ev[k].data.ptr, ev[k].events);
+			else if (ev[k].data.u64 >= TAG_TCP_LISTEN)
+				on_tcp_listen(d, ev[k].data.u64 -
+					      TAG_TCP_LISTEN);
 			else
 				on_udp(d, (enum ik_udp_slot)ev[k].data.u64);
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "install.h"
+#include "net/transport.h"
 
 static void ss_addr(const struct sockaddr_storage *ss, union ik_xfrm_addr *a,
 		    uint16_t *port)
@@ -54,11 +55,10 @@ static void fill_sa(const struct ike_sa *sa, const struct child_sa *c,
 	x->spi = inbound ? c->spi_in : c->spi_out;
 	x->reqid = c->reqid;
 	x->mode = c->transport ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
-	/* ESP in UDP once a NAT was seen and IKE floated to 4500 */
-	if (sa->natt && (sa->nat_local || sa->nat_remote ||
-			 conn->encap == IK_ENCAP_UDP)) {
-		x->encap_sport = inbound ? rport : lport;
-		x->encap_dport = inbound ? lport : rport;
+	/* ESP in UDP: the daemon chose it (net/transport.c) and its ports */
+	if (c->esp_via == IK_ESP_UDP) {
+		x->encap_sport = inbound ? c->encap_rport : c->encap_lport;
+		x->encap_dport = inbound ? c->encap_lport : c->encap_rport;
 	}
 	x->encr = c->alg.encr;
 	x->keybits = c->alg.keybits;

@@ -5,9 +5,11 @@
  * the replies come from the kernel, but a mismatched module version must
  * give an error message, not garbage output.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
@@ -63,6 +65,55 @@ struct nlmsghdr *ik_req_get_sockets(void *buf, uint16_t family, uint32_t seq)
 {
 	return put_genl(buf, family, NLM_F_DUMP, IKETCP_CMD_GET_SOCKETS,
 			IKETCP_GENL_VERSION, seq);
+}
+
+static void put_bind_sa(struct nlmsghdr *nlh, const struct ik_bind *b,
+			bool full)
+{
+	struct nlattr *nest;
+	size_t alen = b->family == AF_INET6 ? 16 : 4;
+
+	if (full || !b->family)
+		mnl_attr_put_u32(nlh, IKETCP_A_SOCK_FD, b->fd);
+	nest = mnl_attr_nest_start(nlh, IKETCP_A_SA);
+	mnl_attr_put_u8(nlh, IKETCP_SA_DIR, b->dir);
+	mnl_attr_put_u32(nlh, IKETCP_SA_SPI, htonl(b->spi));
+	if (!full && b->family) {	/* unbind by key: the socket may be gone */
+		mnl_attr_put_u16(nlh, IKETCP_SA_FAMILY, b->family);
+		mnl_attr_put(nlh, IKETCP_SA_DADDR, alen, b->daddr);
+	}
+	if (full && b->family) {
+		mnl_attr_put(nlh, IKETCP_SA_SADDR, alen, b->saddr);
+		mnl_attr_put(nlh, IKETCP_SA_DADDR, alen, b->daddr);
+	}
+	if (full && b->udp) {
+		mnl_attr_put_u8(nlh, IKETCP_SA_ENCAP, IKETCP_ENCAP_UDP);
+		mnl_attr_put_u16(nlh, IKETCP_SA_ENCAP_SPORT, b->sport);
+		mnl_attr_put_u16(nlh, IKETCP_SA_ENCAP_DPORT, b->dport);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static struct nlmsghdr *req_sa(void *buf, uint16_t family, uint32_t seq,
+			       uint8_t cmd, const struct ik_bind *b)
+{
+	struct nlmsghdr *nlh = put_genl(buf, family, NLM_F_ACK, cmd,
+					IKETCP_GENL_VERSION, seq);
+
+	put_bind_sa(nlh, b, cmd == IKETCP_CMD_BIND_SA);
+	return nlh;
+}
+
+struct nlmsghdr *ik_req_bind_sa(void *buf, uint16_t family, uint32_t seq,
+				const struct ik_bind *b)
+{
+	return req_sa(buf, family, seq, IKETCP_CMD_BIND_SA, b);
+}
+
+struct nlmsghdr *ik_req_unbind_sa(void *buf, uint16_t family, uint32_t seq,
+				  const struct ik_bind *b)
+{
+	return req_sa(buf, family, seq, IKETCP_CMD_UNBIND_SA, b);
 }
 
 /* ---------------------------------------------------------- parsing */

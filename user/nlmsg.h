@@ -50,6 +50,21 @@ struct ik_limits {
 	uint32_t tx;
 };
 
+/*
+ * IKETCP_CMD_BIND_SA / IKETCP_CMD_UNBIND_SA: one direction of one ESP SA
+ * on the socket fd (an attached RFC 9329 socket of the calling process).
+ * Addresses default to the socket's when family is 0.
+ */
+struct ik_bind {
+	uint32_t fd;
+	uint8_t dir;		/* IKETCP_DIR_IN or IKETCP_DIR_OUT */
+	uint32_t spi;		/* host order; sent in network order */
+	uint16_t family;	/* 0: addresses from the socket */
+	uint8_t saddr[16], daddr[16];
+	bool udp;		/* the XFRM state is ESP in UDP */
+	uint16_t sport, dport;	/* its UDP ports, host order */
+};
+
 /* A netlink error: negative errno and the kernel's extended ACK text. */
 struct ik_nlerr {
 	int err;
@@ -65,6 +80,14 @@ struct nlmsghdr *ik_req_set_netns(void *buf, uint16_t family, uint32_t seq,
 				  const struct ik_limits *lim);
 struct nlmsghdr *ik_req_get_sockets(void *buf, uint16_t family,
 				    uint32_t seq);
+
+struct nlmsghdr *ik_req_bind_sa(void *buf, uint16_t family, uint32_t seq,
+				const struct ik_bind *b);
+/* Unbind by (dir, spi) on b->fd's socket, or, with b->family set, by the
+ * binding's key (dir, spi, family, daddr), which works after the socket
+ * closed (an orphaned binding). */
+struct nlmsghdr *ik_req_unbind_sa(void *buf, uint16_t family, uint32_t seq,
+				  const struct ik_bind *b);
 
 /* Parsers: 0, or -EPROTO for a malformed reply.  Unknown attributes are
  * skipped so that a newer module still works with this iketcpd. */

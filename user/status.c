@@ -10,6 +10,8 @@
 #include <json-c/json.h>
 
 #include "ike/choose.h"
+#include "net/tcp.h"
+#include "net/transport.h"
 #include "status.h"
 
 const char *ik_sa_state_name(enum ike_sa_state s)
@@ -66,12 +68,17 @@ static const char *ts_str(const struct ike_ts_pl *t, char *buf, size_t len)
 
 static const char *transport_of(const struct ike_sa *sa)
 {
+	if (sa->on_tcp)
+		return sa->tcp && !sa->tcp->dead ? "tcp" : "tcp-reconnecting";
 	return sa->natt ? "udp-4500" : "udp-500";
 }
 
-static const char *encap_of(const struct child_sa *c)
+/* ESP's transport as net/transport.c chose it, and why */
+static const char *esp_of(const struct child_sa *c)
 {
-	return c->udp_encap ? "udp" : "none";
+	if (c->esp_via == IK_ESP_TCP && !c->bound)
+		return "tcp-unbound";
+	return ik_esp_via_name(c->esp_via);
 }
 
 static void child_text(FILE *f, const struct ike_sa *sa,
@@ -82,9 +89,10 @@ static void child_text(FILE *f, const struct ike_sa *sa,
 	char alg[64], tl[128], tr[128];
 
 	stats(ctx, sa, c, &st);
-	fprintf(f, "    child %08x/%08x %s encap %s %s\n", c->spi_in,
+	fprintf(f, "    child %08x/%08x %s esp over %s (%s) %s\n", c->spi_in,
 		c->spi_out, c->transport ? "transport" : "tunnel",
-		encap_of(c), ike_prop_name(&c->alg, false, alg, sizeof(alg)));
+		esp_of(c), c->esp_why ? c->esp_why : "-",
+		ike_prop_name(&c->alg, false, alg, sizeof(alg)));
 	fprintf(f, "      local %s\n      remote %s\n",
 		ts_str(&c->ts_local, tl, sizeof(tl)),
 		ts_str(&c->ts_remote, tr, sizeof(tr)));
@@ -105,9 +113,10 @@ static void sa_text(FILE *f, const struct ike_sa *sa, uint64_t now,
 		sa->conn ? sa->conn->name : "-", sa->spi_i, sa->spi_r,
 		ik_sa_state_name(sa->state),
 		sa->initiator ? "initiator" : "responder");
-	fprintf(f, "  %s <-> %s over %s, %s, up %" PRIu64 " s\n",
+	fprintf(f, "  %s <-> %s over %s (%s), %s, up %" PRIu64 " s\n",
 		addr_str(&sa->local, l, sizeof(l)),
 		addr_str(&sa->remote, r, sizeof(r)), transport_of(sa),
+		sa->ike_why ? sa->ike_why : "-",
 		sa->have_keys ? ike_prop_name(&sa->alg, true, alg, sizeof(alg)) :
 		"(negotiating)", sa->created ? (now - sa->created) / 1000 : 0);
 	for (c = sa->children; c; c = c->next)
@@ -129,7 +138,9 @@ static json_object *child_json(const struct ike_sa *sa,
 	json_object_object_add(o, "spi_out", json_object_new_string(buf));
 	json_object_object_add(o, "mode", json_object_new_string(
 			       c->transport ? "transport" : "tunnel"));
-	json_object_object_add(o, "encap", json_object_new_string(encap_of(c)));
+	json_object_object_add(o, "esp", json_object_new_string(esp_of(c)));
+	json_object_object_add(o, "esp_reason", json_object_new_string(
+			       c->esp_why ? c->esp_why : ""));
 	json_object_object_add(o, "algorithms", json_object_new_string(
 			       ike_prop_name(&c->alg, false, buf, sizeof(buf))));
 	json_object_object_add(o, "local_ts", json_object_new_string(
@@ -168,6 +179,8 @@ static json_object *sa_json(const struct ike_sa *sa, uint64_t now,
 			       addr_str(&sa->remote, buf, sizeof(buf))));
 	json_object_object_add(o, "transport", json_object_new_string(
 			       transport_of(sa)));
+	json_object_object_add(o, "transport_reason", json_object_new_string(
+			       sa->ike_why ? sa->ike_why : ""));
 	if (sa->have_keys)
 		json_object_object_add(o, "algorithms", json_object_new_string(
 				       ike_prop_name(&sa->alg, true, buf,

@@ -227,8 +227,13 @@ static const char full[] =
 	"liveness_timeout = 2m\n"
 	"nat_keepalive = 15s\n"
 	"replay_window = 128\n"
+	"tcp_port = 14501\n"
+	"tcp_listen = no\n"
+	"separate_transports = off\n"
+	"separate_transports_notify = 40969\n"
+	"tcp_idle_timeout = 2m\n"
 	"\n"
-	"[conn site-b]\n"				/* line 17 */
+	"[conn site-b]\n"				/* line 22 */
 	"local = 192.0.2.1\n"
 	"remote = 198.51.100.2\n"
 	"local_id = fqdn:gw-a.example.com\n"
@@ -242,7 +247,9 @@ static const char full[] =
 	"remote_ts = 10.2.0.1-10.2.0.9[tcp/1000-2000], 0.0.0.0/0[icmp]\n"
 	"mode = transport\n"
 	"start = initiate\n"
-	"encap = yes\n"
+	"ike_transport = separate-udp\n"
+	"esp_transport = udp\n"
+	"tcp_fallback = fail\n"
 	"rekey_time = 20m\n"
 	"lifetime = 30m\n"
 	"ike_rekey_time = 2h\n"
@@ -251,7 +258,7 @@ static const char full[] =
 	"liveness_interval = 10s\n"
 	"liveness_timeout = 45s\n"
 	"\n"
-	"[conn roadwarriors]\n"				/* line 40 */
+	"[conn roadwarriors]\n"				/* line 47 */
 	"local = 2001:db8::1\n"
 	"remote = %any\n"
 	"local_id = dn:C=CH, O=Example, CN=gw-a.example.com\n"
@@ -262,8 +269,10 @@ static const char full[] =
 	"ca = ca1.pem, ca2.pem\n"
 	"local_ts = 2001:db8:1::/48\n"
 	"remote_ts = ::/0\n"
+	"ike_transport = tcp\n"
+	"esp_transport = tcp\n"
 	"\n"
-	"[conn branch]\n"				/* line 52 */
+	"[conn branch]\n"				/* line 61 */
 	"local = 192.0.2.1\n"
 	"remote = 203.0.113.7\n"
 	"local_id = 192.0.2.1\n"
@@ -301,10 +310,13 @@ static void full_config_every_field(void)
 	CHECK(g->liveness_timeout_ms == 120000);
 	CHECK(g->nat_keepalive_ms == 15000);
 	CHECK(g->replay_window == 128);
+	CHECK(g->tcp_port == 14501 && !g->tcp_listen);
+	CHECK(!g->separate_transports && g->sep_notify == 40969);
+	CHECK(g->tcp_idle_timeout_ms == 120000);
 	CHECK(cfg->n_conns == 3);
 
 	c = cfg->conns[0];
-	CHECK(strcmp(c->name, "site-b") == 0 && c->line == 17);
+	CHECK(strcmp(c->name, "site-b") == 0 && c->line == 22);
 	CHECK(c->local.family == AF_INET && ip_is(c->local.a, AF_INET, "192.0.2.1"));
 	CHECK(c->remote.family == AF_INET &&
 	      ip_is(c->remote.a, AF_INET, "198.51.100.2"));
@@ -330,7 +342,9 @@ static void full_config_every_field(void)
 		    65535));
 	CHECK(c->mode == IK_MODE_TRANSPORT);
 	CHECK(c->start == IK_START_INITIATE);
+	CHECK(c->ike_transport == IK_IKE_SEP_UDP);
 	CHECK(c->encap == IK_ENCAP_UDP);
+	CHECK(c->tcp_fallback == IK_TCP_FALLBACK_FAIL);
 	CHECK(c->rekey_time_ms == 20 * 60000 && c->lifetime_ms == 30 * 60000);
 	CHECK(c->ike_rekey_time_ms == 2 * 3600000ULL &&
 	      c->ike_lifetime_ms == 3 * 3600000ULL);
@@ -339,7 +353,7 @@ static void full_config_every_field(void)
 	CHECK(c->liveness_timeout_ms == 45000);
 
 	c = cfg->conns[1];
-	CHECK(strcmp(c->name, "roadwarriors") == 0 && c->line == 40);
+	CHECK(strcmp(c->name, "roadwarriors") == 0 && c->line == 47);
 	CHECK(c->local.family == AF_INET6 &&
 	      ip_is(c->local.a, AF_INET6, "2001:db8::1"));
 	CHECK(c->remote.family == AF_UNSPEC);
@@ -358,9 +372,11 @@ static void full_config_every_field(void)
 		    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0, 0, 65535));
 	/* liveness from [global]: off, 2m */
 	CHECK(c->liveness_interval_ms == 0 && c->liveness_timeout_ms == 120000);
+	CHECK(c->ike_transport == IK_IKE_TCP && c->encap == IK_ENCAP_TCP);
+	CHECK(c->tcp_fallback == IK_TCP_FALLBACK_UDP);
 
 	c = cfg->conns[2];
-	CHECK(strcmp(c->name, "branch") == 0 && c->line == 52);
+	CHECK(strcmp(c->name, "branch") == 0 && c->line == 61);
 	CHECK(id_is(&c->local_id, IKE_ID_IPV4_ADDR, v4, 4));
 	CHECK(id_is(&c->remote_id, IKE_ID_RFC822_ADDR, "peer@example.net", 16));
 	for (i = 0; i < sizeof(file_psk); i++)
@@ -399,6 +415,9 @@ static void defaults_and_what_connections_inherit(void)
 	CHECK(g->cookie_threshold == 50);
 	CHECK(g->liveness_interval_ms == 5000 && g->liveness_timeout_ms == 60000);
 	CHECK(g->nat_keepalive_ms == 20000 && g->replay_window == 32);
+	CHECK(g->tcp_port == 4500 && g->tcp_listen);
+	CHECK(g->separate_transports && g->sep_notify == 48200);
+	CHECK(g->tcp_idle_timeout_ms == 30000);
 
 	c = ik_config_conn(cfg, "a");
 	CHECK(c != NULL);
@@ -417,7 +436,8 @@ static void defaults_and_what_connections_inherit(void)
 	CHECK(proposal_is(&c->esp, 1, "aes256-sha256-noesn"));
 	CHECK(c->local_ts.n == 0 && c->remote_ts.n == 0);
 	CHECK(c->mode == IK_MODE_TUNNEL && c->start == IK_START_LISTEN);
-	CHECK(c->encap == IK_ENCAP_AUTO);
+	CHECK(c->ike_transport == IK_IKE_UDP && c->encap == IK_ENCAP_AUTO);
+	CHECK(c->tcp_fallback == IK_TCP_FALLBACK_UDP);
 	CHECK(c->rekey_time_ms == 3600000 && c->lifetime_ms == 3960000);
 	CHECK(c->ike_rekey_time_ms == 4 * 3600000ULL &&
 	      c->ike_lifetime_ms == 4 * 3960000ULL);
@@ -615,6 +635,24 @@ static void global_values_are_range_checked(void)
 		      "iketcpd.conf:2: global: replay_window: 4097 is out of range (0..4096)"));
 	CHECK(refused("[global]\ncookie_threshold = 1000001\n",
 		      "iketcpd.conf:2: global: cookie_threshold: 1000001 is out of range (0..1000000)"));
+	CHECK(refused("[global]\ntcp_port = 0\n",
+		      "iketcpd.conf:2: global: tcp_port: 0 is out of range (1..65535)"));
+	CHECK(refused("[global]\ntcp_port = 65536\n",
+		      "iketcpd.conf:2: global: tcp_port: 65536 is out of range (1..65535)"));
+	CHECK(refused("[global]\nseparate_transports_notify = 40959\n",
+		      "iketcpd.conf:2: global: separate_transports_notify: 40959 is out of range (40960..65535)"));
+	CHECK(refused("[global]\nseparate_transports_notify = 65536\n",
+		      "iketcpd.conf:2: global: separate_transports_notify: 65536 is out of range (40960..65535)"));
+	CHECK(refused("[global]\ntcp_idle_timeout = 500ms\n",
+		      "iketcpd.conf:2: global: tcp_idle_timeout: 500ms is out of range (1s..1h)"));
+	CHECK(refused("[global]\ntcp_idle_timeout = 0\n",
+		      "iketcpd.conf:2: global: tcp_idle_timeout: 0 is out of range (1s..1h)"));
+	CHECK(refused("[global]\ntcp_idle_timeout = 61m\n",
+		      "iketcpd.conf:2: global: tcp_idle_timeout: 61m is out of range (1s..1h)"));
+	CHECK(refused("[global]\ntcp_listen = maybe\n",
+		      "iketcpd.conf:2: global: tcp_listen: 'maybe' is not yes or no (nor true, false, on, off, 1, 0)"));
+	CHECK(refused("[global]\nseparate_transports = Yes\n",
+		      "iketcpd.conf:2: global: separate_transports: 'Yes' is not yes or no (nor true, false, on, off, 1, 0)"));
 }
 
 static void connection_values_are_checked(void)
@@ -623,8 +661,15 @@ static void connection_values_are_checked(void)
 		      "iketcpd.conf:6: conn 'a': mode: 'tunel' is not one of tunnel, transport"));
 	CHECK(refused(CONN_A "start = add\n",
 		      "iketcpd.conf:6: conn 'a': start: 'add' is not one of listen, initiate"));
-	CHECK(refused(CONN_A "encap = no\n",
-		      "iketcpd.conf:6: conn 'a': encap: 'no' is not one of auto, yes, udp"));
+	CHECK(refused(CONN_A "ike_transport = sctp\n",
+		      "iketcpd.conf:6: conn 'a': ike_transport: 'sctp' is not one of udp, tcp, separate-udp, separate-tcp"));
+	CHECK(refused(CONN_A "esp_transport = yes\n",
+		      "iketcpd.conf:6: conn 'a': esp_transport: 'yes' is not one of auto, ip, udp, tcp"));
+	CHECK(refused(CONN_A "tcp_fallback = retry\n",
+		      "iketcpd.conf:6: conn 'a': tcp_fallback: 'retry' is not one of udp, fail"));
+	/* the key's name in 0.1 */
+	CHECK(refused(CONN_A "encap = yes\n",
+		      "iketcpd.conf:6: conn 'a': unknown key 'encap' (did you mean 'esp_transport'?)"));
 	CHECK(refused("[conn a]\nlocal = 192.0.2.300\n",
 		      "iketcpd.conf:2: conn 'a': local: '192.0.2.300' is not an IPv4 or IPv6 address"));
 	CHECK(refused("[conn a]\nlocal = %any\n",
@@ -815,6 +860,101 @@ static void rules_between_keys(void)
 		      "iketcpd.conf:3: global: retransmit_timeout (10s) is longer than retransmit_max (5s)"));
 	CHECK(refused("[global]\nretransmit_timeout = 40s\n",
 		      "iketcpd.conf:2: global: retransmit_timeout (40s) is longer than retransmit_max (32s)"));
+}
+
+/* One value of key in conn a (line 6) parses to want (an int-sized enum). */
+static bool conn_enum_is(const char *key, const char *value, size_t off,
+			 int want)
+{
+	struct ik_config *cfg;
+	char text[512];
+	bool ok;
+
+	snprintf(text, sizeof(text), CONN_A "%s = %s\n", key, value);
+	cfg = parse_as("iketcpd.conf", text);
+	if (!cfg) {
+		printf("#  %s = %s: %s\n", key, value, err);
+		return false;
+	}
+	ok = *(const int *)((const char *)cfg->conns[0] + off) == want;
+	if (!ok)
+		printf("#  %s = %s: got %d, want %d\n", key, value,
+		       *(const int *)((const char *)cfg->conns[0] + off), want);
+	ik_config_free(cfg);
+	return ok;
+}
+
+static void transport_names_and_esp_over_tcp_needs_ike_over_tcp(void)
+{
+	static const struct {
+		const char *key, *value;
+		size_t off;
+		int want;
+	} names[] = {
+		{ "ike_transport", "udp", offsetof(struct ik_conn, ike_transport), IK_IKE_UDP },
+		{ "ike_transport", "tcp", offsetof(struct ik_conn, ike_transport), IK_IKE_TCP },
+		{ "ike_transport", "separate-udp", offsetof(struct ik_conn, ike_transport), IK_IKE_SEP_UDP },
+		{ "ike_transport", "separate-tcp", offsetof(struct ik_conn, ike_transport), IK_IKE_SEP_TCP },
+		{ "esp_transport", "auto", offsetof(struct ik_conn, encap), IK_ENCAP_AUTO },
+		{ "esp_transport", "ip", offsetof(struct ik_conn, encap), IK_ENCAP_IP },
+		{ "esp_transport", "udp", offsetof(struct ik_conn, encap), IK_ENCAP_UDP },
+		{ "tcp_fallback", "udp", offsetof(struct ik_conn, tcp_fallback), IK_TCP_FALLBACK_UDP },
+		{ "tcp_fallback", "fail", offsetof(struct ik_conn, tcp_fallback), IK_TCP_FALLBACK_FAIL },
+	};
+	static const char *const ike_over_tcp[] = {
+		"tcp", "separate-udp", "separate-tcp"
+	};
+	static const struct {
+		const char *value;
+		bool want;
+	} bools[] = {
+		{ "yes", true }, { "no", false }, { "true", true },
+		{ "false", false }, { "on", true }, { "off", false },
+		{ "1", true }, { "0", false },
+	};
+	struct ik_config *cfg;
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK(conn_enum_is(names[i].key, names[i].value, names[i].off,
+				   names[i].want));
+	for (i = 0; i < sizeof(ike_over_tcp) / sizeof(ike_over_tcp[0]); i++) {
+		snprintf(text, sizeof(text),
+			 CONN_A "esp_transport = tcp\nike_transport = %s\n",
+			 ike_over_tcp[i]);
+		cfg = parse_as("iketcpd.conf", text);
+		CHECK(cfg && cfg->conns[0]->encap == IK_ENCAP_TCP);
+		ik_config_free(cfg);
+	}
+	CHECK(refused(CONN_A "esp_transport = tcp\nike_transport = udp\n",
+		      "iketcpd.conf:6: conn 'a': esp_transport = tcp needs ike_transport = tcp, separate-udp or separate-tcp"));
+	/* udp by default: the line is still esp_transport's */
+	CHECK(refused(CONN_A "mode = tunnel\nesp_transport = tcp\n",
+		      "iketcpd.conf:7: conn 'a': esp_transport = tcp needs ike_transport = tcp, separate-udp or separate-tcp"));
+	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[global]\ntcp_listen = %s\nseparate_transports = %s\n",
+			 bools[i].value, bools[i].value);
+		cfg = parse_as("iketcpd.conf", text);
+		CHECK(cfg && cfg->global.tcp_listen == bools[i].want &&
+		      cfg->global.separate_transports == bools[i].want);
+		ik_config_free(cfg);
+	}
+	cfg = parse_as("iketcpd.conf",
+		       "[global]\ntcp_port = 1\nseparate_transports_notify = 40960\n"
+		       "tcp_idle_timeout = 1s\n");
+	CHECK(cfg && cfg->global.tcp_port == 1 &&
+	      cfg->global.sep_notify == 40960 &&
+	      cfg->global.tcp_idle_timeout_ms == 1000);
+	ik_config_free(cfg);
+	cfg = parse_as("iketcpd.conf",
+		       "[global]\ntcp_port = 65535\nseparate_transports_notify = 65535\n"
+		       "tcp_idle_timeout = 1h\n");
+	CHECK(cfg && cfg->global.tcp_port == 65535 &&
+	      cfg->global.sep_notify == 65535 &&
+	      cfg->global.tcp_idle_timeout_ms == 3600000);
+	ik_config_free(cfg);
 }
 
 static void credentials_belong_to_their_auth(void)
@@ -1011,20 +1151,35 @@ static void conn_equal_tells_what_a_reload_changed(void)
 		"psk = 0123456789\n";
 	static const struct {
 		const char *from, *to;
-		bool a, b, c;		/* equal afterwards */
+		bool a, b, c, g;	/* equal afterwards; g: [global] */
 	} changes[] = {
 		/* comments, order of keys and of sections, explicit defaults */
-		{ "[conn c]", "; moved\n\n[conn c]\nmode = tunnel", true, true, true },
+		{ "[conn c]", "; moved\n\n[conn c]\nmode = tunnel", true, true, true, true },
+		{ "[conn c]", "[conn c]\nike_transport = udp\nesp_transport = auto\ntcp_fallback = udp",
+		  true, true, true, true },
+		{ "[conn a]", "tcp_port = 4500\ntcp_listen = yes\n[conn a]", true, true, true, true },
 		/* a PSK of the same length */
 		{ "[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\nauth = psk\npsk = 0123456789",
 		  "[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\nauth = psk\npsk = 0123456780",
-		  false, true, true },
+		  false, true, true, true },
 		/* [global] changes what a and c inherit; b set its own */
 		{ "liveness_interval = 30s\n[conn a]", "liveness_interval = 10s\n[conn a]",
-		  false, true, false },
-		{ "remote = 198.51.100.4", "remote = 198.51.100.5", true, true, false },
+		  false, true, false, false },
+		{ "remote = 198.51.100.4", "remote = 198.51.100.5", true, true, false, true },
 		{ "remote = 198.51.100.3\nauth = psk", "remote = 198.51.100.3\nesp = aes128gcm16\nauth = psk",
-		  true, false, true },
+		  true, false, true, true },
+		{ "remote = 198.51.100.4", "remote = 198.51.100.4\nike_transport = tcp",
+		  true, true, false, true },
+		{ "remote = 198.51.100.4", "remote = 198.51.100.4\nesp_transport = ip",
+		  true, true, false, true },
+		{ "remote = 198.51.100.2\n", "remote = 198.51.100.2\ntcp_fallback = fail\n",
+		  false, true, true, true },
+		/* connections inherit none of the TCP keys */
+		{ "[conn a]", "tcp_port = 4501\n[conn a]", true, true, true, false },
+		{ "[conn a]", "tcp_listen = no\n[conn a]", true, true, true, false },
+		{ "[conn a]", "separate_transports = no\n[conn a]", true, true, true, false },
+		{ "[conn a]", "separate_transports_notify = 48201\n[conn a]", true, true, true, false },
+		{ "[conn a]", "tcp_idle_timeout = 31s\n[conn a]", true, true, true, false },
 	};
 	struct ik_config *old = parse_as("iketcpd.conf", base), *new;
 	char text[2048], *at;
@@ -1052,7 +1207,10 @@ static void conn_equal_tells_what_a_reload_changed(void)
 			printf("# change %zu\n", i);
 			CHECK(false);
 		}
-		CHECK(ik_global_equal(&old->global, &new->global) == (i != 2));
+		if (ik_global_equal(&old->global, &new->global) != changes[i].g) {
+			printf("# change %zu: [global]\n", i);
+			CHECK(false);
+		}
 		ik_config_free(new);
 	}
 	ik_config_free(old);
@@ -1140,20 +1298,24 @@ static void example_config_loads(void)
 	put_file("certs/ca-old.pem", "trust anchor\n", 0644);
 	put_file("private/gw-a.key", "private key\n", 0600);
 	put_file("private/site-c.psk", "0x00112233445566778899aabbccddeeff\n", 0600);
+	put_file("private/site-d.psk", "0xffeeddccbbaa99887766554433221100\n", 0600);
 	cfg = parse_in_dir(text);
 	if (!cfg)
 		printf("# %s\n", err);
 	CHECK(cfg != NULL);
-	CHECK(cfg && cfg->n_conns == 3);
+	CHECK(cfg && cfg->n_conns == 4);
 	CHECK(cfg && ik_config_conn(cfg, "site-b") &&
 	      ik_config_conn(cfg, "roadwarriors") &&
-	      ik_config_conn(cfg, "site-c"));
+	      ik_config_conn(cfg, "site-c") && ik_config_conn(cfg, "site-d"));
+	CHECK(cfg && ik_config_conn(cfg, "site-d") &&
+	      ik_config_conn(cfg, "site-d")->ike_transport == IK_IKE_SEP_UDP);
 	ik_config_free(cfg);
 	free(text);
 	{
 		static const char *const made[] = {
 			"certs/gw-a.pem", "certs/ca.pem", "certs/ca-old.pem",
-			"private/gw-a.key", "private/site-c.psk", NULL
+			"private/gw-a.key", "private/site-c.psk",
+			"private/site-d.psk", NULL
 		};
 		size_t i;
 
@@ -1180,6 +1342,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(traffic_selectors),
 	KTAP_CASE(missing_required_keys_name_the_section_line),
 	KTAP_CASE(rules_between_keys),
+	KTAP_CASE(transport_names_and_esp_over_tcp_needs_ike_over_tcp),
 	KTAP_CASE(credentials_belong_to_their_auth),
 	KTAP_CASE(psk_forms_and_the_secret_stays_out_of_messages),
 	KTAP_CASE(psk_file_is_read_once_and_must_be_private),

@@ -70,8 +70,9 @@ static struct ike_sa *new_request(struct ike_engine *e,
 		return sa;
 	}
 	/* under load, only requests that prove their address (2.6), and
-	 * before any other work: one HMAC, no state */
-	if (e->table.half_open >= e->cookie_threshold &&
+	 * before any other work: one HMAC, no state.  Never over TCP: the
+	 * handshake proved the address already (RFC 9329 section 3). */
+	if (!e->in_tcp && e->table.half_open >= e->cookie_threshold &&
 	    !ike_cookie_valid(&e->cookies, m, remote)) {
 		uint8_t cookie[IKE_COOKIE_LEN];
 
@@ -252,6 +253,8 @@ struct ike_sa *ike_engine_initiate(struct ike_engine *e,
 	}
 	sa->local = *local;
 	sa->remote = *remote;
+	sa->sep_offered = conn->sep_offer && !e->no_sep_offer;
+	e->no_sep_offer = false;
 	if (ike_init_start(sa, 0, fx)) {
 		snprintf(why, whylen, "%s", sa->why);
 		ike_engine_drop(e, sa);

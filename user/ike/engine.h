@@ -30,6 +30,11 @@ struct ike_engine {
 	uint8_t plain[IKE_MAX_MSG];	/* decrypted payloads of the message */
 	struct ike_msg msg;		/* the message being handled */
 	uint8_t stateless_buf[512];
+	/* set by the daemon around one call: the message came over TCP (no
+	 * COOKIE is ever asked there, RFC 9329 section 3); the next
+	 * initiation leaves SEPARATE_TRANSPORTS out (the UDP fallback) */
+	bool in_tcp;
+	bool no_sep_offer;
 };
 
 void ike_engine_init(struct ike_engine *e);

@@ -54,6 +54,11 @@ struct ike_conn_params {
 	uint8_t n_ike, n_esp;
 	struct ike_ts_pl ts_local, ts_remote;
 	bool transport;
+	/* SEPARATE_TRANSPORTS (draft-ietf-ipsecme-ikev2-reliable-transport):
+	 * its notify number (private use, both peers must agree), whether the
+	 * initiator offers it and whether the responder echoes it */
+	uint16_t sep_notify;
+	bool sep_offer, sep_echo;
 };
 
 enum ike_sa_state {
@@ -78,6 +83,12 @@ struct child_sa {
 	bool owns_policies;		/* a rekey's successor inherits them */
 	bool udp_encap;			/* installed as ESP in UDP */
 	bool rekeying;			/* our CREATE_CHILD_SA for it is out */
+	/* the daemon's: ESP's transport (net/transport.c) and why, the UDP
+	 * ports of ESP in UDP, and whether the module binds it to TCP */
+	uint8_t esp_via;		/* enum ik_esp_via */
+	const char *esp_why;
+	uint16_t encap_lport, encap_rport;
+	bool bound;
 	uint64_t created;		/* ms */
 	uint64_t rekey_at;		/* the daemon's: when to rekey, ms */
 };
@@ -105,6 +116,8 @@ struct ike_sa {
 	struct sockaddr_storage local, remote;
 	bool natt;			/* on port 4500 */
 	bool nat_local, nat_remote;	/* NAT in front of us / of the peer */
+	bool sep_offered;		/* SEPARATE_TRANSPORTS in IKE_SA_INIT */
+	bool sep_agreed;		/* ... and echoed by the responder */
 
 	struct ike_prop alg;		/* the chosen IKE proposal */
 	struct ik_kex *kex;
@@ -144,7 +157,12 @@ struct ike_sa {
 	uint64_t rtx_at;		/* next retransmission of req, ms */
 	unsigned int rtx_n;		/* retransmissions so far */
 	uint64_t keepalive_at;		/* next NAT keepalive, ms */
-	void *priv;
+	/* IKE over TCP: the connection it rides (NULL: UDP, or none now),
+	 * and whether it ever did (IKE never goes back to UDP then) */
+	struct ik_tcp_conn *tcp;
+	bool on_tcp;
+	uint64_t reconnect_at;		/* the originator's next try, ms */
+	const char *ike_why;		/* why IKE is on its transport */
 };
 
 struct ike_effects {

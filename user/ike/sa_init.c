@@ -100,6 +100,8 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 	ike_w_ke(&w, group, pub, plen);
 	ike_w_nonce(&w, sa->ni, sa->ni_len);
 	put_natd(&w, sa);
+	if (sa->sep_offered)
+		ike_w_notify(&w, 0, NULL, 0, c->sep_notify, NULL, 0);
 	ike_cred_put_init(c->cred, false, &w);	/* certificates only */
 	ike_w_finish(&w);
 	if (w.err || ike_out_set(&sa->req, w.p, w.len, 0))
@@ -208,6 +210,8 @@ static int build_init_response(struct ike_sa *sa,
 	ike_w_ke(&w, sa->alg.ke, pub, plen);
 	ike_w_nonce(&w, sa->nr, sa->nr_len);
 	put_natd(&w, sa);
+	if (sa->sep_agreed)	/* the echo: no data (draft section 4) */
+		ike_w_notify(&w, 0, NULL, 0, sa->conn->sep_notify, NULL, 0);
 	ike_cred_put_init(sa->conn->cred, true, &w);	/* certificates only */
 	ike_w_finish(&w);
 	if (w.err || ike_out_set(&sa->resp, w.p, w.len, 0))
@@ -256,6 +260,10 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 	sa->nr_len = IKE_NONCE_LEN;
 	ike_natd_check(m, sa->spi_i, 0, local, remote, &sa->nat_local,
 		       &sa->nat_remote);
+	/* the echo is mandatory when we have it enabled (draft section 3) */
+	sa->sep_offered = conn->sep_notify &&
+			  ike_msg_notify(m, conn->sep_notify) != NULL;
+	sa->sep_agreed = sa->sep_offered && conn->sep_echo;
 	sa->init_req = dup_bytes(m->raw.p, m->raw.len);
 	sa->init_req_len = m->raw.len;
 	sa->kex = ik_kex_new(chosen.ke);
@@ -349,6 +357,9 @@ int ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 	memcpy(sa->nr, m->nonce.p, m->nonce.len);
 	ike_natd_check(m, sa->spi_i, sa->spi_r, &sa->local, &sa->remote,
 		       &sa->nat_local, &sa->nat_remote);
+	/* an echo we did not ask for means nothing */
+	sa->sep_agreed = sa->sep_offered &&
+			 ike_msg_notify(m, sa->conn->sep_notify) != NULL;
 	sa->init_resp = dup_bytes(m->raw.p, m->raw.len);
 	sa->init_resp_len = m->raw.len;
 	if (!sa->init_resp)

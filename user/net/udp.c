@@ -32,8 +32,7 @@ enum ik_udp_slot ik_udp_slot_for(int family, bool natt)
 	return natt ? IK_UDP4_NATT : IK_UDP4_IKE;
 }
 
-/* IKE itself must never be sent through, or dropped by, IPsec policies. */
-static int bypass_policies(int fd, int family)
+int ik_bypass_policies(int fd, int family)
 {
 	struct xfrm_userpolicy_info pol;
 	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
@@ -107,7 +106,7 @@ static int open_one(int family, uint16_t port, bool natt, int *fdp,
 	if (rc)
 		goto fail;
 	step = "IPsec policy bypass";
-	rc = bypass_policies(fd, family);
+	rc = ik_bypass_policies(fd, family);
 	if (rc)
 		goto fail;
 	step = "bind";

@@ -62,6 +62,11 @@ int ik_udp_send(struct ik_udp *u, const struct ik_addrs *a,
  * which keeps a NAT's mapping in front of us open while ESP is idle. */
 int ik_udp_send_keepalive(struct ik_udp *u, const struct ik_addrs *a);
 
+/* IKE itself must never be sent through, or dropped by, IPsec policies:
+ * a per-socket bypass for both directions (UDP and TCP sockets alike).
+ * 0 or -errno. */
+int ik_bypass_policies(int fd, int family);
+
 /* The slot for family and port kind. */
 enum ik_udp_slot ik_udp_slot_for(int family, bool natt);
 

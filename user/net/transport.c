@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ESP transport decision: see transport.h for the table.
+ */
+#include "config.h"
+#include "net/transport.h"
+
+struct ik_esp_choice ik_esp_choose(const struct ik_esp_facts *f)
+{
+	if (f->ike_on_tcp && f->esp_transport == IK_ENCAP_TCP)
+		return (struct ik_esp_choice){ IK_ESP_TCP,
+					       "esp_transport = tcp" };
+	if (f->ike_on_tcp && !f->sep_agreed)
+		return (struct ik_esp_choice){ IK_ESP_TCP,
+			"IKE on TCP, no SEPARATE_TRANSPORTS echo" };
+	if (f->nat && f->esp_transport == IK_ENCAP_IP)
+		return (struct ik_esp_choice){ IK_ESP_UDP,
+			"NAT detected (bare ESP cannot cross it)" };
+	if (f->nat)
+		return (struct ik_esp_choice){ IK_ESP_UDP, "NAT detected" };
+	if (f->esp_transport == IK_ENCAP_UDP)
+		return (struct ik_esp_choice){ IK_ESP_UDP,
+					       "esp_transport = udp" };
+	return (struct ik_esp_choice){ IK_ESP_IP, "no NAT" };
+}
+
+const char *ik_esp_via_name(enum ik_esp_via via)
+{
+	switch (via) {
+	case IK_ESP_IP: return "ip";
+	case IK_ESP_UDP: return "udp";
+	case IK_ESP_TCP: return "tcp";
+	}
+	return "?";
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Which transport ESP takes, per Child SA: the one place that decides
+ * (DESIGN.md, "How data flows").  The rules, first match wins:
+ *
+ *   IKE on    echo   NAT   esp_transport   ESP goes       reason
+ *   any       any    any   tcp             TCP (if IKE    "esp_transport = tcp"
+ *                                          is on TCP)
+ *   TCP       no     any   auto/ip/udp     TCP            "no SEPARATE_TRANSPORTS echo"
+ *   any       -      yes   any             UDP 4500       "NAT detected"
+ *   any       -      no    udp             UDP 4500       "esp_transport = udp"
+ *   any       -      no    auto/ip         IP             "no NAT"
+ *
+ * ("echo": the responder echoed SEPARATE_TRANSPORTS.  IKE on UDP never
+ * puts ESP on TCP: there is no connection to carry it.)  With esp_transport
+ * = ip and a NAT, ESP takes UDP anyway, since bare ESP cannot cross a NAT,
+ * and the reason says so.  The table is pure, so the tests quote it.
+ */
+#ifndef IKETCPD_NET_TRANSPORT_H
+#define IKETCPD_NET_TRANSPORT_H
+
+#include <stdbool.h>
+
+enum ik_esp_via { IK_ESP_IP, IK_ESP_UDP, IK_ESP_TCP };
+
+struct ik_esp_facts {
+	int esp_transport;	/* enum ik_encap of the connection */
+	bool ike_on_tcp;
+	bool sep_agreed;
+	bool nat;		/* in front of either side */
+};
+
+struct ik_esp_choice {
+	enum ik_esp_via via;
+	const char *why;	/* static text, for the log and status */
+};
+
+struct ik_esp_choice ik_esp_choose(const struct ik_esp_facts *f);
+
+/* "ip", "udp" or "tcp" */
+const char *ik_esp_via_name(enum ik_esp_via via);
+
+#endif
