@@ -370,7 +370,8 @@ static bool after_init(struct ik_daemon *d, struct ike_sa *sa)
 {
 	const struct ik_conn *conn = conn_of(d, sa);
 
-	if (!conn || conn->ike_transport != IK_IKE_SEP_UDP || sa->on_tcp)
+	if (!conn || conn->ike_transport != IK_IKE_SEP_UDP || sa->on_tcp ||
+	    !sa->sep_offered)
 		return false;
 	if (!sa->sep_agreed) {
 		sa->ike_why = "no SEPARATE_TRANSPORTS echo: IKE stays on UDP";
@@ -403,6 +404,9 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 	}
 	if (!sa->on_tcp)
 		nat_float(d, sa, a, fx->authentic);
+	if (!sa->ike_why)	/* a responder: the peer chose */
+		sa->ike_why = sa->on_tcp ? "the peer came over TCP" :
+			      "the peer came over UDP";
 	if (fx->authentic || fx->established)
 		sa->last_heard = now_ms();
 	if (fx->send == &sa->req && sa->state == IKE_S_AUTH_SENT &&
@@ -811,18 +815,37 @@ static void rekey_children(struct ik_daemon *d, struct ike_sa *sa,
 	}
 }
 
-/* Behind a NAT, keep its mapping for port 4500 open (RFC 3948 2.3). */
+static bool esp_in_udp(const struct ike_sa *sa)
+{
+	const struct child_sa *c;
+
+	for (c = sa->children; c; c = c->next)
+		if (c->esp_via == IK_ESP_UDP)
+			return true;
+	return false;
+}
+
+/*
+ * Behind a NAT, keep its mapping for port 4500 open (RFC 3948 2.3): while
+ * IKE is on UDP 4500, and while ESP is in UDP whatever IKE rides (a TCP
+ * connection keeps only its own mapping).
+ */
 static void nat_keepalive(struct ik_daemon *d, struct ike_sa *sa,
 			  uint64_t now)
 {
 	uint64_t every = d->cfg->global.nat_keepalive_ms;
 	struct ik_addrs a;
 
-	if (!every || !sa->natt || !sa->nat_local || now < sa->keepalive_at)
+	if (!every || !sa->nat_local || now < sa->keepalive_at ||
+	    !((sa->natt && !sa->on_tcp) || esp_in_udp(sa)))
 		return;
 	sa->keepalive_at = now + every;
 	a.local = sa->local;
 	a.remote = sa->remote;
+	if (!sa->natt) {	/* IKE on TCP from the start */
+		set_port(&a.local, d->udp.port_natt);
+		set_port(&a.remote, d->udp.port_natt);
+	}
 	a.slot = ik_udp_slot_for(sa->remote.ss_family, true);
 	if (ik_udp_send_keepalive(&d->udp, &a))
 		SA_LOG(IK_LOG_DEBUG, sa, "NAT keepalive not sent");

@@ -103,13 +103,25 @@ static struct ik_tcp_conn *conn_new(struct ik_tcp *t, int fd, uint64_t now)
 	return c;
 }
 
+/*
+ * Attach the ULP and set our role.  An acceptor whose peer's first bytes
+ * were already queued has its role inferred by the module before we set
+ * it (EBUSY): fine if the module inferred the same.
+ */
 static int attach(int fd, int role)
 {
+	socklen_t sl = sizeof(int);
+	int now = IKETCP_ROLE_UNKNOWN;
+
 	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, IKETCP_ULP_NAME,
 		       sizeof(IKETCP_ULP_NAME)))
 		return -errno;
-	if (setsockopt(fd, SOL_IKETCP, IKETCP_ROLE, &role, sizeof(role)))
+	if (!setsockopt(fd, SOL_IKETCP, IKETCP_ROLE, &role, sizeof(role)))
+		return 0;
+	if (errno != EBUSY)
 		return -errno;
+	if (getsockopt(fd, SOL_IKETCP, IKETCP_ROLE, &now, &sl) || now != role)
+		return -EBUSY;
 	return 0;
 }
 

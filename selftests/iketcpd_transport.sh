@@ -1,0 +1,283 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Separate transports in iketcpd: IKE over UDP or TCP (RFC 9329) and ESP over
+# IP, UDP or TCP, chosen per Child SA, through a middle router that counts
+# each transport, drops some on demand and can masquerade (lib/middle.sh).
+#
+#  tr-a (initiator) ── tr-m (router: counters, blocks, NAT) ── tr-b (responder)
+#
+# Each cell: IKE start (ike_transport of the initiator) x the responder's
+# separate_transports x NAT x what the router blocks.  In each: the tunnel
+# comes up (or the documented fallback happens), ping crosses both ways, the
+# router's counters prove which transport carried IKE and which carried ESP,
+# `ip xfrm state` has the encapsulation the choice implies, the module holds
+# the SA bindings when ESP rides TCP, and `iketcpd status` says why.  Then
+# what breaks mid-session: a TCP reset (the originator reconnects and the
+# bindings move); the responder's idle close; a stream the module resets
+# (logged with its counter); no COOKIE over TCP.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+ikd=$repo/user/iketcpd
+na=tr-a
+nm=tr-m
+nb=tr-b
+work=$(mktemp -d)
+. "$here/lib/ikepair.sh"
+. "$here/lib/middle.sh"
+
+PIDA= PIDB=
+stop_daemons() {
+	local p
+	for p in $PIDA $PIDB; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	PIDA= PIDB=
+}
+cleanup() {
+	stop_daemons
+	mid_del
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# conf FILE LOCAL REMOTE START LTS RTS [KEY=VALUE...]: [global] keys first
+# (those named global.KEY), then the connection's
+conf() {
+	local f=$1 kv
+	{
+		echo "[global]"
+		echo "log_level = debug"
+		echo "ctl_socket = $f.ctl"
+		echo "nat_keepalive = 1s"
+		for kv in "${@:7}"; do
+			case $kv in global.*) kv=${kv#global.}; echo "${kv%%=*} = ${kv#*=}" ;; esac
+		done
+		echo
+		echo "[conn site]"
+		echo "local = $2"
+		echo "remote = $3"
+		echo "local_id = fqdn:$(basename "$f" .conf).example"
+		echo "remote_id = %any"
+		echo "auth = psk"
+		echo "psk = one transport for IKE, another for ESP"
+		echo "ike = aes256gcm16-prfsha256-x25519"
+		echo "esp = aes256gcm16"
+		echo "local_ts = $5"
+		echo "remote_ts = $6"
+		echo "start = $4"
+		for kv in "${@:7}"; do
+			case $kv in global.*) ;; *) echo "${kv%%=*} = ${kv#*=}" ;; esac
+		done
+	} > "$f"
+	chmod 600 "$f"
+}
+
+NET=94
+# start_pair "INITIATOR KEYS" "RESPONDER KEYS": both daemons, responder first
+start_pair() {
+	local ka=$1 kb=$2 remote=$OB
+	# shellcheck disable=SC2086 # word lists of KEY=VALUE
+	conf "$work/a.conf" "$OA" "$remote" initiate 10.$NET.1.0/24 10.$NET.2.0/24 $ka
+	# shellcheck disable=SC2086
+	conf "$work/b.conf" "$OB" %any listen 10.$NET.2.0/24 10.$NET.1.0/24 $kb
+	: > "$work/a.log"
+	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+	PIDB=$!
+	wait_log "$work/b.log" started 10 || return 1
+	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+	PIDA=$!
+}
+
+st_a() { qa "$ikd" status --socket "$work/a.conf.ctl" 2>&1; }
+st_b() { qb "$ikd" status --socket "$work/b.conf.ctl" 2>&1; }
+bindings() { ip netns exec "$1" "$ikd" module status 2>/dev/null | awk '/sa_bindings/ { print $2; exit }'; }
+encaps() { ip -n "$1" xfrm state | grep -c 'encap type espinudp'; }
+pings() {
+	qa ping -c 5 -i 0.1 -W 2 -I "$IA" "$IB" > /dev/null &&
+		qb ping -c 5 -i 0.1 -W 2 -I "$IB" "$IA" > /dev/null
+}
+
+dump_logs() {
+	echo "# counters: $(mid_counts)"
+	st_a | sed 's/^/# a status: /'
+	tail -n 15 "$work/a.log" | sed 's/^/# a: /'
+	tail -n 10 "$work/b.log" | sed 's/^/# b: /'
+}
+
+# expect_ike NAME KIND: the counters since the start say IKE rode KIND
+#   udp: UDP 500 only; udp4500: IKE_SA_INIT on 4500 and no TCP; tcp: TCP 4500
+#   and no UDP IKE; sep-udp: IKE on UDP 4500 first, then TCP 4500;
+#   udp-fallback: see below
+expect_ike() {
+	local u5 i45 t45
+	u5=$(mid_count udp500) i45=$(mid_count ike4500) t45=$(mid_count tcp4500)
+	case $2 in
+	udp) [ "$u5" -ge 2 ] && [ "$t45" = 0 ] ;;
+	udp4500) [ "$i45" -ge 2 ] && [ "$t45" = 0 ] && [ "$u5" = 0 ] ;;
+	tcp) [ "$t45" -ge 4 ] && [ "$u5" = 0 ] && [ "$i45" = 0 ] ;;
+	sep-udp) [ "$i45" = 2 ] && [ "$t45" -ge 4 ] && [ "$u5" = 0 ] ;;
+	# TCP tried (SYNs counted before the block), then a new IKE SA on UDP
+	# 4500 without SEPARATE_TRANSPORTS
+	udp-fallback) [ "$i45" -ge 6 ] && [ "$t45" -ge 1 ] && [ "$u5" = 0 ] &&
+		grep -q "starting again over UDP without SEPARATE_TRANSPORTS" "$work/a.log" ;;
+	esac
+}
+
+# expect_esp KIND: what the pings (after mid_zero) rode, and nothing else
+expect_esp() {
+	local e eu t
+	e=$(mid_count esp) eu=$(mid_count espudp) t=$(mid_count tcp4500)
+	case $1 in
+	ip) [ "$e" -ge 20 ] && [ "$eu" = 0 ] && [ "$t" = 0 ] ;;
+	udp) [ "$eu" -ge 20 ] && [ "$e" = 0 ] && [ "$t" = 0 ] ;;
+	tcp) [ "$t" -ge 20 ] && [ "$e" = 0 ] && [ "$eu" = 0 ] ;;
+	esac
+}
+
+# The kernel state the choice implies, on both sides.
+expect_state() {
+	case $1 in
+	udp) [ "$(encaps $na)" = 2 ] && [ "$(encaps $nb)" = 2 ] &&
+		[ "$(bindings $na)" = 0 ] && [ "$(bindings $nb)" = 0 ] ;;
+	ip) [ "$(encaps $na)" = 0 ] && [ "$(encaps $nb)" = 0 ] &&
+		[ "$(bindings $na)" = 0 ] && [ "$(bindings $nb)" = 0 ] ;;
+	tcp) [ "$(encaps $na)" = 0 ] && [ "$(encaps $nb)" = 0 ] &&
+		[ "$(bindings $na)" = 2 ] && [ "$(bindings $nb)" = 2 ] ;;
+	esac
+}
+
+# cell NAME FAM NAT BLOCK IKE ESP "INITIATOR KEYS" "RESPONDER KEYS"
+#   NAT: - | on | random; BLOCK: - or mid_block kinds (comma separated)
+#   IKE/ESP: what expect_ike/expect_esp must see
+cell() {
+	local name=$1 fam=$2 nat=$3 block=$4 ike=$5 esp=$6 ka=$7 kb=$8 t=cell.$1
+	local failed=$nfail
+	if ! mid_topo "$fam" $NET; then
+		fail "$t.topology"; return
+	fi
+	[ "$nat" = - ] || mid_nat "$nat"
+	# shellcheck disable=SC2046
+	[ "$block" = - ] || mid_block $(echo "$block" | tr , ' ')
+	mid_zero
+	start_pair "$ka" "$kb"
+	if wait_log "$work/a.log" "Child SA up" 30 && wait_log "$work/b.log" "Child SA up" 10; then
+		ok "$t.up"
+	else
+		fail "$t.up"; dump_logs; stop_daemons; return
+	fi
+	check "$t.ike_over_$ike" expect_ike "$t" "$ike"
+	check "$t.status_says_esp_over_$esp" eval 'st_a | grep -q "esp over $esp (" && st_b | grep -q "esp over $esp ("'
+	check "$t.kernel_state_for_esp_$esp" expect_state "$esp"
+	mid_zero
+	check "$t.ping_both_ways" pings
+	check "$t.esp_rode_$esp" expect_esp "$esp"
+	[ "$nfail" = "$failed" ] || dump_logs
+	stop_daemons
+	check "$t.nothing_left" test "$(ours ip -n $na)" = 0 -a "$(ours ip -n $nb)" = 0 \
+		-a "$(bindings $na)" = 0 -a "$(bindings $nb)" = 0
+}
+
+for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
+	nft_reject_inet nft_ct nf_conntrack_netlink; do
+	modprobe -q $m 2>/dev/null
+done
+echo "TAP version 13"
+echo "1..98"
+
+# IKE start x responder x NAT x block
+cell udp_only 4 - - udp ip "ike_transport=udp" ""
+cell tcp 4 - - tcp tcp "ike_transport=tcp" ""
+cell tcp_esp_blocked 4 - esp tcp tcp "ike_transport=tcp" ""
+cell sep_tcp 4 - - tcp ip "ike_transport=separate-tcp" ""
+cell sep_tcp_no_echo 4 - - tcp tcp "ike_transport=separate-tcp" "global.separate_transports=no"
+cell sep_tcp_nat 4 on - tcp udp "ike_transport=separate-tcp" ""
+cell sep_udp 4 - - sep-udp ip "ike_transport=separate-udp" ""
+cell sep_udp_no_echo 4 - - udp4500 ip "ike_transport=separate-udp" "global.separate_transports=no"
+cell sep_udp_nat 4 random - sep-udp udp "ike_transport=separate-udp" ""
+cell sep_udp_tcp_blocked 4 - tcp4500 udp-fallback ip "ike_transport=separate-udp" ""
+cell tcp_v6 6 - - tcp tcp "ike_transport=tcp" ""
+cell sep_udp_v6 6 - - sep-udp ip "ike_transport=separate-udp" ""
+
+# separate-udp with TCP blocked falls back (that cell), or gives up
+t=fallback_fail
+mid_topo 4 $NET && mid_block tcp4500
+start_pair "ike_transport=separate-udp tcp_fallback=fail" ""
+check "$t.gives_up" wait_log "$work/a.log" "giving up (tcp_fallback = fail)" 30
+check "$t.no_child_sa" test "$(ours ip -n $na)" = 0
+check "$t.no_udp_restart" test "$(grep -c 'initiating over' "$work/a.log")" = 1
+stop_daemons
+
+# A TCP reset mid-session, ESP in the stream under ping -i 0.05: only the
+# originator reconnects, the bindings move to the new connection on both
+# sides, the tunnel survives.
+t=tcp_reset
+mid_topo 4 $NET
+start_pair "ike_transport=tcp" ""
+if wait_log "$work/a.log" "Child SA up" 30 && wait_log "$work/b.log" "Child SA up" 10; then
+	qa ping -c 200 -i 0.05 -W 1 -I "$IA" "$IB" > "$work/ping" 2>&1 &
+	pp=$!
+	sleep 2
+	mid_reset_tcp 1
+	wait $pp
+	check "$t.originator_saw_the_reset" grep -q "TCP connection lost" "$work/a.log"
+	check "$t.originator_reconnected" test "$(grep -c 'TCP connection to the peer is up' "$work/a.log")" -ge 2
+	check "$t.responder_did_not_connect" test "$(grep -c 'connecting to the peer' "$work/b.log")" = 0
+	check "$t.bindings_on_both_sides" test "$(bindings $na)" = 2 -a "$(bindings $nb)" = 2
+	check "$t.ping_after_the_reset" pings
+	# the responder keeps the old connection if it did not send while the
+	# router reset: it closes it after tcp_idle_timeout, carrying no SA
+	check "$t.originator_has_one_connection" test "$(qa ss -Htn state established '( dport = :4500 )' | wc -l)" = 1
+	# the loss is reported, not asserted: it is a matter of timing
+	echo "# $t: ping -i 0.05 across the reset: $(grep -o '[0-9]* received, [0-9.]*% packet loss' "$work/ping")"
+else
+	for x in originator_saw_the_reset originator_reconnected responder_did_not_connect \
+		bindings_on_both_sides ping_after_the_reset originator_has_one_connection; do
+		fail "$t.$x"
+	done
+	dump_logs
+fi
+stop_daemons
+
+# The responder alone: an accepted connection without an IKE SA closes after
+# tcp_idle_timeout; a bad stream prefix is reset by the module, and the log
+# names the module's counter.
+t=responder
+mid_topo 4 $NET
+conf "$work/b.conf" "$OB" %any listen 10.$NET.2.0/24 10.$NET.1.0/24 global.tcp_idle_timeout=2s
+ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+PIDB=$!
+wait_log "$work/b.log" started 10
+py=$(mid_python)
+idle=$(qa "$py" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 4500), timeout=10)
+s.sendall(b"IKETCP")
+t = time.time()
+try:
+    d = s.recv(100)
+except ConnectionResetError:
+    d = b""
+print("closed after %.0f s" % (time.time() - t) if d == b"" else "data")
+' "$OB" 2>&1)
+echo "# $t: idle connection $idle"
+check "$t.idle_connection_closed" eval 'case "$idle" in "closed after "[2-4]" s") true ;; *) false ;; esac'
+check "$t.idle_close_logged" grep -q "closing an idle TCP connection" "$work/b.log"
+qa "$py" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 4500), timeout=5)
+s.sendall(b"IKETCX\x00\x10" + bytes(14))
+time.sleep(1)
+' "$OB" 2>/dev/null
+check "$t.bad_prefix_logged_with_the_counter" wait_log "$work/b.log" "counter reset_bad_prefix" 5
+stop_daemons
+
+# No COOKIE over TCP (RFC 9329 section 3), even with cookie_threshold = 0.
+t=no_cookie_over_tcp
+mid_topo 4 $NET
+start_pair "ike_transport=tcp" "global.cookie_threshold=0"
+check "$t.up" wait_log "$work/a.log" "Child SA up" 30
+check "$t.no_cookie_asked" test "$(grep -c COOKIE "$work/b.log")" = 0
+stop_daemons
+
+echo "# ran $ntest of the plan"
+exit $((nfail > 0))
