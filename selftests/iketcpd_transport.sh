@@ -134,16 +134,17 @@ expect_esp() {
 	esac
 }
 
-# The kernel state the choice implies, on both sides.
+# The kernel state the choice implies, on both sides: ESP in UDP or not,
+# and the module's bindings (while IKE is on TCP the inbound state is
+# always bound, ready for ESP in the stream; the outbound one only when ESP
+# rides TCP)
 expect_state() {
-	case $1 in
-	udp) [ "$(encaps $na)" = 2 ] && [ "$(encaps $nb)" = 2 ] &&
-		[ "$(bindings $na)" = 0 ] && [ "$(bindings $nb)" = 0 ] ;;
-	ip) [ "$(encaps $na)" = 0 ] && [ "$(encaps $nb)" = 0 ] &&
-		[ "$(bindings $na)" = 0 ] && [ "$(bindings $nb)" = 0 ] ;;
-	tcp) [ "$(encaps $na)" = 0 ] && [ "$(encaps $nb)" = 0 ] &&
-		[ "$(bindings $na)" = 2 ] && [ "$(bindings $nb)" = 2 ] ;;
-	esac
+	local esp=$1 ike=$2 nb_in=0 enc=0
+	case $ike in tcp|sep-udp) nb_in=1 ;; esac
+	[ "$esp" = udp ] && enc=2
+	[ "$esp" = tcp ] && nb_in=2
+	[ "$(encaps $na)" = $enc ] && [ "$(encaps $nb)" = $enc ] &&
+		[ "$(bindings $na)" = $nb_in ] && [ "$(bindings $nb)" = $nb_in ]
 }
 
 # cell NAME FAM NAT BLOCK IKE ESP "INITIATOR KEYS" "RESPONDER KEYS"
@@ -167,7 +168,7 @@ cell() {
 	fi
 	check "$t.ike_over_$ike" expect_ike "$t" "$ike"
 	check "$t.status_says_esp_over_$esp" eval 'st_a | grep -q "esp over $esp (" && st_b | grep -q "esp over $esp ("'
-	check "$t.kernel_state_for_esp_$esp" expect_state "$esp"
+	check "$t.kernel_state_for_esp_$esp" expect_state "$esp" "$ike"
 	mid_zero
 	check "$t.ping_both_ways" pings
 	check "$t.esp_rode_$esp" expect_esp "$esp"
@@ -182,7 +183,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..98"
+echo "1..113"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -197,6 +198,60 @@ cell sep_udp_nat 4 random - sep-udp udp "ike_transport=separate-udp" ""
 cell sep_udp_tcp_blocked 4 - tcp4500 udp-fallback ip "ike_transport=separate-udp" ""
 cell tcp_v6 6 - - tcp tcp "ike_transport=tcp" ""
 cell sep_udp_v6 6 - - sep-udp ip "ike_transport=separate-udp" ""
+
+# ESP has no path after a TCP start (bare ESP blocked): the watch of the
+# counters moves it into the connection (esp_fail_timeout), the peer
+# follows, ping crosses.  Then ESP in UDP blocked mid-flow under ping -i
+# 0.01, behind a NAT: ESP moves to TCP, ping resumes (the loss is
+# reported), NAT keepalives went on while IKE was on TCP.
+moved() {	# TEST_NAME
+	local t=$1
+	check "$t.initiator_moved_esp" grep -q "ESP moves into the TCP connection" "$work/a.log"
+	check "$t.responder_moved_esp" grep -q "ESP moves into the TCP connection" "$work/b.log"
+	check "$t.status_says_tcp" eval 'st_a | grep -q "esp over tcp (" && st_b | grep -q "esp over tcp ("'
+	check "$t.both_directions_bound" test "$(bindings $na)" = 2 -a "$(bindings $nb)" = 2
+	mid_zero
+	check "$t.ping_both_ways" pings
+	check "$t.esp_rode_tcp" expect_esp tcp
+}
+
+t=sep_tcp_esp_blocked
+mid_topo 4 $NET && mid_block esp
+start_pair "ike_transport=separate-tcp" ""
+if wait_log "$work/a.log" "Child SA up" 30; then
+	qa ping -c 100 -i 0.1 -W 1 -I "$IA" "$IB" > "$work/ping" 2>&1
+	echo "# $t: ping -i 0.1 from the start: $(grep -o '[0-9]* received, [0-9.]*% packet loss' "$work/ping")"
+	moved $t
+else
+	for x in initiator_moved_esp responder_moved_esp status_says_tcp both_directions_bound \
+		ping_both_ways esp_rode_tcp; do fail "$t.$x"; done
+	dump_logs
+fi
+stop_daemons
+
+t=udp_blocked_midflow
+mid_topo 4 $NET && mid_nat random
+start_pair "ike_transport=separate-udp" ""
+if wait_log "$work/a.log" "Child SA up" 30; then
+	check "$t.esp_over_udp_first" eval 'st_a | grep -q "esp over udp ("'
+	qa ping -c 800 -i 0.01 -W 1 -I "$IA" "$IB" > "$work/ping" 2>&1 &
+	pp=$!
+	sleep 2
+	check "$t.nat_keepalives_while_ike_on_tcp" test "$(mid_count keepalive)" -ge 1
+	mid_block udp4500
+	wait $pp
+	echo "# $t: ping -i 0.01 across the block: $(grep -o '[0-9]* received, [0-9.]*% packet loss' "$work/ping")"
+	# the last echo requests, sent long after the block, were answered
+	check "$t.ping_resumed" test "$(grep -o 'icmp_seq=[0-9]*' "$work/ping" | tail -n 1 | cut -d= -f2)" -ge 790
+	moved $t
+else
+	for x in esp_over_udp_first nat_keepalives_while_ike_on_tcp ping_resumed initiator_moved_esp \
+		responder_moved_esp status_says_tcp both_directions_bound ping_both_ways esp_rode_tcp; do
+		fail "$t.$x"
+	done
+	dump_logs
+fi
+stop_daemons
 
 # separate-udp with TCP blocked falls back (that cell), or gives up
 t=fallback_fail

@@ -172,6 +172,7 @@ static const struct key keys[] = {
 	{ "separate_transports", G(separate_transports), p_bool, DEF("yes") },
 	{ "separate_transports_notify", G(sep_notify), p_u16, RANGE(40960, 65535), DEF("48200") },
 	{ "tcp_idle_timeout", G(tcp_idle_timeout_ms), p_dur, RANGE(MS_S, MS_H), DEF("30s") },
+	{ "esp_fail_timeout", G(esp_fail_timeout_ms), p_dur, F(K_ZERO), RANGE(MS_S, 10 * MS_M), DEF("3s") },
 
 	/* [conn NAME] */
 	{ "local", C(local), p_addr, F(K_REQ) },
@@ -2158,7 +2159,8 @@ bool ik_global_equal(const struct ik_global *a, const struct ik_global *b)
 	       a->tcp_port == b->tcp_port && a->tcp_listen == b->tcp_listen &&
 	       a->separate_transports == b->separate_transports &&
 	       a->sep_notify == b->sep_notify &&
-	       a->tcp_idle_timeout_ms == b->tcp_idle_timeout_ms;
+	       a->tcp_idle_timeout_ms == b->tcp_idle_timeout_ms &&
+	       a->esp_fail_timeout_ms == b->esp_fail_timeout_ms;
 }
 
 uint64_t ik_retransmit_delay_ms(const struct ik_global *g, unsigned n)

@@ -91,6 +91,9 @@ struct ik_global {
 	bool separate_transports;
 	uint16_t sep_notify;			/* 40960..65535: 48200 */
 	uint64_t tcp_idle_timeout_ms;
+	/* IKE on TCP, ESP on IP or UDP: ESP sent without an answer for this
+	 * long moves into the TCP connection (0: never) */
+	uint64_t esp_fail_timeout_ms;
 };
 
 /* An address; family AF_UNSPEC is %any (a responder's remote). */

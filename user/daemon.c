@@ -183,6 +183,7 @@ static void choose_esp(struct ik_daemon *d, struct ike_sa *sa,
 		.esp_transport = conn->encap, .ike_on_tcp = sa->on_tcp,
 		.sep_agreed = sa->sep_agreed,
 		.nat = sa->nat_local || sa->nat_remote,
+		.esp_failed = sa->esp_failed,
 	};
 	struct ik_esp_choice ch = ik_esp_choose(&f);
 
@@ -197,25 +198,39 @@ static void choose_esp(struct ik_daemon *d, struct ike_sa *sa,
 	}
 }
 
-/* ESP in the TCP stream: bind both states to the IKE connection. */
+/*
+ * ESP and the IKE connection: while IKE is on TCP, the inbound state is
+ * always bound to the connection (ESP records from the peer are taken
+ * whatever ESP's own path, so either side may move to TCP alone), the
+ * outbound one only when ESP rides TCP.
+ */
+static bool bind_dir(struct ik_daemon *d, struct ike_sa *sa,
+		     struct child_sa *c, int dir)
+{
+	uint32_t spi = dir == IKETCP_DIR_IN ? c->spi_in : c->spi_out;
+	char err[256];
+
+	if (!ik_espbind_bind(&d->bind, sa->tcp->fd, dir, spi, c->udp_encap,
+			     c->encap_lport, c->encap_rport, err, sizeof(err)))
+		return true;
+	SA_LOG(IK_LOG_ERR, sa, "Child SA %08x/%08x: %s", c->spi_in,
+	       c->spi_out, err);
+	return false;
+}
+
 static void bind_child(struct ik_daemon *d, struct ike_sa *sa,
 		       struct child_sa *c)
 {
-	char err[256];
-
-	if (c->esp_via != IK_ESP_TCP || !c->installed)
+	if (!c->installed || !sa->on_tcp)
 		return;
 	if (!sa->tcp || sa->tcp->dead || sa->tcp->connecting) {
-		c->bound = false;	/* bound when a connection comes */
+		/* bound again when a connection comes */
+		c->bound_in = c->bound_out = false;
 		return;
 	}
-	if (ik_espbind_bind(&d->bind, sa->tcp->fd, c->spi_in, c->spi_out,
-			    false, 0, 0, err, sizeof(err))) {
-		SA_LOG(IK_LOG_ERR, sa, "Child SA %08x/%08x: ESP cannot ride "
-		       "TCP: %s", c->spi_in, c->spi_out, err);
-		return;
-	}
-	c->bound = true;
+	c->bound_in = bind_dir(d, sa, c, IKETCP_DIR_IN);
+	if (c->esp_via == IK_ESP_TCP)
+		c->bound_out = bind_dir(d, sa, c, IKETCP_DIR_OUT);
 }
 
 static void unbind_child(struct ik_daemon *d, struct ike_sa *sa,
@@ -223,14 +238,27 @@ static void unbind_child(struct ik_daemon *d, struct ike_sa *sa,
 {
 	char err[256];
 
-	if (!c->bound)
+	if (!c->bound_in && !c->bound_out)
 		return;
 	if (ik_espbind_unbind(&d->bind, sa->remote.ss_family,
 			      ip_of(&sa->local), ip_of(&sa->remote),
 			      c->spi_in, c->spi_out, err, sizeof(err)))
 		SA_LOG(IK_LOG_WARNING, sa, "Child SA %08x: %s", c->spi_in,
 		       err);
-	c->bound = false;
+	c->bound_in = c->bound_out = false;
+}
+
+/* ESP of c has no path over IP/UDP (or the peer moved it): into the IKE
+ * connection, states unchanged, and the IKE SA's later Child SAs too. */
+static void esp_to_tcp(struct ik_daemon *d, struct ike_sa *sa,
+		       struct child_sa *c, const char *why)
+{
+	c->esp_via = IK_ESP_TCP;
+	c->esp_why = why;
+	sa->esp_failed = true;
+	SA_LOG(IK_LOG_NOTICE, sa, "Child SA %08x/%08x: %s: ESP moves into the "
+	       "TCP connection", c->spi_in, c->spi_out, why);
+	bind_child(d, sa, c);
 }
 
 static void bind_children(struct ik_daemon *d, struct ike_sa *sa)
@@ -815,6 +843,57 @@ static void rekey_children(struct ik_daemon *d, struct ike_sa *sa,
 	}
 }
 
+static void child_stats(void *ctx, const struct ike_sa *sa,
+			const struct child_sa *c, struct ik_child_stats *st);
+
+/*
+ * Is ESP on IP/UDP getting through?  With IKE on TCP, once a second: a
+ * Child SA that sends ESP and receives none for esp_fail_timeout moves into
+ * the connection; one whose inbound binding carried ESP follows the peer,
+ * which moved it.  (The draft's reachability check, by counters: the
+ * kernel has no ESP echo.)
+ */
+static void esp_watch_child(struct ik_daemon *d, struct ike_sa *sa,
+			    struct child_sa *c, uint64_t now)
+{
+	uint64_t timeout = d->cfg->global.esp_fail_timeout_ms;
+	struct ik_child_stats st;
+	bool sent;
+
+	if (c->bound_in &&
+	    ik_espbind_in_packets(&d->bind, sa->remote.ss_family,
+				  c->spi_in) > 0) {
+		esp_to_tcp(d, sa, c, "the peer sends ESP on the TCP "
+			   "connection");
+		return;
+	}
+	child_stats(d, sa, c, &st);
+	if (!st.ok)
+		return;
+	sent = st.out_packets != c->seen_out;
+	if (st.in_packets != c->seen_in)
+		c->stall_since = 0;
+	else if (sent && !c->stall_since)
+		c->stall_since = now;
+	c->seen_in = st.in_packets;
+	c->seen_out = st.out_packets;
+	if (sent && c->stall_since && now - c->stall_since >= timeout)
+		esp_to_tcp(d, sa, c, "ESP sent over IP/UDP, none received");
+}
+
+static void esp_watch(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
+{
+	struct child_sa *c;
+
+	if (!d->cfg->global.esp_fail_timeout_ms || !sa->on_tcp || !sa->tcp ||
+	    sa->tcp->dead || sa->tcp->connecting || now < sa->esp_watch_at)
+		return;
+	sa->esp_watch_at = now + 1000;
+	for (c = sa->children; c; c = c->next)
+		if (c->installed && c->esp_via != IK_ESP_TCP)
+			esp_watch_child(d, sa, c, now);
+}
+
 static bool esp_in_udp(const struct ike_sa *sa)
 {
 	const struct child_sa *c;
@@ -873,6 +952,7 @@ static void tick(struct ik_daemon *d)
 			rekey_children(d, sa, now);
 			liveness(d, sa, now);
 			nat_keepalive(d, sa, now);
+			esp_watch(d, sa, now);
 		}
 	}
 	tcp_tick(d, now);

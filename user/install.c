@@ -56,7 +56,7 @@ static void fill_sa(const struct ike_sa *sa, const struct child_sa *c,
 	x->reqid = c->reqid;
 	x->mode = c->transport ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
 	/* ESP in UDP: the daemon chose it (net/transport.c) and its ports */
-	if (c->esp_via == IK_ESP_UDP) {
+	if (c->udp_encap) {
 		x->encap_sport = inbound ? c->encap_rport : c->encap_lport;
 		x->encap_dport = inbound ? c->encap_lport : c->encap_rport;
 	}

@@ -116,6 +116,12 @@ struct nlmsghdr *ik_req_unbind_sa(void *buf, uint16_t family, uint32_t seq,
 	return req_sa(buf, family, seq, IKETCP_CMD_UNBIND_SA, b);
 }
 
+struct nlmsghdr *ik_req_get_bindings(void *buf, uint16_t family, uint32_t seq)
+{
+	return put_genl(buf, family, NLM_F_DUMP, IKETCP_CMD_GET_BINDINGS,
+			IKETCP_GENL_VERSION, seq);
+}
+
 /* ---------------------------------------------------------- parsing */
 
 /* Attribute payloads follow the generic netlink header. */
@@ -424,4 +430,45 @@ int ik_walk_reply(const void *buf, size_t len, uint32_t seq, ik_msg_cb cb,
 		return e->err;
 	}
 	return 1;
+}
+
+static int binding_attr(const struct nlattr *a, struct ik_binding *b)
+{
+	switch (mnl_attr_get_type(a)) {
+	case IKETCP_SA_DIR:
+		return get_int(a, MNL_TYPE_U8, &b->dir);
+	case IKETCP_SA_SPI:
+		if (get_int(a, MNL_TYPE_U32, &b->spi))
+			return -EPROTO;
+		b->spi = ntohl(b->spi);
+		return 0;
+	case IKETCP_SA_FAMILY:
+		return get_int(a, MNL_TYPE_U16, &b->family);
+	case IKETCP_SA_PACKETS:
+		return get_int(a, MNL_TYPE_U64, &b->packets);
+	case IKETCP_SA_ORPHANED:
+		b->orphaned = true;
+		return 0;
+	}
+	return 0;
+}
+
+int ik_parse_binding(const struct nlmsghdr *nlh, struct ik_binding *b)
+{
+	const struct nlattr *a, *n;
+
+	memset(b, 0, sizeof(*b));
+	if (!genl_ok(nlh))
+		return -EPROTO;
+	mnl_attr_for_each_genl(n, nlh) {
+		if (mnl_attr_get_type(n) != IKETCP_A_SA)
+			continue;
+		if (mnl_attr_validate(n, MNL_TYPE_NESTED) < 0)
+			return -EPROTO;
+		mnl_attr_for_each_nested(a, n)
+			if (binding_attr(a, b))
+				return -EPROTO;
+		return b->dir && b->spi ? 0 : -EPROTO;
+	}
+	return -EPROTO;
 }

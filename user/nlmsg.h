@@ -89,6 +89,20 @@ struct nlmsghdr *ik_req_bind_sa(void *buf, uint16_t family, uint32_t seq,
 struct nlmsghdr *ik_req_unbind_sa(void *buf, uint16_t family, uint32_t seq,
 				  const struct ik_bind *b);
 
+struct nlmsghdr *ik_req_get_bindings(void *buf, uint16_t family,
+				     uint32_t seq);
+
+/* One IKETCP_CMD_GET_BINDINGS dump message (the fields iketcpd uses). */
+struct ik_binding {
+	uint8_t dir;
+	uint32_t spi;		/* host order */
+	uint16_t family;
+	uint64_t packets;
+	bool orphaned;
+};
+
+int ik_parse_binding(const struct nlmsghdr *nlh, struct ik_binding *b);
+
 /* Parsers: 0, or -EPROTO for a malformed reply.  Unknown attributes are
  * skipped so that a newer module still works with this iketcpd. */
 int ik_parse_family(const struct nlmsghdr *nlh, uint16_t *id);

@@ -76,7 +76,7 @@ static const char *transport_of(const struct ike_sa *sa)
 /* ESP's transport as net/transport.c chose it, and why */
 static const char *esp_of(const struct child_sa *c)
 {
-	if (c->esp_via == IK_ESP_TCP && !c->bound)
+	if (c->esp_via == IK_ESP_TCP && !c->bound_out)
 		return "tcp-unbound";
 	return ik_esp_via_name(c->esp_via);
 }

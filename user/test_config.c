@@ -418,6 +418,7 @@ static void defaults_and_what_connections_inherit(void)
 	CHECK(g->tcp_port == 4500 && g->tcp_listen);
 	CHECK(g->separate_transports && g->sep_notify == 48200);
 	CHECK(g->tcp_idle_timeout_ms == 30000);
+	CHECK(g->esp_fail_timeout_ms == 3000);
 
 	c = ik_config_conn(cfg, "a");
 	CHECK(c != NULL);
@@ -643,6 +644,8 @@ static void global_values_are_range_checked(void)
 		      "iketcpd.conf:2: global: separate_transports_notify: 40959 is out of range (40960..65535)"));
 	CHECK(refused("[global]\nseparate_transports_notify = 65536\n",
 		      "iketcpd.conf:2: global: separate_transports_notify: 65536 is out of range (40960..65535)"));
+	CHECK(refused("[global]\nesp_fail_timeout = 11m\n",
+		      "iketcpd.conf:2: global: esp_fail_timeout: 11m is out of range (0, or 1s..10m)"));
 	CHECK(refused("[global]\ntcp_idle_timeout = 500ms\n",
 		      "iketcpd.conf:2: global: tcp_idle_timeout: 500ms is out of range (1s..1h)"));
 	CHECK(refused("[global]\ntcp_idle_timeout = 0\n",

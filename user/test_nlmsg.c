@@ -4,6 +4,7 @@
  * shaped like the module's (kernel/netlink.c) and the kernel's own (acks,
  * extended acks, dump ends), including malformed ones.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -424,6 +425,97 @@ static void malformed_message_stops_the_walk(void)
 	      -EPROTO);
 }
 
+/* The attributes of one binding request, as the module would read them. */
+struct bind_seen {
+	int fd, dir, encap, family;
+	uint32_t spi;
+	int sport, dport, alen_s, alen_d;
+};
+
+static void read_bind(const struct nlmsghdr *nlh, struct bind_seen *b)
+{
+	const struct nlattr *a, *n;
+
+	memset(b, -1, sizeof(*b));
+	mnl_attr_for_each(n, nlh, GENL_OFF) {
+		if (mnl_attr_get_type(n) == IKETCP_A_SOCK_FD)
+			b->fd = mnl_attr_get_u32(n);
+		if (mnl_attr_get_type(n) != IKETCP_A_SA)
+			continue;
+		mnl_attr_for_each_nested(a, n) {
+			switch (mnl_attr_get_type(a)) {
+			case IKETCP_SA_DIR: b->dir = mnl_attr_get_u8(a); break;
+			case IKETCP_SA_SPI: b->spi = ntohl(mnl_attr_get_u32(a)); break;
+			case IKETCP_SA_ENCAP: b->encap = mnl_attr_get_u8(a); break;
+			case IKETCP_SA_FAMILY: b->family = mnl_attr_get_u16(a); break;
+			case IKETCP_SA_ENCAP_SPORT: b->sport = mnl_attr_get_u16(a); break;
+			case IKETCP_SA_ENCAP_DPORT: b->dport = mnl_attr_get_u16(a); break;
+			case IKETCP_SA_SADDR: b->alen_s = mnl_attr_get_payload_len(a); break;
+			case IKETCP_SA_DADDR: b->alen_d = mnl_attr_get_payload_len(a); break;
+			}
+		}
+	}
+}
+
+static void bind_request_carries_fd_spi_in_network_order_and_ports(void)
+{
+	struct ik_bind b = { .fd = 9, .dir = IKETCP_DIR_OUT, .spi = 0x01020304,
+			     .udp = true, .sport = 4500, .dport = 31000 };
+	struct nlmsghdr *nlh = ik_req_bind_sa(buf, FAM, 3, &b);
+	struct bind_seen s;
+
+	CHECK(genl_of(nlh)->cmd == IKETCP_CMD_BIND_SA);
+	CHECK(nlh->nlmsg_flags == (NLM_F_REQUEST | NLM_F_ACK));
+	read_bind(nlh, &s);
+	CHECK(s.fd == 9 && s.dir == IKETCP_DIR_OUT && s.spi == 0x01020304);
+	CHECK(s.encap == IKETCP_ENCAP_UDP && s.sport == 4500 && s.dport == 31000);
+	CHECK(s.alen_s == -1 && s.alen_d == -1);	/* the socket's */
+}
+
+static void unbind_by_key_names_family_and_daddr_not_the_fd(void)
+{
+	struct ik_bind b = { .fd = 9, .dir = IKETCP_DIR_IN, .spi = 7,
+			     .family = AF_INET6 };
+	struct nlmsghdr *nlh = ik_req_unbind_sa(buf, FAM, 3, &b);
+	struct bind_seen s;
+
+	CHECK(genl_of(nlh)->cmd == IKETCP_CMD_UNBIND_SA);
+	read_bind(nlh, &s);
+	CHECK(s.fd == -1 && s.family == AF_INET6 && s.alen_d == 16);
+	CHECK(s.dir == IKETCP_DIR_IN && s.spi == 7 && s.encap == -1);
+}
+
+static void binding_dump_reply_parsed(void)
+{
+	struct nlmsghdr *nlh = reply(buf, FAM, IKETCP_CMD_GET_BINDINGS, 5,
+				     NLM_F_MULTI);
+	struct nlattr *n = mnl_attr_nest_start(nlh, IKETCP_A_SA);
+	struct ik_binding b;
+
+	mnl_attr_put_u8(nlh, IKETCP_SA_DIR, IKETCP_DIR_IN);
+	mnl_attr_put_u32(nlh, IKETCP_SA_SPI, htonl(0xc0ffee01));
+	mnl_attr_put_u16(nlh, IKETCP_SA_FAMILY, AF_INET);
+	mnl_attr_put_u64(nlh, IKETCP_SA_PACKETS, 42);
+	mnl_attr_put(nlh, IKETCP_SA_ORPHANED, 0, NULL);
+	mnl_attr_put_u16(nlh, 200, 1);		/* newer than us: skipped */
+	mnl_attr_nest_end(nlh, n);
+	CHECK(ik_parse_binding(nlh, &b) == 0);
+	CHECK(b.dir == IKETCP_DIR_IN && b.spi == 0xc0ffee01);
+	CHECK(b.family == AF_INET && b.packets == 42 && b.orphaned);
+}
+
+static void binding_reply_without_spi_is_refused(void)
+{
+	struct nlmsghdr *nlh = reply(buf, FAM, IKETCP_CMD_GET_BINDINGS, 5,
+				     NLM_F_MULTI);
+	struct nlattr *n = mnl_attr_nest_start(nlh, IKETCP_A_SA);
+	struct ik_binding b;
+
+	mnl_attr_put_u8(nlh, IKETCP_SA_DIR, IKETCP_DIR_OUT);
+	mnl_attr_nest_end(nlh, n);
+	CHECK(ik_parse_binding(nlh, &b) == -EPROTO);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(getfamily_request_names_iketcp),
 	KTAP_CASE(get_netns_request_is_a_do_with_no_attributes),
@@ -445,6 +537,10 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(stale_sequence_numbers_are_skipped),
 	KTAP_CASE(truncated_datagram_is_a_protocol_error),
 	KTAP_CASE(malformed_message_stops_the_walk),
+	KTAP_CASE(bind_request_carries_fd_spi_in_network_order_and_ports),
+	KTAP_CASE(unbind_by_key_names_family_and_daddr_not_the_fd),
+	KTAP_CASE(binding_dump_reply_parsed),
+	KTAP_CASE(binding_reply_without_spi_is_refused),
 };
 
 KTAP_MAIN(cases)

@@ -84,11 +84,14 @@ struct child_sa {
 	bool udp_encap;			/* installed as ESP in UDP */
 	bool rekeying;			/* our CREATE_CHILD_SA for it is out */
 	/* the daemon's: ESP's transport (net/transport.c) and why, the UDP
-	 * ports of ESP in UDP, and whether the module binds it to TCP */
+	 * ports of ESP in UDP (udp_encap: the states are), whether the
+	 * module binds each direction to the IKE connection, and the packet
+	 * counts of its reachability watch */
 	uint8_t esp_via;		/* enum ik_esp_via */
 	const char *esp_why;
 	uint16_t encap_lport, encap_rport;
-	bool bound;
+	bool bound_in, bound_out;
+	uint64_t seen_in, seen_out, stall_since;
 	uint64_t created;		/* ms */
 	uint64_t rekey_at;		/* the daemon's: when to rekey, ms */
 };
@@ -162,6 +165,8 @@ struct ike_sa {
 	struct ik_tcp_conn *tcp;
 	bool on_tcp;
 	uint64_t reconnect_at;		/* the originator's next try, ms */
+	bool esp_failed;		/* ESP on IP/UDP had no path: TCP */
+	uint64_t esp_watch_at;		/* next look at the counters, ms */
 	const char *ike_why;		/* why IKE is on its transport */
 };
 

@@ -13,6 +13,9 @@ struct ik_esp_choice ik_esp_choose(const struct ik_esp_facts *f)
 	if (f->ike_on_tcp && !f->sep_agreed)
 		return (struct ik_esp_choice){ IK_ESP_TCP,
 			"IKE on TCP, no SEPARATE_TRANSPORTS echo" };
+	if (f->ike_on_tcp && f->esp_failed)
+		return (struct ik_esp_choice){ IK_ESP_TCP,
+			"ESP had no path over IP/UDP" };
 	if (f->nat && f->esp_transport == IK_ENCAP_IP)
 		return (struct ik_esp_choice){ IK_ESP_UDP,
 			"NAT detected (bare ESP cannot cross it)" };

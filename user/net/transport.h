@@ -7,6 +7,8 @@
  *   any       any    any   tcp             TCP (if IKE    "esp_transport = tcp"
  *                                          is on TCP)
  *   TCP       no     any   auto/ip/udp     TCP            "no SEPARATE_TRANSPORTS echo"
+ *   TCP       yes    any   any, earlier    TCP            "ESP had no path over
+ *                          ESP failed                     IP/UDP"
  *   any       -      yes   any             UDP 4500       "NAT detected"
  *   any       -      no    udp             UDP 4500       "esp_transport = udp"
  *   any       -      no    auto/ip         IP             "no NAT"
@@ -28,6 +30,7 @@ struct ik_esp_facts {
 	bool ike_on_tcp;
 	bool sep_agreed;
 	bool nat;		/* in front of either side */
+	bool esp_failed;	/* ESP on IP/UDP had no path before */
 };
 
 struct ik_esp_choice {

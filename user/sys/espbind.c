@@ -46,34 +46,53 @@ static int run(struct ik_espbind *b, bool bind, const struct ik_bind *x,
 	return ik_genl_run(&b->g, nlh, NULL, NULL, e);
 }
 
-int ik_espbind_bind(struct ik_espbind *b, int fd, uint32_t spi_in,
-		    uint32_t spi_out, bool udp, uint16_t lport,
-		    uint16_t rport, char *err, size_t errlen)
+int ik_espbind_bind(struct ik_espbind *b, int fd, int dir, uint32_t spi,
+		    bool udp, uint16_t lport, uint16_t rport, char *err,
+		    size_t errlen)
 {
-	struct ik_bind x = { .fd = fd, .udp = udp };
+	struct ik_bind x = { .fd = fd, .dir = dir, .spi = spi, .udp = udp };
 	struct ik_nlerr e = { 0 };
 	int rc = ensure_open(b, err, errlen);
 
 	if (rc)
 		return rc;
-	x.dir = IKETCP_DIR_IN;
-	x.spi = spi_in;
-	x.sport = rport;	/* IN: peer -> us */
-	x.dport = lport;
+	x.sport = dir == IKETCP_DIR_IN ? rport : lport;
+	x.dport = dir == IKETCP_DIR_IN ? lport : rport;
 	if (run(b, true, &x, &e) < 0)
-		return say(err, errlen, "binding the inbound SA", &e);
-	x.dir = IKETCP_DIR_OUT;
-	x.spi = spi_out;
-	x.sport = lport;
-	x.dport = rport;
-	if (run(b, true, &x, &e) < 0) {
-		rc = say(err, errlen, "binding the outbound SA", &e);
-		x.dir = IKETCP_DIR_IN;
-		x.spi = spi_in;
-		run(b, false, &x, &e);
-		return rc;
-	}
+		return say(err, errlen, dir == IKETCP_DIR_IN ? "binding the "
+			   "inbound SA" : "binding the outbound SA", &e);
 	return 0;
+}
+
+struct in_find {
+	int family;
+	uint32_t spi;
+	int64_t packets;
+};
+
+static int in_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct in_find *f = data;
+	struct ik_binding bd;
+
+	if (!ik_parse_binding(nlh, &bd) && bd.dir == IKETCP_DIR_IN &&
+	    bd.spi == f->spi && bd.family == f->family)
+		f->packets = (int64_t)bd.packets;
+	return 0;
+}
+
+int64_t ik_espbind_in_packets(struct ik_espbind *b, int family, uint32_t spi)
+{
+	struct in_find f = { .family = family, .spi = spi, .packets = -1 };
+	char req[IK_REQ_SIZE], err[128];
+	struct ik_nlerr e = { 0 };
+
+	if (ensure_open(b, err, sizeof(err)))
+		return -1;
+	if (ik_genl_run(&b->g, ik_req_get_bindings(req, b->g.family, 0),
+			in_cb, &f, &e) < 0)
+		return -1;
+	return f.packets;
 }
 
 int ik_espbind_unbind(struct ik_espbind *b, int family, const void *local,

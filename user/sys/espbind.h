@@ -25,19 +25,24 @@ struct ik_espbind {
 };
 
 /*
- * Bind (or move) both directions of an SA pair to the socket fd: IN spi_in,
- * OUT spi_out; udp with its ports when the states are ESP in UDP.
- * 0, or -errno with the kernel's reason in err.
+ * Bind (or move) one direction of an SA to the socket fd: IN spi (records
+ * arriving on fd go to that state) or OUT spi (the state's packets go into
+ * fd).  udp with the state's ports (ours, the peer's) for ESP-in-UDP
+ * states.  0, or -errno with the kernel's reason in err.
  */
-int ik_espbind_bind(struct ik_espbind *b, int fd, uint32_t spi_in,
-		    uint32_t spi_out, bool udp, uint16_t lport,
-		    uint16_t rport, char *err, size_t errlen);
+int ik_espbind_bind(struct ik_espbind *b, int fd, int dir, uint32_t spi,
+		    bool udp, uint16_t lport, uint16_t rport, char *err,
+		    size_t errlen);
 /* Remove both bindings by their keys (the socket may be gone): family,
  * our address (IN's destination) and the peer's (OUT's).  -ENOENT for one
  * that was not there is ignored. */
 int ik_espbind_unbind(struct ik_espbind *b, int family, const void *local,
 		      const void *remote, uint32_t spi_in, uint32_t spi_out,
 		      char *err, size_t errlen);
+
+/* The packets the module moved for the IN binding of spi (family), or -1
+ * when it has none; one dump of the bindings per call. */
+int64_t ik_espbind_in_packets(struct ik_espbind *b, int family, uint32_t spi);
 
 /* After the module reset a connection: the name of its reset_* counter
  * that is set (reset_bad_prefix, ...), or NULL if none or no answer. */
