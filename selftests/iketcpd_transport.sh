@@ -120,6 +120,12 @@ expect_ike() {
 	# 4500 without SEPARATE_TRANSPORTS
 	udp-fallback) [ "$i45" -ge 6 ] && [ "$t45" -ge 1 ] && [ "$u5" = 0 ] &&
 		grep -q "starting again over UDP without SEPARATE_TRANSPORTS" "$work/a.log" ;;
+	# TCP port 500 (draft-ietf-ipsecme-ike-tcp): every exchange on it;
+	# auto: IKE_SA_INIT on UDP 500, the long IKE_AUTH on TCP 500;
+	# udp-no-tcp500: the peer announced no IKE_TCP_SUPPORTED, no TCP at all
+	tcp500) [ "$(mid_count tcp500)" -ge 4 ] && [ "$u5" = 0 ] && [ "$i45" = 0 ] && [ "$t45" = 0 ] ;;
+	auto) [ "$u5" = 2 ] && [ "$(mid_count tcp500)" -ge 4 ] && [ "$t45" = 0 ] ;;
+	udp-no-tcp500) [ "$u5" -ge 4 ] && [ "$(mid_count tcp500)" = 0 ] && [ "$t45" = 0 ] ;;
 	esac
 }
 
@@ -183,7 +189,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..113"
+echo "1..142"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -198,6 +204,10 @@ cell sep_udp_nat 4 random - sep-udp udp "ike_transport=separate-udp" ""
 cell sep_udp_tcp_blocked 4 - tcp4500 udp-fallback ip "ike_transport=separate-udp" ""
 cell tcp_v6 6 - - tcp tcp "ike_transport=tcp" ""
 cell sep_udp_v6 6 - - sep-udp ip "ike_transport=separate-udp" ""
+cell auto_long_auth 4 - - auto ip "ike_transport=auto tcp500_threshold=100" ""
+cell auto_no_announce 4 - - udp-no-tcp500 ip "ike_transport=auto tcp500_threshold=100" \
+	"global.tcp500_listen=no"
+cell tcp500 4 - - tcp500 ip "ike_transport=tcp500" ""
 
 # ESP has no path after a TCP start (bare ESP blocked): the watch of the
 # counters moves it into the connection (esp_fail_timeout), the peer
@@ -260,6 +270,97 @@ start_pair "ike_transport=separate-udp tcp_fallback=fail" ""
 check "$t.gives_up" wait_log "$work/a.log" "giving up (tcp_fallback = fail)" 30
 check "$t.no_child_sa" test "$(ours ip -n $na)" = 0
 check "$t.no_udp_restart" test "$(grep -c 'initiating over' "$work/a.log")" = 1
+stop_daemons
+
+# TCP port 500, each rule of draft-ietf-ipsecme-ike-tcp section 2 on its own
+t=tcp500_rules
+mid_topo 4 $NET
+start_pair "ike_transport=tcp500" "global.tcp500_idle_timeout=2s"
+if wait_log "$work/a.log" "Child SA up" 30 && wait_log "$work/b.log" "Child SA up" 10; then
+	sleep 1
+	# the initiator half-closes after its last request; both sides close
+	check "$t.initiator_closed_its_connection" test \
+		"$(qa ss -Htn state all '( dport = :500 )' | grep -vc TIME-WAIT)" = 0
+	# the responder's own request (DELETE) never uses the peer's connection
+	mid_zero
+	qb "$ikd" down site --socket "$work/b.conf.ctl" > /dev/null
+	check "$t.initiator_saw_the_responders_delete" wait_log "$work/a.log" "IKE SA gone" 10
+	check "$t.responders_request_over_udp_not_tcp" test "$(mid_count udp500)" -ge 2 -a "$(mid_count tcp500)" = 0
+else
+	for x in initiator_closed_its_connection initiator_saw_the_responders_delete \
+		responders_request_over_udp_not_tcp; do fail "$t.$x"; done
+	dump_logs
+fi
+stop_daemons
+# a responder alone against hand-made IKE_SA_INIT requests over TCP 500
+conf "$work/b.conf" "$OB" %any listen 10.$NET.2.0/24 10.$NET.1.0/24 global.tcp500_idle_timeout=2s
+ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+PIDB=$!
+wait_log "$work/b.log" started 10
+mid_zero
+# ike_init.py-like: one IKE_SA_INIT (AES-GCM-256, PRF SHA-256, x25519), the
+# same bytes for every MODE: "twice" (two connections, both answers
+# printed as hex), "close" (send and close at once), "idle" (send nothing)
+legacy_client() {
+	qa "$(mid_python)" - "$OB" "$1" <<'PY'
+import os, socket, struct, sys, time
+def pl(nxt, body):
+    return struct.pack("!BBH", nxt, 0, 4 + len(body)) + body
+def tr(last, ttype, tid, attrs=b""):
+    body = struct.pack("!BBHBBH", 0 if last else 3, 0, 8 + len(attrs), ttype, 0, tid) + attrs
+    return body
+trs = tr(0, 1, 20, struct.pack("!HH", 0x800e, 256)) + tr(0, 2, 5) + tr(1, 4, 31)
+prop = struct.pack("!BBHBBBB", 0, 0, 8 + len(trs), 1, 1, 0, 3) + trs
+payloads = pl(34, prop) + pl(40, struct.pack("!HH", 31, 0) + os.urandom(32)) + pl(0, os.urandom(32))
+hdr = os.urandom(8) + bytes(8) + struct.pack("!BBBBII", 33, 0x20, 34, 0x08, 0, 28 + len(payloads))
+req = hdr + payloads
+def recv_msg(s):
+    h = b""
+    while len(h) < 28:
+        d = s.recv(28 - len(h))
+        if not d: return b""
+        h += d
+    n = struct.unpack("!I", h[24:28])[0] - 28
+    b = b""
+    while len(b) < n:
+        d = s.recv(n - len(b))
+        if not d: return b""
+        b += d
+    return h + b
+mode = sys.argv[2]
+if mode == "idle":
+    s = socket.create_connection((sys.argv[1], 500), timeout=10)
+    t = time.time()
+    try:
+        d = s.recv(100)
+    except ConnectionResetError:
+        d = b""
+    print("closed after %.0f s" % (time.time() - t) if d == b"" else "data")
+elif mode == "close":
+    s = socket.create_connection((sys.argv[1], 500), timeout=5)
+    s.sendall(req)
+    s.close()
+    time.sleep(2)
+else:
+    for i in range(2):
+        s = socket.create_connection((sys.argv[1], 500), timeout=5)
+        s.sendall(req)
+        print(recv_msg(s).hex())
+        s.close()
+PY
+}
+legacy_client twice > "$work/answers"
+check "$t.answered_on_the_same_connection" test "$(grep -c . "$work/answers")" = 2 -a \
+	"$(head -c 2 "$work/answers")" != ""
+check "$t.retransmission_gets_the_cached_answer" test "$(sed -n 1p "$work/answers")" = \
+	"$(sed -n 2p "$work/answers")"
+check "$t.no_cookie_and_no_udp" test "$(mid_count udp500)" = 0 -a "$(mid_count ike4500)" = 0
+legacy_client close
+check "$t.no_answer_over_udp_after_an_early_close" test "$(mid_count udp500)" = 0 -a \
+	"$(mid_count ike4500)" = 0
+idle=$(legacy_client idle 2>&1)
+echo "# $t: idle TCP 500 connection $idle"
+check "$t.idle_connection_closed" eval 'case "$idle" in "closed after "[2-4]" s") true ;; *) false ;; esac'
 stop_daemons
 
 # A TCP reset mid-session, ESP in the stream under ping -i 0.05: only the

@@ -128,7 +128,7 @@ static const struct name_val starts[] = {
 static const struct name_val ike_transports[] = {
 	{ "udp", IK_IKE_UDP }, { "tcp", IK_IKE_TCP },
 	{ "separate-udp", IK_IKE_SEP_UDP }, { "separate-tcp", IK_IKE_SEP_TCP },
-	{ NULL, 0 }
+	{ "tcp500", IK_IKE_TCP500 }, { "auto", IK_IKE_AUTO }, { NULL, 0 }
 };
 static const struct name_val esp_transports[] = {
 	{ "auto", IK_ENCAP_AUTO }, { "ip", IK_ENCAP_IP },
@@ -172,6 +172,11 @@ static const struct key keys[] = {
 	{ "separate_transports", G(separate_transports), p_bool, DEF("yes") },
 	{ "separate_transports_notify", G(sep_notify), p_u16, RANGE(40960, 65535), DEF("48200") },
 	{ "tcp_idle_timeout", G(tcp_idle_timeout_ms), p_dur, RANGE(MS_S, MS_H), DEF("30s") },
+	{ "tcp500_listen", G(tcp500_listen), p_bool, DEF("yes") },
+	{ "tcp500_port", G(tcp500_port), p_u16, RANGE(1, 65535), DEF("500") },
+	{ "tcp500_public_port", G(tcp500_public_port), p_u16, RANGE(0, 65535), DEF("0") },
+	{ "ike_tcp_supported_notify", G(tcps_notify), p_u16, RANGE(40960, 65535), DEF("48201") },
+	{ "tcp500_idle_timeout", G(tcp500_idle_timeout_ms), p_dur, RANGE(MS_S, MS_H), DEF("5s") },
 	{ "esp_fail_timeout", G(esp_fail_timeout_ms), p_dur, F(K_ZERO), RANGE(MS_S, 10 * MS_M), DEF("3s") },
 
 	/* [conn NAME] */
@@ -195,6 +200,7 @@ static const struct key keys[] = {
 	{ "ike_transport", C(ike_transport), p_enum, NAMES(ike_transports), DEF("udp") },
 	{ "esp_transport", C(encap), p_enum, NAMES(esp_transports), DEF("auto") },
 	{ "tcp_fallback", C(tcp_fallback), p_enum, NAMES(tcp_fallbacks), DEF("udp") },
+	{ "tcp500_threshold", C(tcp500_threshold), p_u32, RANGE(0, 65535), DEF("1200") },
 	{ "rekey_time", C(rekey_time_ms), p_dur, RANGE(5 * MS_S, 30 * MS_D), DEF("1h") },
 	{ "lifetime", C(lifetime_ms), p_dur, RANGE(5 * MS_S, 33 * MS_D) },
 	{ "ike_rekey_time", C(ike_rekey_time_ms), p_dur, RANGE(5 * MS_S, 30 * MS_D), DEF("4h") },
@@ -1710,7 +1716,11 @@ static int check_lifetime(struct pctx *c, const struct section_meta *m,
 static int check_transports(struct pctx *c, const struct ik_conn *conn,
 			    const struct section_meta *m)
 {
-	if (conn->encap == IK_ENCAP_TCP && conn->ike_transport == IK_IKE_UDP)
+	enum ik_ike_transport t = conn->ike_transport;
+
+	/* TCP 500 (legacy framing) carries no ESP */
+	if (conn->encap == IK_ENCAP_TCP &&
+	    (t == IK_IKE_UDP || t == IK_IKE_TCP500 || t == IK_IKE_AUTO))
 		return fail(c, line_of(m, "esp_transport", S_CONN),
 			    "esp_transport = tcp needs ike_transport = tcp, separate-udp or separate-tcp");
 	return 0;
@@ -2133,6 +2143,7 @@ bool ik_conn_equal(const struct ik_conn *a, const struct ik_conn *b)
 	       ts_eq(&a->remote_ts, &b->remote_ts) && a->mode == b->mode &&
 	       a->start == b->start && a->ike_transport == b->ike_transport &&
 	       a->encap == b->encap && a->tcp_fallback == b->tcp_fallback &&
+	       a->tcp500_threshold == b->tcp500_threshold &&
 	       a->rekey_time_ms == b->rekey_time_ms &&
 	       a->lifetime_ms == b->lifetime_ms &&
 	       a->ike_rekey_time_ms == b->ike_rekey_time_ms &&
@@ -2160,7 +2171,12 @@ bool ik_global_equal(const struct ik_global *a, const struct ik_global *b)
 	       a->separate_transports == b->separate_transports &&
 	       a->sep_notify == b->sep_notify &&
 	       a->tcp_idle_timeout_ms == b->tcp_idle_timeout_ms &&
-	       a->esp_fail_timeout_ms == b->esp_fail_timeout_ms;
+	       a->esp_fail_timeout_ms == b->esp_fail_timeout_ms &&
+	       a->tcp500_listen == b->tcp500_listen &&
+	       a->tcp500_port == b->tcp500_port &&
+	       a->tcp500_public_port == b->tcp500_public_port &&
+	       a->tcps_notify == b->tcps_notify &&
+	       a->tcp500_idle_timeout_ms == b->tcp500_idle_timeout_ms;
 }
 
 uint64_t ik_retransmit_delay_ms(const struct ik_global *g, unsigned n)

@@ -94,6 +94,12 @@ struct ik_global {
 	/* IKE on TCP, ESP on IP or UDP: ESP sent without an answer for this
 	 * long moves into the TCP connection (0: never) */
 	uint64_t esp_fail_timeout_ms;
+	/* IKE over TCP port 500 (draft-ietf-ipsecme-ike-tcp, legacy ULP):
+	 * listen, the port announced in IKE_TCP_SUPPORTED (0: tcp500_port),
+	 * that notify's number, and the idle close of accepted connections */
+	bool tcp500_listen;
+	uint16_t tcp500_port, tcp500_public_port, tcps_notify;
+	uint64_t tcp500_idle_timeout_ms;
 };
 
 /* An address; family AF_UNSPEC is %any (a responder's remote). */
@@ -153,7 +159,8 @@ enum ik_start { IK_START_LISTEN, IK_START_INITIATE };
  * SEPARATE_TRANSPORTS, the rest of IKE over TCP.
  */
 enum ik_ike_transport {
-	IK_IKE_UDP, IK_IKE_TCP, IK_IKE_SEP_UDP, IK_IKE_SEP_TCP
+	IK_IKE_UDP, IK_IKE_TCP, IK_IKE_SEP_UDP, IK_IKE_SEP_TCP,
+	IK_IKE_TCP500, IK_IKE_AUTO	/* draft-ietf-ipsecme-ike-tcp */
 };
 /*
  * How ESP travels (esp_transport): auto (IP; UDP when NATed; TCP when IKE
@@ -184,6 +191,7 @@ struct ik_conn {
 	enum ik_ike_transport ike_transport;
 	enum ik_encap encap;			/* key esp_transport */
 	enum ik_tcp_fallback tcp_fallback;
+	uint32_t tcp500_threshold;		/* auto: longer requests go TCP */
 
 	uint64_t rekey_time_ms;			/* Child SA: start a rekey */
 	uint64_t lifetime_ms;			/* Child SA: hard expiry */

@@ -43,6 +43,9 @@ struct ik_daemon {
 	int epfd, sigfd, ctlfd, lockfd;
 	uint16_t next_reqid;
 	bool stop;
+	/* the legacy (TCP 500) connection the message being handled came
+	 * on: its answer goes there (draft-ietf-ipsecme-ike-tcp 2.2) */
+	struct ik_tcp_conn *in_legacy;
 	uint8_t rxbuf[IKE_MAX_MSG + 64];
 };
 
@@ -117,22 +120,29 @@ static void send_tcp(struct ik_daemon *d, struct ike_sa *sa,
 		SA_LOG(IK_LOG_WARNING, sa, "TCP send: %s", strerror(-rc));
 }
 
-static void send_for(struct ik_daemon *d, struct ike_sa *sa,
+static void send_udp(struct ik_daemon *d, struct ike_sa *sa,
 		     const struct ike_out *out)
 {
 	struct ik_addrs a = {
 		.local = sa->local, .remote = sa->remote,
 		.slot = ik_udp_slot_for(sa->remote.ss_family, sa->natt),
 	};
-	int rc;
+	int rc = ik_udp_send(&d->udp, &a, out->buf, out->len);
 
-	if (sa->on_tcp) {
-		send_tcp(d, sa, out);
-		return;
-	}
-	rc = ik_udp_send(&d->udp, &a, out->buf, out->len);
 	if (rc)
 		SA_LOG(IK_LOG_WARNING, sa, "send: %s", strerror(-rc));
+}
+
+static bool send_legacy(struct ik_daemon *d, struct ike_sa *sa,
+			const struct ike_out *out);
+
+static void send_for(struct ik_daemon *d, struct ike_sa *sa,
+		     const struct ike_out *out)
+{
+	if (sa->on_tcp)
+		send_tcp(d, sa, out);
+	else if (!send_legacy(d, sa, out))
+		send_udp(d, sa, out);
 }
 
 /*
@@ -386,6 +396,7 @@ static void arm_retransmit(struct ik_daemon *d, struct ike_sa *sa)
 
 static void restart_over_udp(struct ik_daemon *d, struct ike_sa *sa,
 			     const char *why);
+static void legacy_done(struct ike_sa *sa);
 static int tcp_attach_new(struct ik_daemon *d, struct ike_sa *sa);
 
 /*
@@ -452,6 +463,8 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		       ike_prop_name(&sa->alg, true, name, sizeof(name)),
 		       ike_via(sa), sa->ike_why ? sa->ike_why : "-");
 	}
+	if (fx->established && sa->initiator)
+		legacy_done(sa);
 	for (i = 0; i < fx->n_install; i++)
 		child_up(d, sa, fx->install[i]);
 	for (i = 0; i < fx->n_remove; i++) {
@@ -464,7 +477,7 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 
 /* ---- IKE over TCP (net/tcp.c): connections and the SAs riding them ---- */
 
-#define TAG_TCP_LISTEN	200	/* + 0 (IPv4) or 1 (IPv6) */
+#define TAG_TCP_LISTEN	200	/* + the listener's index (net/tcp.h) */
 #define TCP_RECONNECT_MS	1000
 
 static void initiate(struct ik_daemon *d, size_t i);
@@ -497,7 +510,7 @@ static int tcp_attach_new(struct ik_daemon *d, struct ike_sa *sa)
 	struct ik_tcp_conn *c;
 	char err[256];
 
-	c = ik_tcp_connect(&d->tcp, &sa->local, &remote, now_ms(), err,
+	c = ik_tcp_connect(&d->tcp, &sa->local, &remote, false, now_ms(), err,
 			   sizeof(err));
 	if (c && watch_conn(d, c, EPOLL_CTL_ADD)) {
 		snprintf(err, sizeof(err), "epoll: %s", strerror(errno));
@@ -560,6 +573,95 @@ static void restart_over_udp(struct ik_daemon *d, struct ike_sa *sa,
 static void tcp_lost(struct ik_daemon *d, struct ik_tcp_conn *c,
 		     const char *why);
 
+/* ---- IKE over TCP port 500 (draft-ietf-ipsecme-ike-tcp, legacy ULP) ---- */
+
+/* Does our request out go over TCP?  Only as the original initiator, per
+ * ike_transport: tcp500 always; auto when it is longer than
+ * tcp500_threshold and the peer announced IKE_TCP_SUPPORTED. */
+static bool legacy_wants_tcp(struct ik_daemon *d, const struct ike_sa *sa,
+			     const struct ike_out *out)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+
+	if (!conn || !sa->initiator || out != &sa->req)
+		return false;
+	if (conn->ike_transport == IK_IKE_TCP500)
+		return true;
+	return conn->ike_transport == IK_IKE_AUTO && sa->peer_tcp_port &&
+	       out->len > conn->tcp500_threshold;
+}
+
+static void legacy_connect(struct ik_daemon *d, struct ike_sa *sa)
+{
+	struct sockaddr_storage remote = sa->remote;
+	struct ik_tcp_conn *c;
+	char err[256];
+
+	set_port(&remote, sa->peer_tcp_port ? sa->peer_tcp_port :
+		 d->cfg->global.tcp500_port);
+	c = ik_tcp_connect(&d->tcp, &sa->local, &remote, true, now_ms(), err,
+			   sizeof(err));
+	if (c && watch_conn(d, c, EPOLL_CTL_ADD)) {
+		snprintf(err, sizeof(err), "epoll: %s", strerror(errno));
+		ik_tcp_shut(c);
+		c = NULL;
+	}
+	if (!c) {
+		SA_LOG(IK_LOG_WARNING, sa, "TCP 500: %s; over UDP", err);
+		send_udp(d, sa, &sa->req);
+		return;
+	}
+	sa->tcp = c;	/* tcp_up sends the request */
+}
+
+/*
+ * Each message picks its transport (draft sections 2.1-2.2).  An answer
+ * goes on the connection its request came on, and nowhere if that one is
+ * gone (the peer retransmits); a request that wants TCP goes on our own
+ * connection (never the peer's), new if needed, and is never sent twice on
+ * one connection: TCP retransmits.  Returns false for UDP.
+ */
+static bool send_legacy(struct ik_daemon *d, struct ike_sa *sa,
+			const struct ike_out *out)
+{
+	struct ik_tcp_conn *c = d->in_legacy;
+	int rc;
+
+	if (out == &sa->resp && c) {
+		rc = c->dead ? -ENOTCONN : ik_tcp_send(c, out->buf, out->len);
+		if (rc)
+			SA_LOG(IK_LOG_INFO, sa, "answer not sent: the peer's TCP "
+			       "connection is gone (%s); it will retransmit",
+			       strerror(-rc));
+		return true;
+	}
+	if (!legacy_wants_tcp(d, sa, out))
+		return false;
+	c = sa->tcp;
+	if (!c || c->dead) {
+		if (sa->rtx_n)
+			return false;	/* the connection went: UDP now */
+		legacy_connect(d, sa);
+		return true;
+	}
+	if (sa->rtx_n || c->connecting)
+		return true;	/* TCP retransmits; or sent once connected */
+	rc = ik_tcp_send(c, out->buf, out->len);
+	if (rc)
+		SA_LOG(IK_LOG_WARNING, sa, "TCP 500 send: %s", strerror(-rc));
+	return !rc;
+}
+
+/* The initiator's last request is answered: half-close (section 2.1);
+ * the connection closes on the next tick, as no SA rides it. */
+static void legacy_done(struct ike_sa *sa)
+{
+	if (!sa->tcp || !sa->tcp->legacy || sa->req.len)
+		return;
+	ik_tcp_half_close(sa->tcp);
+	sa->tcp = NULL;
+}
+
 /* The connection is up: each SA riding it sends what waited for it, and
  * its ESP bindings move to it (a reconnect). */
 static void tcp_up(struct ik_daemon *d, struct ik_tcp_conn *c)
@@ -580,7 +682,7 @@ static void tcp_up(struct ik_daemon *d, struct ik_tcp_conn *c)
 		bind_children(d, sa);
 		if (sa->req.len) {
 			send_tcp(d, sa, &sa->req);
-		} else if (sa->state == IKE_S_ESTABLISHED) {
+		} else if (sa->state == IKE_S_ESTABLISHED && !c->legacy) {
 			/* tell the responder which connection is ours now */
 			struct ike_effects fx = { 0 };
 
@@ -609,6 +711,12 @@ static void tcp_lost(struct ik_daemon *d, struct ik_tcp_conn *c,
 		sa->tcp = NULL;
 		conn = conn_of(d, sa);
 		SA_LOG(IK_LOG_NOTICE, sa, "TCP connection lost: %s", why);
+		if (c->legacy) {
+			/* closed before the answer came: UDP (section 2.1) */
+			if (sa->req.len)
+				send_udp(d, sa, &sa->req);
+			continue;
+		}
 		if (sa->initiator && sa->state != IKE_S_ESTABLISHED &&
 		    conn && conn->ike_transport == IK_IKE_SEP_UDP)
 			restart_over_udp(d, sa, "TCP connection failed");
@@ -654,9 +762,17 @@ static void tcp_input(struct ik_daemon *d, struct ik_tcp_conn *c, size_t n)
 	char why[256];
 	int rc;
 
+	struct sockaddr_storage local = c->local, remote = c->remote;
+
+	/* a legacy SA's addresses are those of UDP 500: its connections
+	 * come and go, per message */
+	if (c->legacy) {
+		set_port(&local, d->udp.port_ike);
+		set_port(&remote, d->udp.port_ike);
+	}
 	d->eng.in_tcp = true;
-	sa = ike_engine_input(&d->eng, d->rxbuf, n, &c->local, &c->remote,
-			      &fx, why, sizeof(why));
+	sa = ike_engine_input(&d->eng, d->rxbuf, n, &local, &remote, &fx, why,
+			      sizeof(why));
 	d->eng.in_tcp = false;
 	if (why[0]) {
 		if (sa)
@@ -668,6 +784,12 @@ static void tcp_input(struct ik_daemon *d, struct ik_tcp_conn *c, size_t n)
 		rc = fx.send ? ik_tcp_send(c, fx.send->buf, fx.send->len) : 0;
 		if (rc)
 			ik_log(IK_LOG_WARNING, "TCP send: %s", strerror(-rc));
+		return;
+	}
+	if (c->legacy) {
+		d->in_legacy = c;
+		apply(d, sa, NULL, &fx);
+		d->in_legacy = NULL;
 		return;
 	}
 	tcp_follow(d, sa, c, fx.authentic);
@@ -746,8 +868,9 @@ static void tcp_tick(struct ik_daemon *d, uint64_t now)
 			continue;
 		} else if (c->originator) {
 			ik_tcp_shut(c);
-		} else if (now - c->last_active >
-			   d->cfg->global.tcp_idle_timeout_ms) {
+		} else if (now - c->last_active > (c->legacy ?
+			   d->cfg->global.tcp500_idle_timeout_ms :
+			   d->cfg->global.tcp_idle_timeout_ms)) {
 			ik_log(IK_LOG_INFO, "closing an idle TCP connection "
 			       "that carries no IKE SA");
 			ik_tcp_shut(c);
@@ -974,7 +1097,8 @@ static int initial_path(struct ik_daemon *d, const struct ik_conn *c,
 	if (c->ike_transport != IK_IKE_TCP && c->ike_transport != IK_IKE_SEP_TCP)
 		return 0;
 	set_port(remote, d->cfg->global.tcp_port);
-	*tcp = ik_tcp_connect(&d->tcp, local, remote, now_ms(), why, whylen);
+	*tcp = ik_tcp_connect(&d->tcp, local, remote, false, now_ms(), why,
+			      whylen);
 	if (*tcp && watch_conn(d, *tcp, EPOLL_CTL_ADD)) {
 		snprintf(why, whylen, "epoll: %s", strerror(errno));
 		ik_tcp_shut(*tcp);
@@ -991,6 +1115,8 @@ static const char *const ike_start_why[] = {
 	[IK_IKE_TCP] = "ike_transport = tcp",
 	[IK_IKE_SEP_UDP] = "separate-udp: IKE_SA_INIT over UDP 4500",
 	[IK_IKE_SEP_TCP] = "separate-tcp: IKE_SA_INIT over TCP",
+	[IK_IKE_TCP500] = "tcp500: every request over TCP 500",
+	[IK_IKE_AUTO] = "auto: UDP, long requests over TCP 500",
 };
 
 static void initiate(struct ik_daemon *d, size_t i)
@@ -1180,6 +1306,10 @@ static void transport_params(const struct ik_config *cfg, size_t i,
 	p->sep_notify = cfg->global.sep_notify;
 	p->sep_offer = t == IK_IKE_SEP_UDP || t == IK_IKE_SEP_TCP;
 	p->sep_echo = cfg->global.separate_transports;
+	p->tcps_notify = cfg->global.tcps_notify;
+	p->tcps_port = !cfg->global.tcp500_listen ? 0 :
+		       cfg->global.tcp500_public_port ?
+		       cfg->global.tcp500_public_port : cfg->global.tcp500_port;
 }
 
 /* The engine parameters of n connections, their credentials with them. */
@@ -1365,9 +1495,12 @@ static int setup(struct ik_daemon *d, const char *path)
 		ik_log(IK_LOG_ERR, "%s", err);
 		return -1;
 	}
-	if (d->cfg->global.tcp_listen &&
-	    ik_tcp_listen(&d->tcp, d->cfg->global.tcp_port, err,
-			  sizeof(err))) {
+	if ((d->cfg->global.tcp_listen &&
+	     ik_tcp_listen(&d->tcp, d->cfg->global.tcp_port, false, err,
+			   sizeof(err))) ||
+	    (d->cfg->global.tcp500_listen &&
+	     ik_tcp_listen(&d->tcp, d->cfg->global.tcp500_port, true, err,
+			   sizeof(err)))) {
 		ik_log(IK_LOG_ERR, "%s", err);
 		return -1;
 	}
@@ -1385,7 +1518,7 @@ static int setup(struct ik_daemon *d, const char *path)
 	for (s = 0; s < IK_UDP_SLOTS; s++)
 		if (d->udp.fd[s] >= 0 && add_fd(d, d->udp.fd[s], s))
 			return -1;
-	for (s = 0; s < 2; s++)
+	for (s = 0; s < IK_TCP_LISTENERS; s++)
 		if (d->tcp.lfd[s] >= 0 &&
 		    add_fd(d, d->tcp.lfd[s], TAG_TCP_LISTEN + s))
 			return -1;
@@ -1429,7 +1562,8 @@ int ik_daemon_run(const char *config_path)
 
 	ik_log_setup(IK_LOG_INFO);
 	d->epfd = d->sigfd = d->ctlfd = d->lockfd = -1;
-	d->tcp.lfd[0] = d->tcp.lfd[1] = -1;
+	for (k = 0; k < IK_TCP_LISTENERS; k++)
+		d->tcp.lfd[k] = -1;
 	if (setup(d, config_path)) {
 		teardown(d);
 		return 1;

@@ -665,7 +665,7 @@ static void connection_values_are_checked(void)
 	CHECK(refused(CONN_A "start = add\n",
 		      "iketcpd.conf:6: conn 'a': start: 'add' is not one of listen, initiate"));
 	CHECK(refused(CONN_A "ike_transport = sctp\n",
-		      "iketcpd.conf:6: conn 'a': ike_transport: 'sctp' is not one of udp, tcp, separate-udp, separate-tcp"));
+		      "iketcpd.conf:6: conn 'a': ike_transport: 'sctp' is not one of udp, tcp, separate-udp, separate-tcp, tcp500, auto"));
 	CHECK(refused(CONN_A "esp_transport = yes\n",
 		      "iketcpd.conf:6: conn 'a': esp_transport: 'yes' is not one of auto, ip, udp, tcp"));
 	CHECK(refused(CONN_A "tcp_fallback = retry\n",
@@ -932,6 +932,19 @@ static void transport_names_and_esp_over_tcp_needs_ike_over_tcp(void)
 	}
 	CHECK(refused(CONN_A "esp_transport = tcp\nike_transport = udp\n",
 		      "iketcpd.conf:6: conn 'a': esp_transport = tcp needs ike_transport = tcp, separate-udp or separate-tcp"));
+	/* TCP 500's framing carries no ESP */
+	CHECK(refused(CONN_A "esp_transport = tcp\nike_transport = tcp500\n",
+		      "iketcpd.conf:6: conn 'a': esp_transport = tcp needs ike_transport = tcp, separate-udp or separate-tcp"));
+	cfg = parse_as("iketcpd.conf", CONN_A "ike_transport = auto\n"
+		       "tcp500_threshold = 900\n");
+	CHECK(cfg && cfg->conns[0]->ike_transport == IK_IKE_AUTO &&
+	      cfg->conns[0]->tcp500_threshold == 900 &&
+	      cfg->global.tcp500_listen && cfg->global.tcp500_port == 500 &&
+	      cfg->global.tcps_notify == 48201 &&
+	      cfg->global.tcp500_idle_timeout_ms == 5000);
+	ik_config_free(cfg);
+	CHECK(refused("[global]\nike_tcp_supported_notify = 500\n",
+		      "iketcpd.conf:2: global: ike_tcp_supported_notify: 500 is out of range (40960..65535)"));
 	/* udp by default: the line is still esp_transport's */
 	CHECK(refused(CONN_A "mode = tunnel\nesp_transport = tcp\n",
 		      "iketcpd.conf:7: conn 'a': esp_transport = tcp needs ike_transport = tcp, separate-udp or separate-tcp"));

@@ -59,6 +59,9 @@ struct ike_conn_params {
 	 * initiator offers it and whether the responder echoes it */
 	uint16_t sep_notify;
 	bool sep_offer, sep_echo;
+	/* IKE_TCP_SUPPORTED (draft-ietf-ipsecme-ike-tcp): its number and the
+	 * TCP port we announce in it (0: we take no TCP, never sent) */
+	uint16_t tcps_notify, tcps_port;
 };
 
 enum ike_sa_state {
@@ -121,6 +124,7 @@ struct ike_sa {
 	bool nat_local, nat_remote;	/* NAT in front of us / of the peer */
 	bool sep_offered;		/* SEPARATE_TRANSPORTS in IKE_SA_INIT */
 	bool sep_agreed;		/* ... and echoed by the responder */
+	uint16_t peer_tcp_port;		/* its IKE_TCP_SUPPORTED; 0: none */
 
 	struct ike_prop alg;		/* the chosen IKE proposal */
 	struct ik_kex *kex;

@@ -23,6 +23,26 @@
  * their size: one thread, one message at a time. */
 static uint8_t scratch[IKE_OUT_MAX];
 
+/* IKE_TCP_SUPPORTED: the TCP port the peer takes IKE on (2 octets). */
+static void put_tcps(struct ike_wbuf *w, const struct ike_conn_params *c)
+{
+	uint8_t port[2] = { c->tcps_port >> 8, c->tcps_port & 0xff };
+
+	if (c->tcps_port && c->tcps_notify)
+		ike_w_notify(w, 0, NULL, 0, c->tcps_notify, port, 2);
+}
+
+static uint16_t peer_tcps(const struct ike_conn_params *c,
+			  const struct ike_msg *m)
+{
+	const struct ike_notify_pl *n = c->tcps_notify ?
+		ike_msg_notify(m, c->tcps_notify) : NULL;
+
+	if (!n || n->data.len != 2)
+		return 0;
+	return (uint16_t)(n->data.p[0] << 8 | n->data.p[1]);
+}
+
 /* NAT_DETECTION_SOURCE_IP and _DESTINATION_IP for this SA's addresses. */
 static void put_natd(struct ike_wbuf *w, const struct ike_sa *sa)
 {
@@ -102,6 +122,7 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 	put_natd(&w, sa);
 	if (sa->sep_offered)
 		ike_w_notify(&w, 0, NULL, 0, c->sep_notify, NULL, 0);
+	put_tcps(&w, c);
 	ike_cred_put_init(c->cred, false, &w);	/* certificates only */
 	ike_w_finish(&w);
 	if (w.err || ike_out_set(&sa->req, w.p, w.len, 0))
@@ -212,6 +233,7 @@ static int build_init_response(struct ike_sa *sa,
 	put_natd(&w, sa);
 	if (sa->sep_agreed)	/* the echo: no data (draft section 4) */
 		ike_w_notify(&w, 0, NULL, 0, sa->conn->sep_notify, NULL, 0);
+	put_tcps(&w, sa->conn);
 	ike_cred_put_init(sa->conn->cred, true, &w);	/* certificates only */
 	ike_w_finish(&w);
 	if (w.err || ike_out_set(&sa->resp, w.p, w.len, 0))
@@ -264,6 +286,7 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 	sa->sep_offered = conn->sep_notify &&
 			  ike_msg_notify(m, conn->sep_notify) != NULL;
 	sa->sep_agreed = sa->sep_offered && conn->sep_echo;
+	sa->peer_tcp_port = peer_tcps(conn, m);
 	sa->init_req = dup_bytes(m->raw.p, m->raw.len);
 	sa->init_req_len = m->raw.len;
 	sa->kex = ik_kex_new(chosen.ke);
@@ -360,6 +383,7 @@ int ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 	/* an echo we did not ask for means nothing */
 	sa->sep_agreed = sa->sep_offered &&
 			 ike_msg_notify(m, sa->conn->sep_notify) != NULL;
+	sa->peer_tcp_port = peer_tcps(sa->conn, m);
 	sa->init_resp = dup_bytes(m->raw.p, m->raw.len);
 	sa->init_resp_len = m->raw.len;
 	if (!sa->init_resp)

@@ -70,15 +70,18 @@ static int listen_one(int family, uint16_t port, int *fdp, char *err,
 	return 0;
 }
 
-int ik_tcp_listen(struct ik_tcp *t, uint16_t port, char *err, size_t errlen)
+int ik_tcp_listen(struct ik_tcp *t, uint16_t port, bool legacy, char *err,
+		  size_t errlen)
 {
+	int *lfd = &t->lfd[legacy ? 2 : 0];
 	int r4, r6;
 
-	t->port = port;
-	r4 = listen_one(AF_INET, port, &t->lfd[0], err, errlen);
+	if (!legacy)
+		t->port = port;
+	r4 = listen_one(AF_INET, port, &lfd[0], err, errlen);
 	if (r4 && r4 != -EAFNOSUPPORT)
 		return r4;
-	r6 = listen_one(AF_INET6, port, &t->lfd[1], err, errlen);
+	r6 = listen_one(AF_INET6, port, &lfd[1], err, errlen);
 	if (r6 && r6 != -EAFNOSUPPORT)
 		return r6;
 	if (r4 && r6)
@@ -108,11 +111,15 @@ static struct ik_tcp_conn *conn_new(struct ik_tcp *t, int fd, uint64_t now)
  * were already queued has its role inferred by the module before we set
  * it (EBUSY): fine if the module inferred the same.
  */
-static int attach(int fd, int role)
+static int attach(int fd, int role, bool legacy)
 {
 	socklen_t sl = sizeof(int);
 	int now = IKETCP_ROLE_UNKNOWN;
 
+	if (legacy)
+		return setsockopt(fd, IPPROTO_TCP, TCP_ULP,
+				  IKETCP_LEGACY_ULP_NAME,
+				  sizeof(IKETCP_LEGACY_ULP_NAME)) ? -errno : 0;
 	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, IKETCP_ULP_NAME,
 		       sizeof(IKETCP_ULP_NAME)))
 		return -errno;
@@ -147,9 +154,9 @@ struct ik_tcp_conn *ik_tcp_accept(struct ik_tcp *t, int i, uint64_t now,
 			fail(err, errlen, "accept", -errno);
 		return NULL;
 	}
-	rc = ik_bypass_policies(fd, i ? AF_INET6 : AF_INET);
+	rc = ik_bypass_policies(fd, i % 2 ? AF_INET6 : AF_INET);
 	if (!rc)
-		rc = attach(fd, IKETCP_ROLE_ACCEPTOR);
+		rc = attach(fd, IKETCP_ROLE_ACCEPTOR, i >= 2);
 	if (rc) {
 		fail(err, errlen, rc == -ENOENT ? "iketcp ULP (is the iketcp "
 		     "module loaded?)" : "iketcp ULP", rc);
@@ -162,6 +169,7 @@ struct ik_tcp_conn *ik_tcp_accept(struct ik_tcp *t, int i, uint64_t now,
 		fail(err, errlen, "accept", -ENOMEM);
 		return NULL;
 	}
+	c->legacy = i >= 2;
 	addrs_of(c);
 	return c;
 }
@@ -169,7 +177,8 @@ struct ik_tcp_conn *ik_tcp_accept(struct ik_tcp *t, int i, uint64_t now,
 struct ik_tcp_conn *ik_tcp_connect(struct ik_tcp *t,
 				   const struct sockaddr_storage *local,
 				   const struct sockaddr_storage *remote,
-				   uint64_t now, char *err, size_t errlen)
+				   bool legacy, uint64_t now, char *err,
+				   size_t errlen)
 {
 	struct sockaddr_storage from = *local;
 	struct ik_tcp_conn *c;
@@ -207,6 +216,7 @@ struct ik_tcp_conn *ik_tcp_connect(struct ik_tcp *t,
 	}
 	c->originator = true;
 	c->connecting = true;
+	c->legacy = legacy;
 	addrs_of(c);
 	c->remote = *remote;
 	return c;
@@ -226,7 +236,7 @@ int ik_tcp_connected(struct ik_tcp_conn *c, char *err, size_t errlen)
 		ik_tcp_shut(c);
 		return rc;
 	}
-	rc = attach(c->fd, IKETCP_ROLE_ORIGINATOR);
+	rc = attach(c->fd, IKETCP_ROLE_ORIGINATOR, c->legacy);
 	if (rc) {
 		fail(err, errlen, rc == -ENOENT ? "iketcp ULP (is the iketcp "
 		     "module loaded?)" : "iketcp ULP", rc);
@@ -269,6 +279,12 @@ ssize_t ik_tcp_recv(struct ik_tcp_conn *c, uint8_t *buf, size_t cap)
 	return n;
 }
 
+void ik_tcp_half_close(struct ik_tcp_conn *c)
+{
+	if (!c->dead && !c->half_closed && !shutdown(c->fd, SHUT_WR))
+		c->half_closed = true;
+}
+
 void ik_tcp_shut(struct ik_tcp_conn *c)
 {
 	if (c->fd >= 0)
@@ -301,7 +317,7 @@ void ik_tcp_close_all(struct ik_tcp *t)
 	for (c = t->conns; c; c = c->next)
 		ik_tcp_shut(c);
 	ik_tcp_reap(t);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < IK_TCP_LISTENERS; i++) {
 		if (t->lfd[i] >= 0)
 			close(t->lfd[i]);
 		t->lfd[i] = -1;

@@ -26,6 +26,8 @@
 struct ik_tcp_conn {
 	struct ik_tcp_conn *next;
 	int fd;
+	bool legacy;		/* TCP 500, "iketcp-legacy": no ESP, no roles */
+	bool half_closed;	/* we sent our FIN (legacy) */
 	bool originator;	/* we connected: only we reconnect */
 	bool connecting;	/* connect() in progress */
 	bool dead;		/* closed or failed: freed by ik_tcp_reap() */
@@ -34,19 +36,24 @@ struct ik_tcp_conn {
 	uint64_t inode;		/* as the module's dumps name it */
 };
 
+/* listeners: RFC 9329 IPv4 and IPv6, then legacy (TCP 500) IPv4, IPv6 */
+#define IK_TCP_LISTENERS	4
+
 struct ik_tcp {
-	int lfd[2];		/* listeners, IPv4 and IPv6; -1: none */
+	int lfd[IK_TCP_LISTENERS];	/* -1: none */
 	uint16_t port;
 	struct ik_tcp_conn *conns;
 	unsigned int n_conns;
 };
 
-/* Listen on port for both families (one missing is skipped).  0, or
- * -errno with the cause in err. */
-int ik_tcp_listen(struct ik_tcp *t, uint16_t port, char *err, size_t errlen);
+/* Listen on port for both families (one missing is skipped), the RFC
+ * 9329 listeners or (legacy) the TCP 500 ones.  0, or -errno with the
+ * cause in err. */
+int ik_tcp_listen(struct ik_tcp *t, uint16_t port, bool legacy, char *err,
+		  size_t errlen);
 void ik_tcp_close_all(struct ik_tcp *t);
 
-/* Accept one connection on listener i and attach the ULP as acceptor.
+/* Accept one connection on listener i and attach its ULP (as acceptor).
  * NULL with err filled (or err empty when nothing was waiting). */
 struct ik_tcp_conn *ik_tcp_accept(struct ik_tcp *t, int i, uint64_t now,
 				  char *err, size_t errlen);
@@ -56,7 +63,11 @@ struct ik_tcp_conn *ik_tcp_accept(struct ik_tcp *t, int i, uint64_t now,
 struct ik_tcp_conn *ik_tcp_connect(struct ik_tcp *t,
 				   const struct sockaddr_storage *local,
 				   const struct sockaddr_storage *remote,
-				   uint64_t now, char *err, size_t errlen);
+				   bool legacy, uint64_t now, char *err,
+				   size_t errlen);
+
+/* Legacy: our last request is out, the peer closes after its answers. */
+void ik_tcp_half_close(struct ik_tcp_conn *c);
 
 /* The connect finished: attach the ULP as originator.  0, or -errno
  * (the connection failed; it is marked dead) with the cause in err. */
