@@ -97,6 +97,22 @@ pings() {
 		qb ping -c 5 -i 0.1 -W 2 -I "$IB" "$IA" > /dev/null
 }
 
+# idle_probe PORT PREFIX: connect from $na to the responder, send PREFIX,
+# and say when the responder closed the connection
+idle_probe() {
+	qa "$(mid_python)" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(sys.argv[3].encode())
+t = time.time()
+try:
+    d = s.recv(100)
+except ConnectionResetError:
+    d = b""
+print("closed after %.0f s" % (time.time() - t) if d == b"" else "data")
+' "$OB" "$1" "$2" 2>&1
+}
+
 dump_logs() {
 	echo "# counters: $(mid_counts)"
 	st_a | sed 's/^/# a status: /'
@@ -300,7 +316,7 @@ wait_log "$work/b.log" started 10
 mid_zero
 # ike_init.py-like: one IKE_SA_INIT (AES-GCM-256, PRF SHA-256, x25519), the
 # same bytes for every MODE: "twice" (two connections, both answers
-# printed as hex), "close" (send and close at once), "idle" (send nothing)
+# printed as hex), "close" (send and close at once)
 legacy_client() {
 	qa "$(mid_python)" - "$OB" "$1" <<'PY'
 import os, socket, struct, sys, time
@@ -328,15 +344,7 @@ def recv_msg(s):
         b += d
     return h + b
 mode = sys.argv[2]
-if mode == "idle":
-    s = socket.create_connection((sys.argv[1], 500), timeout=10)
-    t = time.time()
-    try:
-        d = s.recv(100)
-    except ConnectionResetError:
-        d = b""
-    print("closed after %.0f s" % (time.time() - t) if d == b"" else "data")
-elif mode == "close":
+if mode == "close":
     s = socket.create_connection((sys.argv[1], 500), timeout=5)
     s.sendall(req)
     s.close()
@@ -358,7 +366,7 @@ check "$t.no_cookie_and_no_udp" test "$(mid_count udp500)" = 0 -a "$(mid_count i
 legacy_client close
 check "$t.no_answer_over_udp_after_an_early_close" test "$(mid_count udp500)" = 0 -a \
 	"$(mid_count ike4500)" = 0
-idle=$(legacy_client idle 2>&1)
+idle=$(idle_probe 500 "")
 echo "# $t: idle TCP 500 connection $idle"
 check "$t.idle_connection_closed" eval 'case "$idle" in "closed after "[2-4]" s") true ;; *) false ;; esac'
 stop_daemons
@@ -404,17 +412,7 @@ ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
 PIDB=$!
 wait_log "$work/b.log" started 10
 py=$(mid_python)
-idle=$(qa "$py" -c '
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 4500), timeout=10)
-s.sendall(b"IKETCP")
-t = time.time()
-try:
-    d = s.recv(100)
-except ConnectionResetError:
-    d = b""
-print("closed after %.0f s" % (time.time() - t) if d == b"" else "data")
-' "$OB" 2>&1)
+idle=$(idle_probe 4500 IKETCP)
 echo "# $t: idle connection $idle"
 check "$t.idle_connection_closed" eval 'case "$idle" in "closed after "[2-4]" s") true ;; *) false ;; esac'
 check "$t.idle_close_logged" grep -q "closing an idle TCP connection" "$work/b.log"

@@ -503,6 +503,24 @@ static struct sockaddr_storage tcp_peer(struct ik_daemon *d,
 	return r;
 }
 
+/* Start a connection and watch it; NULL with the cause in err. */
+static struct ik_tcp_conn *connect_watched(struct ik_daemon *d,
+		const struct sockaddr_storage *local,
+		const struct sockaddr_storage *remote, bool legacy, char *err,
+		size_t errlen)
+{
+	struct ik_tcp_conn *c;
+
+	c = ik_tcp_connect(&d->tcp, local, remote, legacy, now_ms(), err,
+			   errlen);
+	if (c && watch_conn(d, c, EPOLL_CTL_ADD)) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		ik_tcp_shut(c);
+		c = NULL;
+	}
+	return c;
+}
+
 /* A new connection from the SA's local address to the peer's TCP port. */
 static int tcp_attach_new(struct ik_daemon *d, struct ike_sa *sa)
 {
@@ -510,13 +528,7 @@ static int tcp_attach_new(struct ik_daemon *d, struct ike_sa *sa)
 	struct ik_tcp_conn *c;
 	char err[256];
 
-	c = ik_tcp_connect(&d->tcp, &sa->local, &remote, false, now_ms(), err,
-			   sizeof(err));
-	if (c && watch_conn(d, c, EPOLL_CTL_ADD)) {
-		snprintf(err, sizeof(err), "epoll: %s", strerror(errno));
-		ik_tcp_shut(c);
-		c = NULL;
-	}
+	c = connect_watched(d, &sa->local, &remote, false, err, sizeof(err));
 	if (!c) {
 		SA_LOG(IK_LOG_WARNING, sa, "%s", err);
 		return -1;
@@ -599,13 +611,7 @@ static void legacy_connect(struct ik_daemon *d, struct ike_sa *sa)
 
 	set_port(&remote, sa->peer_tcp_port ? sa->peer_tcp_port :
 		 d->cfg->global.tcp500_port);
-	c = ik_tcp_connect(&d->tcp, &sa->local, &remote, true, now_ms(), err,
-			   sizeof(err));
-	if (c && watch_conn(d, c, EPOLL_CTL_ADD)) {
-		snprintf(err, sizeof(err), "epoll: %s", strerror(errno));
-		ik_tcp_shut(c);
-		c = NULL;
-	}
+	c = connect_watched(d, &sa->local, &remote, true, err, sizeof(err));
 	if (!c) {
 		SA_LOG(IK_LOG_WARNING, sa, "TCP 500: %s; over UDP", err);
 		send_udp(d, sa, &sa->req);
@@ -1097,13 +1103,7 @@ static int initial_path(struct ik_daemon *d, const struct ik_conn *c,
 	if (c->ike_transport != IK_IKE_TCP && c->ike_transport != IK_IKE_SEP_TCP)
 		return 0;
 	set_port(remote, d->cfg->global.tcp_port);
-	*tcp = ik_tcp_connect(&d->tcp, local, remote, false, now_ms(), why,
-			      whylen);
-	if (*tcp && watch_conn(d, *tcp, EPOLL_CTL_ADD)) {
-		snprintf(why, whylen, "epoll: %s", strerror(errno));
-		ik_tcp_shut(*tcp);
-		*tcp = NULL;
-	}
+	*tcp = connect_watched(d, local, remote, false, why, whylen);
 	if (!*tcp)
 		return -1;
 	*local = (*tcp)->local;		/* its port is the kernel's */
