@@ -426,6 +426,41 @@ static bool after_init(struct ik_daemon *d, struct ike_sa *sa)
 	return true;
 }
 
+/* When to rekey an IKE SA: ike_rekey_time as rekey_time() does it. */
+static uint64_t ike_rekey_time(struct ik_daemon *d, const struct ike_sa *sa)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+	uint64_t t = conn ? conn->ike_rekey_time_ms : 0;
+	uint32_t r = 0;
+
+	if (!t)
+		return UINT64_MAX;
+	if (conn->rekey_jitter && !ik_random(&r, sizeof(r)))
+		t -= t * (r % (conn->rekey_jitter + 1)) / 100;
+	if (!sa->initiator)
+		t += t / 10;
+	return now_ms() + t;
+}
+
+/* The IKE SA was rekeyed: the new one takes over the transport, the
+ * timers and the Child SAs (moved by the engine); the old one waits for
+ * its DELETE. */
+static void adopt(struct ik_daemon *d, struct ike_sa *old, struct ike_sa *ns)
+{
+	ike_engine_adopt(&d->eng, ns);
+	ns->tcp = old->tcp;
+	ns->on_tcp = old->on_tcp;
+	ns->ike_why = old->ike_why;
+	ns->esp_failed = old->esp_failed;
+	ns->created = ns->last_heard = now_ms();
+	ns->ike_rekey_at = ike_rekey_time(d, ns);
+	old->ike_rekey_at = UINT64_MAX;
+	SA_LOG(IK_LOG_NOTICE, ns, "IKE SA rekeyed: SPIs %016llx/%016llx "
+	       "replace %016llx/%016llx", (unsigned long long)ns->spi_i,
+	       (unsigned long long)ns->spi_r, (unsigned long long)old->spi_i,
+	       (unsigned long long)old->spi_r);
+}
+
 static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		  const struct ik_addrs *a, struct ike_effects *fx)
 {
@@ -463,8 +498,13 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		       ike_prop_name(&sa->alg, true, name, sizeof(name)),
 		       ike_via(sa), sa->ike_why ? sa->ike_why : "-");
 	}
-	if (fx->established && sa->initiator)
-		legacy_done(sa);
+	if (fx->established) {
+		sa->ike_rekey_at = ike_rekey_time(d, sa);
+		if (sa->initiator)
+			legacy_done(sa);
+	}
+	if (fx->rekeyed)
+		adopt(d, sa, fx->rekeyed);
 	for (i = 0; i < fx->n_install; i++)
 		child_up(d, sa, fx->install[i]);
 	for (i = 0; i < fx->n_remove; i++) {
@@ -945,6 +985,22 @@ static void liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 		apply(d, sa, NULL, &fx);
 }
 
+/* The IKE SA's rekey, when its time has come and nothing else is out. */
+static void rekey_ike(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
+{
+	struct ike_effects fx = { 0 };
+
+	if (now < sa->ike_rekey_at || sa->req.len || sa->creating ||
+	    sa->rekey_new)
+		return;
+	sa->ike_rekey_at = now + 10000;	/* the retry, should it fail */
+	SA_LOG(IK_LOG_INFO, sa, "rekeying the IKE SA");
+	if (ike_rekey_start(sa, &fx))
+		SA_LOG(IK_LOG_WARNING, sa, "%s", sa->why);
+	else
+		apply(d, sa, NULL, &fx);
+}
+
 /* Queued DELETEs first, then a Child SA whose rekey time has come. */
 static void rekey_children(struct ik_daemon *d, struct ike_sa *sa,
 			   uint64_t now)
@@ -1078,6 +1134,7 @@ static void tick(struct ik_daemon *d)
 		} else if (sa->state == IKE_S_ESTABLISHED) {
 			if (sa->on_tcp && !sa->tcp && sa->initiator)
 				tcp_reconnect(d, sa);
+			rekey_ike(d, sa, now);
 			rekey_children(d, sa, now);
 			liveness(d, sa, now);
 			nat_keepalive(d, sa, now);

@@ -23,6 +23,8 @@ struct side {
 	struct ike_sa *sa;
 	int installed, removed;
 	struct child_sa *child;
+	struct ike_sa *rekeyed;		/* the new SA of an IKE SA rekey */
+	bool dead_seen;
 	char why[256];
 };
 
@@ -125,6 +127,12 @@ static struct ike_out *deliver(struct side *from, struct side *to,
 	if (sa)
 		to->sa = sa;
 	apply(to, &fx);
+	if (fx.rekeyed) {
+		ike_engine_adopt(&to->e, fx.rekeyed);
+		to->rekeyed = fx.rekeyed;
+	}
+	if (fx.dead && sa)	/* the daemon would drop it now */
+		to->dead_seen = true;
 	if (to->why[0])
 		printf("# %s: %s\n", to == &I ? "initiator" : "responder",
 		       to->why);
@@ -490,6 +498,72 @@ static void request_without_cookie_keeps_no_state(void)
 	teardown();
 }
 
+/* The IKE SA's own rekey: new SPIs and keys on both sides, the Child SA
+ * moves over unchanged, the old SA is deleted, the new one carries on. */
+static void ike_sa_rekey_moves_the_child_and_deletes_the_old_sa(void)
+{
+	struct ike_effects fx = { 0 };
+	uint64_t old_spi_i;
+	struct child_sa *child;
+
+	setup();
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED && I.child);
+	if (!I.sa || !I.child)
+		return;
+	old_spi_i = I.sa->spi_i;
+	child = I.sa->children;
+	CHECK(ike_rekey_start(I.sa, &fx) == 0 && fx.send);
+	converse_from(&I, fx.send);
+	CHECK(I.rekeyed && R.rekeyed);
+	CHECK(I.dead_seen && R.dead_seen);	/* the old SA, both sides */
+	CHECK(I.e.table.count == 2 && R.e.table.count == 2);
+	if (!I.rekeyed || !R.rekeyed)
+		goto out;
+	CHECK(I.rekeyed->spi_i != old_spi_i);
+	CHECK(I.rekeyed->spi_i == R.rekeyed->spi_i &&
+	      I.rekeyed->spi_r == R.rekeyed->spi_r);
+	CHECK(I.rekeyed->initiator && !R.rekeyed->initiator);
+	CHECK(!memcmp(I.rekeyed->keys.sk_d, R.rekeyed->keys.sk_d,
+		      I.rekeyed->keys.prf_len));
+	CHECK(I.rekeyed->children == child && n_children(I.rekeyed) == 1 &&
+	      n_children(R.rekeyed) == 1);
+	CHECK(I.removed == 0 && R.removed == 0);
+	/* the new SA works: message IDs from 0, a Child SA rekey on it */
+	CHECK(I.rekeyed->next_msgid == 0);
+	I.sa = I.rekeyed;
+	R.sa = R.rekeyed;
+	I.child = I.rekeyed->children;
+	rekey_from_initiator();
+	CHECK(I.installed == 2 && R.installed == 2);
+	CHECK(n_children(I.rekeyed) == 1 &&
+	      keys_mirror(I.rekeyed->children, R.rekeyed->children));
+out:
+	teardown();
+	memset(&I, 0, sizeof(I));
+	memset(&R, 0, sizeof(R));
+}
+
+/* A rekey proposal with a group the responder does not take. */
+static void ike_sa_rekey_with_a_wrong_group_is_refused(void)
+{
+	struct ike_effects fx = { 0 };
+
+	setup();
+	converse(initiate());
+	if (!I.sa)
+		return;
+	I.sa->alg.ke = IKE_KE_ECP256;	/* what our rekey's KE will use */
+	CHECK(ike_rekey_start(I.sa, &fx) == 0 && fx.send);
+	converse_from(&I, fx.send);
+	CHECK(!I.rekeyed && !R.rekeyed);
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED && !I.sa->rekey_new);
+	CHECK(n_children(I.sa) == 1);
+	teardown();
+	memset(&I, 0, sizeof(I));
+	memset(&R, 0, sizeof(R));
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(cookie_round_trip_under_load),
 	KTAP_CASE(request_without_cookie_keeps_no_state),
@@ -508,6 +582,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(forged_message_changes_nothing),
 	KTAP_CASE(delete_of_ike_sa_ends_both),
 	KTAP_CASE(unknown_spi_and_garbage_create_nothing),
+	KTAP_CASE(ike_sa_rekey_moves_the_child_and_deletes_the_old_sa),
+	KTAP_CASE(ike_sa_rekey_with_a_wrong_group_is_refused),
 };
 
 KTAP_MAIN(cases)

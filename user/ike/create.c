@@ -9,9 +9,9 @@
  * SA as soon as it is installed, and the old one's DELETE removes only its
  * states.  The initiator deletes the old SA once the new one is up.
  *
- * Not yet: the IKE SA's own rekey (answered NO_ADDITIONAL_SAS) and the
- * resolution of simultaneous rekeys (2.8.1; each side's own rekey wins and
- * one redundant pair lives until its lifetime ends).
+ * The IKE SA's own rekey is in rekey.c.  Not yet: the resolution of
+ * simultaneous Child SA rekeys (2.8.1; each side's own rekey wins and one
+ * redundant pair lives until its lifetime ends).
  */
 #include <stdio.h>
 #include <string.h>
@@ -189,7 +189,7 @@ int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 	if (sa->state != IKE_S_ESTABLISHED || !m->has_sa || !m->has_nonce)
 		return error_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, fx);
 	if (m->sa.n && m->sa.p[0].protocol == IKE_PROTO_IKE)
-		return error_reply(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0, fx);
+		return ike_rekey_request(sa, m, fx);
 	if (!m->has_tsi || !m->has_tsr)
 		return error_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, fx);
 	if (rk) {
@@ -287,6 +287,8 @@ int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 	int n = 0, rc;
 
 	sa->req.len = 0;
+	if (sa->rekey_new)
+		return ike_rekey_response(sa, m, fx);
 	if (!c)
 		return ike_sa_fail(sa, "CREATE_CHILD_SA response out of order");
 	if (err)

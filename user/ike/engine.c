@@ -30,6 +30,13 @@ void ike_engine_destroy(struct ike_engine *e)
 	e->table.count = e->table.half_open = 0;
 }
 
+void ike_engine_adopt(struct ike_engine *e, struct ike_sa *sa)
+{
+	sa->next = e->table.head;
+	e->table.head = sa;
+	e->table.count++;
+}
+
 void ike_engine_drop(struct ike_engine *e, struct ike_sa *sa)
 {
 	if (sa->state == IKE_S_INIT_DONE && e->table.half_open)

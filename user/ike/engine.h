@@ -61,6 +61,9 @@ struct ike_sa *ike_engine_initiate(struct ike_engine *e,
 				   struct ike_effects *fx, char *why,
 				   size_t whylen);
 
+/* Put the new SA of an IKE SA rekey (ike_effects.rekeyed) in the table. */
+void ike_engine_adopt(struct ike_engine *e, struct ike_sa *sa);
+
 /* Remove sa from the table and free it (after the daemon removed its
  * Child SAs from the kernel). */
 void ike_engine_drop(struct ike_engine *e, struct ike_sa *sa);

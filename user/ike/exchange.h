@@ -85,6 +85,17 @@ int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 			struct ike_effects *fx);
 
+/* ---- rekey.c: the IKE SA's own rekey ---- */
+
+/* Initiator: propose the new IKE SA (same proposals and group). */
+int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx);
+/* Responder: a CREATE_CHILD_SA request whose SA proposes IKE. */
+int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
+		      struct ike_effects *fx);
+/* Initiator: the answer; on success the old SA's DELETE goes out. */
+int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
+		       struct ike_effects *fx);
+
 /* ---- info.c ---- */
 
 /* A request from the peer on an established SA (INFORMATIONAL). */

@@ -112,6 +112,7 @@ void ike_sa_free(struct ike_sa *sa)
 		child_sa_free(c);
 	}
 	child_sa_free(sa->pending);
+	ike_sa_free(sa->rekey_new);
 	child_sa_free(sa->creating);
 	ik_kex_free(sa->ckex);
 	OPENSSL_cleanse(sa->cnonce, sizeof(sa->cnonce));

@@ -146,6 +146,7 @@ struct ike_sa {
 
 	struct child_sa *children;
 	struct child_sa *pending;	/* being negotiated in IKE_AUTH */
+	struct ike_sa *rekey_new;	/* our IKE SA rekey's new SA, if out */
 
 	/* our CREATE_CHILD_SA (create.c): the new Child SA, the one it
 	 * replaces (inbound SPI, 0: none), our nonce and PFS key exchange */
@@ -170,6 +171,7 @@ struct ike_sa {
 	bool on_tcp;
 	uint64_t reconnect_at;		/* the originator's next try, ms */
 	bool esp_failed;		/* ESP on IP/UDP had no path: TCP */
+	uint64_t ike_rekey_at;		/* when to rekey the IKE SA, ms */
 	uint64_t esp_watch_at;		/* next look at the counters, ms */
 	const char *ike_why;		/* why IKE is on its transport */
 };
@@ -181,6 +183,8 @@ struct ike_effects {
 	struct child_sa *remove[IKE_FX_REMOVE_MAX];	/* unlinked: daemon frees */
 	int n_remove;
 	bool established;		/* the IKE SA just came up */
+	struct ike_sa *rekeyed;		/* its rekey's new SA, to adopt: the
+					 * Child SAs moved there */
 	bool authentic;			/* the message passed its integrity check */
 	bool dead;			/* drop the IKE SA (and its children) */
 };

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IKE SA's own rekey (RFC 7296 1.3.2, 2.18): a CREATE_CHILD_SA whose
+ * SA payload proposes IKE with the new SPI, a nonce and a KE, on the old
+ * IKE SA.  The new SA's keys come from the old SK_d and the new g^ir
+ * (keys.h, ike_keys_rekey()); the Child SAs move to it unchanged (their
+ * XFRM states do not notice); the rekey's initiator becomes the new SA's
+ * original initiator and DELETEs the old SA, whose message IDs die with it.
+ *
+ * The new SA is not in the table until the exchange is done: the engine's
+ * caller adopts it from ike_effects.rekeyed (ike_engine_adopt()).  A rekey
+ * request that meets our own (2.8.2) is answered TEMPORARY_FAILURE: the
+ * peer retries later, after ours.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/choose.h"
+#include "ike/exchange.h"
+
+static void spi64_put(uint8_t *p, uint64_t spi)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, spi >>= 8)
+		p[i] = spi & 0xff;
+}
+
+static uint64_t spi64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The new SA: same connection, peer and addresses; not in any table. */
+static struct ike_sa *successor(const struct ike_sa *sa, bool initiator)
+{
+	struct ike_sa_table none = { 0 };
+	struct ike_sa *ns = ike_sa_new(&none, sa->conn, initiator);
+
+	if (!ns)
+		return NULL;
+	ns->next = NULL;
+	ns->local = sa->local;
+	ns->remote = sa->remote;
+	ns->natt = sa->natt;
+	ns->nat_local = sa->nat_local;
+	ns->nat_remote = sa->nat_remote;
+	ns->sep_offered = sa->sep_offered;
+	ns->sep_agreed = sa->sep_agreed;
+	ns->peer_tcp_port = sa->peer_tcp_port;
+	ns->ni_len = ns->nr_len = IKE_NONCE_LEN;
+	return ns;
+}
+
+/* g^ir with the peer's KE, then the new SA's keys; 0 or -1. */
+static int new_keys(struct ike_sa *old, struct ike_sa *ns, const uint8_t *ke,
+		    size_t kelen)
+{
+	uint8_t gir[IK_SECRET_MAX];
+	int n, rc;
+
+	n = ik_kex_shared(ns->kex, ke, kelen, gir, sizeof(gir));
+	if (n < 0)
+		return -1;
+	rc = ike_keys_rekey(&ns->keys, old->keys.sk_d, old->alg.prf,
+			    ns->alg.prf, ns->alg.encr, ns->alg.keybits,
+			    ns->alg.integ, gir, n, ns->ni, ns->ni_len, ns->nr,
+			    ns->nr_len, ns->spi_i, ns->spi_r);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	ns->have_keys = rc >= 0;
+	return rc < 0 ? -1 : 0;
+}
+
+/* Both sides: the new SA takes over the old one's Child SAs. */
+static void take_children(struct ike_sa *old, struct ike_sa *ns,
+			  struct ike_effects *fx)
+{
+	ns->children = old->children;
+	old->children = NULL;
+	ns->state = IKE_S_ESTABLISHED;
+	fx->rekeyed = ns;
+}
+
+int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx)
+{
+	uint8_t buf[2048], spi[8], pub[IK_KEX_MAX];
+	struct ike_sa_pl sapl;
+	struct ike_sa *ns;
+	struct ike_wbuf w;
+	int plen;
+
+	if (sa->state != IKE_S_ESTABLISHED || sa->req.len || sa->creating ||
+	    sa->rekey_new)
+		return ike_sa_fail(sa, "busy: IKE SA rekey not started");
+	ns = successor(sa, true);
+	if (!ns)
+		return ike_sa_fail(sa, "out of memory");
+	ns->alg = sa->alg;
+	ns->kex_group = sa->alg.ke;
+	ns->kex = ik_kex_new(ns->kex_group);
+	plen = ns->kex ? ik_kex_public(ns->kex, pub, sizeof(pub)) : -1;
+	if (plen < 0 || ik_random(&ns->spi_i, sizeof(ns->spi_i)) ||
+	    ik_random(ns->ni, ns->ni_len)) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "IKE SA rekey: no key exchange or "
+				   "randomness");
+	}
+	spi64_put(spi, ns->spi_i);
+	ike_props_to_sa(sa->conn->ike, sa->conn->n_ike, IKE_PROTO_IKE, spi, 8,
+			&sapl);
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_sa(&w, &sapl);
+	ike_w_nonce(&w, ns->ni, ns->ni_len);
+	ike_w_ke(&w, ns->kex_group, pub, plen);
+	if (ike_sk_build(sa, IKE_CREATE_CHILD_SA, false, sa->next_msgid, &w,
+			 &sa->req)) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "cannot build the IKE SA rekey");
+	}
+	sa->next_msgid++;
+	sa->rekey_new = ns;
+	fx->send = &sa->req;
+	return 0;
+}
+
+static int refuse(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+		  uint16_t group, struct ike_effects *fx)
+{
+	uint8_t buf[64], g[2] = { group >> 8, group & 0xff };
+	struct ike_wbuf w;
+
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_notify(&w, 0, NULL, 0, type, group ? g : NULL, group ? 2 : 0);
+	if (!ike_sk_build(sa, IKE_CREATE_CHILD_SA, true, m->hdr.msgid, &w,
+			  &sa->resp))
+		fx->send = &sa->resp;
+	return ike_sa_fail(sa, "IKE SA rekey refused: %s",
+			   ike_notify_name(type));
+}
+
+/* The request's proposal and KE, checked; the new SA with its SPIs. */
+static struct ike_sa *rekey_responder_sa(struct ike_sa *sa,
+					 const struct ike_msg *m,
+					 struct ike_proposal *reply,
+					 uint16_t *err, uint16_t *group)
+{
+	struct ike_prop chosen;
+	struct ike_sa *ns;
+	int i;
+
+	*err = IKE_N_NO_PROPOSAL_CHOSEN;
+	*group = 0;
+	if (ike_choose(&m->sa, IKE_PROTO_IKE, sa->conn->ike, sa->conn->n_ike,
+		       true, &chosen, reply))
+		return NULL;
+	if (m->ke.group != chosen.ke) {
+		*err = IKE_N_INVALID_KE_PAYLOAD;
+		*group = chosen.ke;
+		return NULL;
+	}
+	*err = IKE_N_INVALID_SYNTAX;
+	if (m->ke.data.len != ik_kex_peer_len(chosen.ke, false) ||
+	    m->nonce.len > sizeof(sa->ni))
+		return NULL;
+	ns = successor(sa, false);
+	if (!ns)
+		return NULL;
+	for (i = 0; i < m->sa.n; i++)
+		if (m->sa.p[i].num == reply->num && m->sa.p[i].spi_size == 8)
+			ns->spi_i = spi64_get(m->sa.p[i].spi);
+	ns->alg = chosen;
+	ns->kex_group = chosen.ke;
+	ns->kex = ik_kex_new(chosen.ke);
+	ns->ni_len = m->nonce.len;
+	memcpy(ns->ni, m->nonce.p, m->nonce.len);
+	if (!ns->spi_i || !ns->kex ||
+	    ik_random(&ns->spi_r, sizeof(ns->spi_r)) ||
+	    ik_random(ns->nr, ns->nr_len)) {
+		ike_sa_free(ns);
+		return NULL;
+	}
+	return ns;
+}
+
+int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
+		      struct ike_effects *fx)
+{
+	uint8_t buf[2048], pub[IK_KEX_MAX];
+	struct ike_proposal reply;
+	struct ike_sa_pl sapl;
+	struct ike_sa *ns;
+	struct ike_wbuf w;
+	uint16_t err, group;
+	int plen;
+
+	if (!m->has_ke || !m->has_nonce)
+		return refuse(sa, m, IKE_N_INVALID_SYNTAX, 0, fx);
+	if (sa->rekey_new || sa->creating)	/* 2.8.2: ours goes first */
+		return refuse(sa, m, IKE_N_TEMPORARY_FAILURE, 0, fx);
+	ns = rekey_responder_sa(sa, m, &reply, &err, &group);
+	if (!ns)
+		return refuse(sa, m, err, group, fx);
+	plen = ik_kex_public(ns->kex, pub, sizeof(pub));
+	if (plen < 0 || new_keys(sa, ns, m->ke.data.p, m->ke.data.len)) {
+		ike_sa_free(ns);
+		return refuse(sa, m, IKE_N_INVALID_SYNTAX, 0, fx);
+	}
+	reply.spi_size = 8;
+	spi64_put(reply.spi, ns->spi_r);
+	sapl.n = 1;
+	sapl.p[0] = reply;
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_sa(&w, &sapl);
+	ike_w_nonce(&w, ns->nr, ns->nr_len);
+	ike_w_ke(&w, ns->kex_group, pub, plen);
+	if (ike_sk_build(sa, IKE_CREATE_CHILD_SA, true, m->hdr.msgid, &w,
+			 &sa->resp)) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "cannot build the IKE SA rekey answer");
+	}
+	fx->send = &sa->resp;
+	take_children(sa, ns, fx);
+	return 0;
+}
+
+int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
+		       struct ike_effects *fx)
+{
+	const struct ike_notify_pl *err = ike_msg_error(m);
+	struct ike_sa *ns = sa->rekey_new;
+	struct ike_proposal got;
+
+	sa->rekey_new = NULL;
+	if (err) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "peer refused the IKE SA rekey: %s",
+				   ike_notify_name(err->type));
+	}
+	if (!m->has_sa || !m->has_ke || !m->has_nonce ||
+	    m->nonce.len > sizeof(ns->nr) ||
+	    ike_check_choice(&m->sa, IKE_PROTO_IKE, sa->conn->ike,
+			     sa->conn->n_ike, true, &ns->alg, &got) ||
+	    got.spi_size != 8 || m->ke.group != ns->kex_group ||
+	    ns->alg.ke != ns->kex_group) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "IKE SA rekey answer unacceptable");
+	}
+	ns->spi_r = spi64_get(got.spi);
+	ns->nr_len = m->nonce.len;
+	memcpy(ns->nr, m->nonce.p, m->nonce.len);
+	if (!ns->spi_r || new_keys(sa, ns, m->ke.data.p, m->ke.data.len)) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "IKE SA rekey: bad key exchange");
+	}
+	take_children(sa, ns, fx);
+	/* the old SA goes (2.18): its DELETE on the old SA */
+	return ike_info_delete_ike(sa, fx);
+}
