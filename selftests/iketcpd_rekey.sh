@@ -25,7 +25,9 @@ stop_all() {
 cleanup() { stop_all; pair_del; rm -rf "$work"; }
 trap cleanup EXIT
 
-conf() {	# FILE LOCAL REMOTE ME PEER START LTS RTS ESP
+conf() {	# FILE LOCAL REMOTE ME PEER START LTS RTS ESP [CHILD_REKEY [EXTRA_LINES]]
+	local lifetime=60s
+	[ -n "${10:-}" ] && lifetime=2h
 	cat > "$1" <<EOC
 [global]
 ctl_socket = $1.ctl
@@ -42,9 +44,10 @@ esp = $9
 local_ts = $7
 remote_ts = $8
 start = $6
-rekey_time = 5s
+rekey_time = ${10:-5s}
 rekey_jitter = 0%
-lifetime = 60s
+lifetime = $lifetime
+${11:-}
 EOC
 	chmod 600 "$1"
 }
@@ -82,10 +85,54 @@ scenario() {
 	stop_all
 }
 
+# ike_scenario TAG IKE_TRANSPORT: the IKE SA itself rekeyed every 5 s under
+# the flood (Child SAs kept for an hour): the Child SA moves to each new IKE
+# SA with its states (same SPIs), the old IKE SAs are deleted, over UDP or
+# with ESP inside the TCP connection the new IKE SA inherits.
+ike_scenario() {
+	local tag=$1 loss spis
+	pair_topo 4 94 || { fail "$tag.topology"; return; }
+	conf "$work/a.conf" $OA $OB a.example b.example initiate 10.94.1.0/24 10.94.2.0/24 \
+		aes256gcm16 1h "$(printf 'ike_rekey_time = 5s\nike_transport = %s' "$2")"
+	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 \
+		aes256gcm16 1h "ike_rekey_time = 1h"
+	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+	PIDB=$!
+	wait_log "$work/b.log" started 10
+	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+	PIDA=$!
+	if ! wait_log "$work/a.log" "Child SA up" 30; then
+		fail "$tag.child_sa_up"; tail -20 "$work/a.log" | sed 's/^/#   /'
+		stop_all; return
+	fi
+	ok "$tag.child_sa_up"
+	spis=$(ip -n $na xfrm state | awk '/^\tproto esp spi/ { print $4 }' | sort | tr '\n' ' ')
+	qa ping -q -i 0.01 -c 1300 -W 1 -I $IA $IB > "$work/ping" 2>&1
+	loss=$(awk '/packets transmitted/ { print $1 - $4 }' "$work/ping")
+	echo "# $tag: $loss of 1300 pings lost across the IKE SA rekeys"
+	check "$tag.two_ike_rekeys_on_both_sides" test \
+		"$(grep -c 'IKE SA rekeyed' "$work/a.log")" -ge 2 -a \
+		"$(grep -c 'IKE SA rekeyed' "$work/b.log")" -ge 2
+	sleep 1	# the last DELETE's round trip
+	check "$tag.one_ike_sa_left_on_each_side" eval \
+		'qa "$ikd" status --socket "$work/a.conf.ctl" | grep -q "^1 IKE SA" &&
+		 qb "$ikd" status --socket "$work/b.conf.ctl" | grep -q "^1 IKE SA"'
+	check "$tag.child_sa_kept_its_states" test \
+		"$(ip -n $na xfrm state | awk '/^\tproto esp spi/ { print $4 }' | sort | tr '\n' ' ')" = "$spis"
+	check "$tag.no_child_rekey" test "$(grep -c 'Child SA up (rekeyed)' "$work/a.log")" = 0
+	check "$tag.ping_after_the_rekeys" qa ping -c 2 -i 0.2 -W 2 -I $IA $IB
+	if [ $nfail != 0 ]; then
+		grep -i "rekey\|IKE SA\|refused\|fail" "$work/a.log" "$work/b.log" | tail -20 | sed 's/^/#   /'
+	fi
+	stop_all
+}
+
 for m in esp4 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..12"
+echo "1..24"
 scenario rekey.no_pfs aes256gcm16
 scenario rekey.pfs_x25519 aes256gcm16-x25519
+ike_scenario ike_rekey.udp udp
+ike_scenario ike_rekey.tcp tcp
 echo "# $((ntest - nfail)) passed, $nfail failed"
 [ $nfail = 0 ]
