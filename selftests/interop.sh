@@ -36,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# iketcpd's side: conf START IKE ESP
+# iketcpd's side: conf START IKE ESP [EXTRA_LINE]
 ikd_conf() {
 	cat > "$work/a.conf" <<EOC
 [global]
@@ -55,6 +55,7 @@ esp = $3
 local_ts = 10.92.1.0/24
 remote_ts = 10.92.2.0/24
 start = $1
+${4:-}
 EOC
 	chmod 600 "$work/a.conf"
 }
@@ -103,7 +104,10 @@ scenario() {
 	local tag=$1 who=$2 before after
 	pair_topo 4 92 || { fail "$tag.topology"; return; }
 	charon_conf "$3" "$4"
-	ikd_conf $([ "$who" = iketcpd ] && echo initiate || echo listen) "$3" "$4"
+	# the IKE SA rekey: iketcpd's own (every 5 s) when it initiated,
+	# strongSwan's (swanctl --rekey) when strongSwan did
+	ikd_conf $([ "$who" = iketcpd ] && echo initiate || echo listen) "$3" "$4" \
+		"$([ "$who" = iketcpd ] && echo 'ike_rekey_time = 5s')"
 	: > "$work/a.log"
 	start_charon
 	# not through qa: $! must be the daemon itself, for the signals
@@ -124,6 +128,11 @@ scenario() {
 	check "$tag.ping_strongswan_to_iketcpd" qb ping -c 3 -i 0.2 -W 2 -I 10.92.2.1 10.92.1.1
 	after=$(pkts_total $na)
 	check "$tag.pings_went_through_the_sas" test "$after" -ge $((before + 12))
+	[ "$who" = iketcpd ] || swanctl_b --rekey --ike site >> "$work/swanctl.out" 2>&1
+	check "$tag.ike_sa_rekeyed_and_strongswan_has_one_ike_sa" eval \
+		'wait_log "$work/a.log" "IKE SA rekeyed" 20 && sleep 1 &&
+		 test "$(swanctl_b --list-sas --noblock 2>/dev/null | grep -c "ESTABLISHED, IKEv2")" = 1'
+	check "$tag.ping_after_the_ike_sa_rekey" qa ping -c 3 -i 0.2 -W 2 -I 10.92.1.1 10.92.2.1
 	# DELETE from strongSwan's side: iketcpd removes its states
 	swanctl_b --terminate --ike site --timeout 10 >> "$work/swanctl.out" 2>&1
 	wait_log "$work/a.log" "IKE SA gone" 10
@@ -133,7 +142,7 @@ scenario() {
 
 for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..12"
+echo "1..16"
 if [ ! -x /usr/sbin/charon-systemd ] || ! command -v swanctl > /dev/null; then
 	# interop is required: a machine without the peer fails, not skips
 	fail "strongswan.installed # charon-systemd/swanctl missing: make deps"
