@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Child SA rekeys (CREATE_CHILD_SA) under a ping flood, iketcpd against
+# The timers of an IKE SA, iketcpd against iketcpd.  Child SA rekeys
+# (CREATE_CHILD_SA) under a ping flood, iketcpd against
 # iketcpd (selftests/lib/ikepair.sh's two namespaces): rekey_time = 5s, the
 # shortest allowed, so a 13 s flood at 100 packets per second crosses at
 # least two rekeys; without and with PFS (x25519).  Each rekey installs the
@@ -127,12 +128,38 @@ ike_scenario() {
 	stop_all
 }
 
+# The peer dies (SIGKILL: no DELETE): with liveness_interval = 1s and
+# liveness_timeout = 3s the survivor declares it dead within seconds and
+# takes its states and policies out of the kernel.
+dead_peer() {
+	local tag=dead_peer
+	pair_topo 4 94 || { fail "$tag.topology"; return; }
+	conf "$work/a.conf" $OA $OB a.example b.example initiate 10.94.1.0/24 10.94.2.0/24 \
+		aes256gcm16 1h "$(printf 'liveness_interval = 1s\nliveness_timeout = 3s')"
+	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 \
+		aes256gcm16 1h ""
+	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+	PIDB=$!
+	wait_log "$work/b.log" started 10
+	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+	PIDA=$!
+	check "$tag.child_sa_up" wait_log "$work/a.log" "Child SA up" 30
+	sleep 3
+	check "$tag.alive_peer_kept" test "$(grep -c 'dead' "$work/a.log")" = 0
+	kill -KILL $PIDB; wait $PIDB 2>/dev/null; PIDB=
+	check "$tag.declared_dead" wait_log "$work/a.log" "silent for .* s: dead" 15
+	check "$tag.states_and_policies_gone" test "$(nstates ip -n $na)" = 0 -a \
+		"$(npolicies ip -n $na)" = 0
+	stop_all
+}
+
 for m in esp4 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..24"
+echo "1..28"
 scenario rekey.no_pfs aes256gcm16
 scenario rekey.pfs_x25519 aes256gcm16-x25519
 ike_scenario ike_rekey.udp udp
 ike_scenario ike_rekey.tcp tcp
+dead_peer
 echo "# $((ntest - nfail)) passed, $nfail failed"
 [ $nfail = 0 ]

@@ -973,16 +973,31 @@ static void retransmit(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	send_for(d, sa, &sa->req);
 }
 
-static void liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
+/*
+ * Dead peer detection: an INFORMATIONAL after liveness_interval of silence;
+ * a peer silent for liveness_timeout more while a request of ours waits is
+ * dead (or sooner, when the retransmissions run out).  Returns true when
+ * the SA was dropped.
+ */
+static bool liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 {
 	const struct ik_conn *conn = conn_of(d, sa);
 	struct ike_effects fx = { 0 };
 
-	if (!conn || !conn->liveness_interval_ms || sa->req.len ||
-	    now - sa->last_heard < conn->liveness_interval_ms)
-		return;
+	if (!conn || !conn->liveness_interval_ms)
+		return false;
+	if (sa->req.len && now - sa->last_heard >=
+	    conn->liveness_interval_ms + conn->liveness_timeout_ms) {
+		ike_sa_fail(sa, "peer silent for %llu s: dead",
+			    (unsigned long long)(now - sa->last_heard) / 1000);
+		sa_dead(d, sa);
+		return true;
+	}
+	if (sa->req.len || now - sa->last_heard < conn->liveness_interval_ms)
+		return false;
 	if (!ike_info_liveness(sa, &fx))
 		apply(d, sa, NULL, &fx);
+	return false;
 }
 
 /* The IKE SA's rekey, when its time has come and nothing else is out. */
@@ -1134,9 +1149,10 @@ static void tick(struct ik_daemon *d)
 		} else if (sa->state == IKE_S_ESTABLISHED) {
 			if (sa->on_tcp && !sa->tcp && sa->initiator)
 				tcp_reconnect(d, sa);
+			if (liveness(d, sa, now))
+				continue;
 			rekey_ike(d, sa, now);
 			rekey_children(d, sa, now);
-			liveness(d, sa, now);
 			nat_keepalive(d, sa, now);
 			esp_watch(d, sa, now);
 		}
