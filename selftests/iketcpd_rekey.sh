@@ -53,17 +53,23 @@ EOC
 	chmod 600 "$1"
 }
 
+# The responder, then the initiator ($work/b.conf, $work/a.conf); not
+# through qa: $! must be the daemon itself, for the signals.
+start_both() {
+	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+	PIDB=$!
+	wait_log "$work/b.log" started 10
+	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+	PIDA=$!
+}
+
 # scenario TAG ESP
 scenario() {
 	local tag=$1 loss
 	pair_topo 4 94 || { fail "$tag.topology"; return; }
 	conf "$work/a.conf" $OA $OB a.example b.example initiate 10.94.1.0/24 10.94.2.0/24 "$2"
 	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 "$2"
-	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
-	PIDB=$!
-	wait_log "$work/b.log" started 10
-	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
-	PIDA=$!
+	start_both
 	if ! wait_log "$work/a.log" "Child SA up" 30; then
 		fail "$tag.child_sa_up"; tail -20 "$work/a.log" | sed 's/^/#   /'
 		stop_all; return
@@ -97,11 +103,7 @@ ike_scenario() {
 		aes256gcm16 1h "$(printf 'ike_rekey_time = 5s\nike_transport = %s' "$2")"
 	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 \
 		aes256gcm16 1h "ike_rekey_time = 1h"
-	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
-	PIDB=$!
-	wait_log "$work/b.log" started 10
-	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
-	PIDA=$!
+	start_both
 	if ! wait_log "$work/a.log" "Child SA up" 30; then
 		fail "$tag.child_sa_up"; tail -20 "$work/a.log" | sed 's/^/#   /'
 		stop_all; return
@@ -138,11 +140,7 @@ dead_peer() {
 		aes256gcm16 1h "$(printf 'liveness_interval = 1s\nliveness_timeout = 3s')"
 	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 \
 		aes256gcm16 1h ""
-	ip netns exec $nb "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
-	PIDB=$!
-	wait_log "$work/b.log" started 10
-	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
-	PIDA=$!
+	start_both
 	check "$tag.child_sa_up" wait_log "$work/a.log" "Child SA up" 30
 	sleep 3
 	check "$tag.alive_peer_kept" test "$(grep -c 'dead' "$work/a.log")" = 0

@@ -205,7 +205,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..142"
+echo "1..145"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -431,6 +431,26 @@ mid_topo 4 $NET
 start_pair "ike_transport=tcp" "global.cookie_threshold=0"
 check "$t.up" wait_log "$work/a.log" "Child SA up" 30
 check "$t.no_cookie_asked" test "$(grep -c COOKIE "$work/b.log")" = 0
+stop_daemons
+
+# SIGKILL with ESP in the stream: the module keeps the bindings, orphaned;
+# the next start removes them (and the states, as after any SIGKILL).
+t=sigkill_bindings
+mid_topo 4 $NET
+start_pair "ike_transport=tcp" ""
+if wait_log "$work/a.log" "Child SA up" 30; then
+	kill -KILL $PIDA; wait $PIDA 2>/dev/null; PIDA=
+	check "$t.orphaned_after_sigkill" test "$(bindings $na)" = 2
+	conf "$work/a.conf" "$OA" "$OB" listen 10.$NET.1.0/24 10.$NET.2.0/24 ike_transport=tcp
+	ip netns exec $na "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+	PIDA=$!
+	wait_log "$work/a.log" started 10
+	check "$t.restart_removes_them" test "$(bindings $na)" = 0 -a "$(ours ip -n $na)" = 0
+	check "$t.restart_says_so" grep -q "removed 2 orphaned ESP bindings" "$work/a.log"
+else
+	for x in orphaned_after_sigkill restart_removes_them restart_says_so; do fail "$t.$x"; done
+	dump_logs
+fi
 stop_daemons
 
 echo "# ran $ntest of the plan"

@@ -803,12 +803,11 @@ static void tcp_follow(struct ik_daemon *d, struct ike_sa *sa,
 
 static void tcp_input(struct ik_daemon *d, struct ik_tcp_conn *c, size_t n)
 {
+	struct sockaddr_storage local = c->local, remote = c->remote;
 	struct ike_effects fx;
 	struct ike_sa *sa;
 	char why[256];
 	int rc;
-
-	struct sockaddr_storage local = c->local, remote = c->remote;
 
 	/* a legacy SA's addresses are those of UDP 500: its connections
 	 * come and go, per message */
@@ -1563,6 +1562,12 @@ static int setup(struct ik_daemon *d, const char *path)
 	else if (n > 0)
 		ik_log(IK_LOG_NOTICE, "removed %d XFRM entries a previous run "
 		       "left behind", n);
+	n = ik_espbind_flush_orphans(&d->bind, err, sizeof(err));
+	if (n > 0)
+		ik_log(IK_LOG_NOTICE, "removed %d orphaned ESP bindings a "
+		       "previous run left in the iketcp module", n);
+	else if (n < 0)
+		ik_log(IK_LOG_DEBUG, "orphaned ESP bindings: %s", err);
 	if (ik_udp_open(&d->udp, d->cfg->global.port, d->cfg->global.natt_port,
 			err, sizeof(err))) {
 		ik_log(IK_LOG_ERR, "%s", err);

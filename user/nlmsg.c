@@ -444,6 +444,8 @@ static int binding_attr(const struct nlattr *a, struct ik_binding *b)
 		return 0;
 	case IKETCP_SA_FAMILY:
 		return get_int(a, MNL_TYPE_U16, &b->family);
+	case IKETCP_SA_DADDR:
+		return get_addr(a, b->daddr);
 	case IKETCP_SA_PACKETS:
 		return get_int(a, MNL_TYPE_U64, &b->packets);
 	case IKETCP_SA_ORPHANED:

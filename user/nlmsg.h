@@ -97,6 +97,7 @@ struct ik_binding {
 	uint8_t dir;
 	uint32_t spi;		/* host order */
 	uint16_t family;
+	uint8_t daddr[16];
 	uint64_t packets;
 	bool orphaned;
 };

@@ -495,6 +495,7 @@ static void binding_dump_reply_parsed(void)
 	mnl_attr_put_u8(nlh, IKETCP_SA_DIR, IKETCP_DIR_IN);
 	mnl_attr_put_u32(nlh, IKETCP_SA_SPI, htonl(0xc0ffee01));
 	mnl_attr_put_u16(nlh, IKETCP_SA_FAMILY, AF_INET);
+	mnl_attr_put(nlh, IKETCP_SA_DADDR, 4, "\xc0\x00\x02\x07");
 	mnl_attr_put_u64(nlh, IKETCP_SA_PACKETS, 42);
 	mnl_attr_put(nlh, IKETCP_SA_ORPHANED, 0, NULL);
 	mnl_attr_put_u16(nlh, 200, 1);		/* newer than us: skipped */
@@ -502,6 +503,7 @@ static void binding_dump_reply_parsed(void)
 	CHECK(ik_parse_binding(nlh, &b) == 0);
 	CHECK(b.dir == IKETCP_DIR_IN && b.spi == 0xc0ffee01);
 	CHECK(b.family == AF_INET && b.packets == 42 && b.orphaned);
+	CHECK(!memcmp(b.daddr, "\xc0\x00\x02\x07", 4));
 }
 
 static void binding_reply_without_spi_is_refused(void)

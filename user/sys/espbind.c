@@ -118,6 +118,53 @@ int ik_espbind_unbind(struct ik_espbind *b, int family, const void *local,
 	return rc;
 }
 
+#define ORPHANS_PER_PASS	256
+
+struct orphans {
+	struct ik_binding b[ORPHANS_PER_PASS];
+	int n;
+};
+
+static int orphan_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct orphans *o = data;
+	struct ik_binding bd;
+
+	if (!ik_parse_binding(nlh, &bd) && bd.orphaned && bd.family &&
+	    o->n < ORPHANS_PER_PASS)
+		o->b[o->n++] = bd;
+	return 0;
+}
+
+int ik_espbind_flush_orphans(struct ik_espbind *b, char *err, size_t errlen)
+{
+	static struct orphans o;
+	char req[IK_REQ_SIZE];
+	struct ik_nlerr e = { 0 };
+	int rc = ensure_open(b, err, errlen), i, total = 0, passes = 0;
+
+	/* IKETCP_MAX_BINDINGS / ORPHANS_PER_PASS passes at most */
+	while (!rc && passes++ < IKETCP_MAX_BINDINGS / ORPHANS_PER_PASS) {
+		o.n = 0;
+		if (ik_genl_run(&b->g, ik_req_get_bindings(req, b->g.family, 0),
+				orphan_cb, &o, &e) < 0)
+			return say(err, errlen, "listing the bindings", &e);
+		for (i = 0; i < o.n; i++) {
+			struct ik_bind x = { .dir = o.b[i].dir,
+					     .spi = o.b[i].spi,
+					     .family = o.b[i].family };
+
+			memcpy(x.daddr, o.b[i].daddr, sizeof(x.daddr));
+			if (run(b, false, &x, &e) < 0 && e.err != -ENOENT)
+				return say(err, errlen, "unbinding", &e);
+		}
+		total += o.n;
+		if (o.n < ORPHANS_PER_PASS)
+			return total;
+	}
+	return rc ? rc : total;
+}
+
 struct reset_find {
 	uint64_t inode;
 	const char *cause;

@@ -44,6 +44,14 @@ int ik_espbind_unbind(struct ik_espbind *b, int family, const void *local,
  * when it has none; one dump of the bindings per call. */
 int64_t ik_espbind_in_packets(struct ik_espbind *b, int family, uint32_t spi);
 
+/*
+ * Remove the namespace's orphaned bindings (their socket is gone): what a
+ * killed iketcpd left, which would drop any later ESP with the same SPI
+ * and address.  Returns how many, or -errno (the module is absent: -ENOENT)
+ * with the cause in err.
+ */
+int ik_espbind_flush_orphans(struct ik_espbind *b, char *err, size_t errlen);
+
 /* After the module reset a connection: the name of its reset_* counter
  * that is set (reset_bad_prefix, ...), or NULL if none or no answer. */
 const char *ik_espbind_reset_cause(struct ik_espbind *b, uint64_t inode);
