@@ -146,19 +146,18 @@ static void send_for(struct ik_daemon *d, struct ike_sa *sa,
 }
 
 /*
- * When to rekey a new Child SA: rekey_time less up to rekey_jitter
- * percent at random, so that a fleet does not rekey at once; the responder
- * waits a tenth longer, so that the initiator's rekey normally comes first
- * (simultaneous rekeys are not resolved yet: create.c).
+ * When to rekey a new SA: its rekey time t (rekey_time or ike_rekey_time)
+ * less up to rekey_jitter percent at random, so that a fleet does not rekey
+ * at once; the responder waits a tenth longer, so that the initiator's
+ * rekey normally comes first (simultaneous rekeys are not resolved yet:
+ * create.c, rekey.c).  Never, for t = 0.
  */
-static uint64_t rekey_time(struct ik_daemon *d, const struct ike_sa *sa,
-			   const struct ik_conn *conn)
+static uint64_t rekey_after(const struct ike_sa *sa,
+			    const struct ik_conn *conn, uint64_t t)
 {
-	uint64_t t = conn ? conn->rekey_time_ms : 0;
 	uint32_t r = 0;
 
-	(void)d;
-	if (!t)
+	if (!conn || !t)
 		return UINT64_MAX;
 	if (conn->rekey_jitter && !ik_random(&r, sizeof(r)))
 		t -= t * (r % (conn->rekey_jitter + 1)) / 100;
@@ -305,7 +304,7 @@ static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 	c->installed = true;
 	bind_child(d, sa, c);
 	c->created = now_ms();
-	c->rekey_at = rekey_time(d, sa, conn);
+	c->rekey_at = rekey_after(sa, conn, conn ? conn->rekey_time_ms : 0);
 	SA_LOG(IK_LOG_NOTICE, sa, "Child SA up%s: SPIs in %08x out %08x, %s, "
 	       "%s, ESP over %s (%s)", successor ? " (rekeyed)" : "",
 	       c->spi_in, c->spi_out,
@@ -426,20 +425,12 @@ static bool after_init(struct ik_daemon *d, struct ike_sa *sa)
 	return true;
 }
 
-/* When to rekey an IKE SA: ike_rekey_time as rekey_time() does it. */
+/* When to rekey an IKE SA: ike_rekey_time, as rekey_after() does it. */
 static uint64_t ike_rekey_time(struct ik_daemon *d, const struct ike_sa *sa)
 {
 	const struct ik_conn *conn = conn_of(d, sa);
-	uint64_t t = conn ? conn->ike_rekey_time_ms : 0;
-	uint32_t r = 0;
 
-	if (!t)
-		return UINT64_MAX;
-	if (conn->rekey_jitter && !ik_random(&r, sizeof(r)))
-		t -= t * (r % (conn->rekey_jitter + 1)) / 100;
-	if (!sa->initiator)
-		t += t / 10;
-	return now_ms() + t;
+	return rekey_after(sa, conn, conn ? conn->ike_rekey_time_ms : 0);
 }
 
 /* The IKE SA was rekeyed: the new one takes over the transport, the
