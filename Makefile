@@ -316,9 +316,10 @@ bench-run: all $(BENCH_BINS)
 	KVER=$(KVER) $(TOP)/selftests/bench/bench.sh $(BUILD)/bench
 
 # libFuzzer targets: the TCP framing, the IKE message parser, the config
-# parser.  `make fuzz` runs each for FUZZ_SECONDS (60); make check replays
-# the committed seeds of each (selftests/fuzz/corpus-NAME) once.
-FUZZ_TARGETS := framing ike_msg config
+# parser, the RFC 7383 reassembly.  `make fuzz` runs each for FUZZ_SECONDS
+# (60); make check replays the committed seeds of each
+# (selftests/fuzz/corpus-NAME) once.
+FUZZ_TARGETS := framing ike_msg config frag
 FUZZ_CC = clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
 	-D_GNU_SOURCE -I$(TOP)/include -I$(TOP)/user
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
@@ -335,6 +336,13 @@ $(BUILD)/fuzz/fuzz_config: selftests/fuzz/fuzz_config.c user/config.c user/propo
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -o $@ $< user/config.c user/proposal.c \
 		$$(pkg-config --cflags --libs inih libcrypto)
+FUZZ_FRAG_SRCS := user/ike/frag.c user/ike/msg.c user/crypto/sk.c \
+	user/crypto/prf.c user/crypto/rand.c
+$(BUILD)/fuzz/fuzz_frag: selftests/fuzz/fuzz_frag.c $(FUZZ_FRAG_SRCS) \
+		user/ike/frag.h user/ike/msg.h user/crypto/crypto.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -o $@ $< $(FUZZ_FRAG_SRCS) \
+		$$(pkg-config --cflags --libs libcrypto)
 
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz/corpus-$$t; \
