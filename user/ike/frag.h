@@ -120,9 +120,12 @@
 #define IKE_FRAG_BUDGET_DEFAULT	(4u << 20)
 
 /*
- * A reassembly older than this is dropped (ike_frag_rx_expire()): by then
- * the peer gave up retransmitting (RFC 7296 2.4; iketcpd's defaults wait
- * about a minute in total), so the message can no longer complete usefully.
+ * A reassembly older than this is dropped (ike_frag_rx_expire()).  Its age
+ * counts from its first fragment; with iketcpd's retransmission defaults
+ * (1 s, doubling, 5 tries, RFC 7296 2.4) a peer sends its last copy 31 s
+ * after the first and gives up at 63 s, so nothing still to come can
+ * complete a message a minute old.  A daemon configured otherwise passes
+ * its own give-up time.
  */
 #define IKE_FRAG_RX_TIMEOUT_MS	60000
 
@@ -280,8 +283,9 @@ struct ike_frag_in ike_frag_in_msg(const struct ike_msg *m,
  * duplicate ignored; a greater Total than the kept fragments' discards them
  * and starts over; a smaller one is dropped; a message that grows past
  * IKE_FRAG_MAX_BYTES is freed and its later fragments refused (until a
- * greater Total, a reset or expiry).  Other drops change nothing; nor do
- * DUPLICATE and OTHER_MSG.
+ * greater Total, a reset or expiry).  Other drops change nothing, nor do
+ * DUPLICATE and OTHER_MSG, but for one: a greater Total discards the kept
+ * fragments before its own may be dropped (budget, memory).
  */
 enum ike_frag_res ike_frag_add(struct ike_frag_rx *r,
 			       const struct ike_frag_in *f, uint64_t now);
