@@ -5,9 +5,10 @@
  * EVP layer; nothing here knows about messages or SAs.
  *
  *  - prf.c:  PRF and prf+ (RFC 7296 2.13)
- *  - kex.c:  key exchange: MODP, ECP, X25519 (and, later, ML-KEM) behind one
+ *  - kex.c:  key exchange: MODP, ECP, X25519 and ML-KEM behind one
  *            interface in which a KEM is a key exchange whose responder
- *            "public value" depends on the initiator's
+ *            "public value" depends on the initiator's (mlkem.c,
+ *            mlkem_evp.c: ML-KEM itself)
  *  - sk.c:   the SK payload's protection: AES-GCM-16, AES-CBC + HMAC-SHA2
  *  - rand:   ik_random() for SPIs, nonces, IVs
  *
@@ -51,16 +52,31 @@ int ik_prf_plus(uint16_t prf, const uint8_t *key, size_t klen,
 struct ik_kex;
 
 bool ik_kex_supported(uint16_t group);
-/* Length the peer's public value (or ciphertext) must have; 0 if unknown. */
+/*
+ * Length the peer's public value must have; 0 if unknown.  For a KEM
+ * (ML-KEM, 35-37) the initiator receives the ciphertext and the responder
+ * the encapsulation key: we_initiated picks which.
+ */
 size_t ik_kex_peer_len(uint16_t group, bool we_initiated);
 
-/* A fresh private key (or KEM key pair) for one exchange. */
+/*
+ * A fresh private key (or KEM key pair) for one exchange: the initiator's
+ * side.  For a KEM, ik_kex_public() is the encapsulation key and
+ * ik_kex_shared() decapsulates the responder's ciphertext.
+ */
 struct ik_kex *ik_kex_new(uint16_t group);
 /*
+ * The responder's side.  The same as ik_kex_new() but for a KEM: no key
+ * pair; ik_kex_shared() encapsulates to the initiator's key (once), and
+ * only then does ik_kex_public() give the ciphertext (before, it fails).
+ */
+struct ik_kex *ik_kex_new_responder(uint16_t group);
+/*
  * Derive the shared secret from the peer's value into out (cap bytes);
- * returns its length or -1 (wrong length, point not on the curve, ...).
- * A KEM responder calls this before ik_kex_public(): it encapsulates to the
- * initiator's key and its "public value" becomes the ciphertext.
+ * returns its length (ML-KEM: 32) or -1 (wrong length, point not on the
+ * curve, an ML-KEM key with a coefficient not below q, ...).  A KEM
+ * ciphertext that does not decapsulate gives FIPS 203's implicit-rejection
+ * secret, not -1: the peer finds out when the AUTH check fails.
  */
 int ik_kex_shared(struct ik_kex *k, const uint8_t *peer, size_t plen,
 		  uint8_t *out, size_t cap);

@@ -12,13 +12,19 @@
  *    the x coordinate (RFC 5903); the peer's point must be on the curve.
  *  - X25519 (31): RFC 8031; an all-zero shared secret is refused.
  *
- * A KEM (ML-KEM, 35-37) fits the same table: ->generate makes the key pair,
- * ->shared encapsulates (responder) or decapsulates (initiator), ->public
- * writes the encapsulation key or, once encapsulated, the ciphertext;
- * peer_len differs per role.  None is registered yet.  Its role cannot be
- * told from the peer value's length (ML-KEM-1024's encapsulation key and
- * ciphertext are both 1568 bytes) nor from call order (ik_kex_public() is
- * const): the ML-KEM backend will need the role given when k is made.
+ *  - ML-KEM-512/768/1024 (35, 36, 37): FIPS 203, libcrypto's where it has
+ *    one (OpenSSL >= 3.5), else the project's (mlkem.c); mlkem_evp.c
+ *    chooses, at run time.
+ *
+ * A KEM is not symmetric: the initiator makes a key pair and sends the
+ * encapsulation key; the responder encapsulates to it and sends the
+ * ciphertext; the initiator decapsulates.  The role cannot be told from
+ * the peer value's length (ML-KEM-1024's encapsulation key and ciphertext
+ * are both 1568 bytes) nor from call order, so it is given when k is made:
+ * ik_kex_new() is the initiator (->generate makes the key pair, ->public
+ * is ek, ->shared decapsulates), ik_kex_new_responder() the responder
+ * (no key pair; ->shared encapsulates, once, after which ->public is the
+ * ciphertext).  For the other groups the two are the same.
  *
  * Secrets live in OpenSSL's EVP_PKEY objects (freed, and so cleansed, by
  * ik_kex_free()) and in stack buffers that are wiped before returning.
@@ -34,13 +40,15 @@
 #include <openssl/params.h>
 
 #include "crypto/crypto.h"
+#include "crypto/mlkem.h"
 #include "ike/wire.h"
 
 struct ik_kex;
 
 struct kex_ops {
 	uint16_t group;
-	const char *keytype;	/* OpenSSL key type: "DH", "EC", "X25519" */
+	const char *keytype;	/* OpenSSL key type: "DH", "EC", "X25519";
+				 * NULL for ML-KEM */
 	const char *name;	/* OpenSSL group name, NULL if none */
 	size_t pub_len;		/* our public value (KEM: encapsulation key) */
 	size_t resp_len;	/* the responder's: pub_len but for a KEM */
@@ -56,8 +64,12 @@ struct kex_ops {
 
 struct ik_kex {
 	const struct kex_ops *ops;
-	EVP_PKEY *pkey;		/* our key pair */
+	EVP_PKEY *pkey;		/* our key pair (libcrypto's ML-KEM too) */
+	bool responder;		/* made by ik_kex_new_responder() */
 	bool encapsulated;	/* KEM responder: ->public is the ciphertext */
+	uint8_t *kem;		/* ML-KEM: our dk (initiator, project's
+				 * implementation) or the ciphertext */
+	size_t kem_len;
 };
 
 /* ---- helpers -------------------------------------------------------- */
@@ -267,6 +279,81 @@ static int x25519_shared(struct ik_kex *k, const uint8_t *peer, size_t plen,
 	return 0;
 }
 
+/* ---- ML-KEM (FIPS 203) --------------------------------------------- */
+
+/* The module rank k: ek is 384 k + 32 bytes. */
+static int mlkem_rank(const struct kex_ops *o)
+{
+	return (int)((o->pub_len - 32) / 384);
+}
+
+static int mlkem_generate(struct ik_kex *k)
+{
+	int rank = mlkem_rank(k->ops);
+	uint8_t ek[IK_MLKEM_EK_MAX];
+
+	if (k->responder)
+		return 0;		/* no key pair: it encapsulates */
+	if (ik_mlkem_uses_libcrypto()) {
+		k->pkey = ik_mlkem_evp_keygen(rank, NULL);
+		return k->pkey ? 0 : -1;
+	}
+	k->kem_len = IK_MLKEM_DK_LEN(rank);
+	k->kem = malloc(k->kem_len);
+	if (!k->kem)
+		return -1;
+	return ik_mlkem_keygen(rank, ek, k->kem);
+}
+
+static int mlkem_public(const struct ik_kex *k, uint8_t *out)
+{
+	int rank = mlkem_rank(k->ops);
+
+	if (k->responder)
+		memcpy(out, k->kem, k->ops->resp_len);	/* the ciphertext */
+	else if (k->pkey)
+		return ik_mlkem_evp_ek(k->pkey, out, k->ops->pub_len);
+	else	/* dk = dk_PKE | ek | H(ek) | z */
+		memcpy(out, k->kem + 384 * rank, k->ops->pub_len);
+	return 0;
+}
+
+/* Responder: encapsulate to the initiator's ek, once. */
+static int mlkem_encapsulate(struct ik_kex *k, const uint8_t *ek,
+			     size_t eklen, uint8_t *out)
+{
+	int rank = mlkem_rank(k->ops), rc;
+
+	if (k->encapsulated)
+		return -1;
+	k->kem_len = k->ops->resp_len;
+	k->kem = malloc(k->kem_len);
+	if (!k->kem)
+		return -1;
+	if (ik_mlkem_uses_libcrypto())
+		rc = ik_mlkem_evp_encaps(rank, ek, eklen, NULL, out, k->kem);
+	else
+		rc = ik_mlkem_encaps(rank, ek, eklen, out, k->kem);
+	if (rc < 0) {
+		free(k->kem);
+		k->kem = NULL;
+		return -1;
+	}
+	k->encapsulated = true;
+	return 0;
+}
+
+static int mlkem_shared(struct ik_kex *k, const uint8_t *peer, size_t plen,
+			uint8_t *out)
+{
+	if (k->responder)
+		return mlkem_encapsulate(k, peer, plen, out);
+	if (k->pkey)
+		return ik_mlkem_evp_decaps(k->pkey, peer, plen, out);
+	return ik_mlkem_decaps(mlkem_rank(k->ops), k->kem, k->kem_len, peer,
+			       plen, out);
+}
+
 /* ---- the table ------------------------------------------------------ */
 
 static const struct kex_ops kex_table[] = {
@@ -280,6 +367,12 @@ static const struct kex_ops kex_table[] = {
 	  keygen_named, ecp_public, ecp_shared },
 	{ IKE_KE_X25519, "X25519", NULL, 32, 32, 32, false,
 	  keygen_named, x25519_public, x25519_shared },
+	{ IKE_KE_MLKEM512, NULL, NULL, IK_MLKEM_EK_LEN(2), IK_MLKEM_CT_LEN(2),
+	  IK_MLKEM_SS_LEN, true, mlkem_generate, mlkem_public, mlkem_shared },
+	{ IKE_KE_MLKEM768, NULL, NULL, IK_MLKEM_EK_LEN(3), IK_MLKEM_CT_LEN(3),
+	  IK_MLKEM_SS_LEN, true, mlkem_generate, mlkem_public, mlkem_shared },
+	{ IKE_KE_MLKEM1024, NULL, NULL, IK_MLKEM_EK_LEN(4), IK_MLKEM_CT_LEN(4),
+	  IK_MLKEM_SS_LEN, true, mlkem_generate, mlkem_public, mlkem_shared },
 };
 
 static const struct kex_ops *kex_find(uint16_t group)
@@ -306,7 +399,7 @@ size_t ik_kex_peer_len(uint16_t group, bool we_initiated)
 	return we_initiated ? o->resp_len : o->pub_len;
 }
 
-struct ik_kex *ik_kex_new(uint16_t group)
+static struct ik_kex *kex_new(uint16_t group, bool responder)
 {
 	const struct kex_ops *o = kex_find(group);
 	struct ik_kex *k;
@@ -317,11 +410,22 @@ struct ik_kex *ik_kex_new(uint16_t group)
 	if (!k)
 		return NULL;
 	k->ops = o;
+	k->responder = responder && o->kem;
 	if (o->generate(k) < 0) {
 		ik_kex_free(k);
 		return NULL;
 	}
 	return k;
+}
+
+struct ik_kex *ik_kex_new(uint16_t group)
+{
+	return kex_new(group, false);
+}
+
+struct ik_kex *ik_kex_new_responder(uint16_t group)
+{
+	return kex_new(group, true);
 }
 
 struct ik_kex *ik_kex_new_with_private(uint16_t group, const uint8_t *priv,
@@ -353,9 +457,9 @@ int ik_kex_shared(struct ik_kex *k, const uint8_t *peer, size_t plen,
 	if (!k || !peer || !out)
 		return -1;
 	o = k->ops;
-	/* A KEM backend checks plen against its role itself. */
-	if ((o->kem ? plen != o->pub_len && plen != o->resp_len :
-		      plen != o->pub_len) || cap < o->secret_len)
+	/* a KEM's initiator gets the ciphertext, its responder ek */
+	if (plen != (o->kem && !k->responder ? o->resp_len : o->pub_len) ||
+	    cap < o->secret_len)
 		return -1;
 	if (o->shared(k, peer, plen, out) < 0) {
 		OPENSSL_cleanse(out, o->secret_len);
@@ -370,7 +474,9 @@ int ik_kex_public(const struct ik_kex *k, uint8_t *out, size_t cap)
 
 	if (!k || !out)
 		return -1;
-	len = k->encapsulated ? k->ops->resp_len : k->ops->pub_len;
+	if (k->responder && !k->encapsulated)
+		return -1;	/* a KEM responder has nothing to send yet */
+	len = k->responder ? k->ops->resp_len : k->ops->pub_len;
 	if (cap < len || k->ops->public(k, out) < 0)
 		return -1;
 	return (int)len;
@@ -381,6 +487,10 @@ void ik_kex_free(struct ik_kex *k)
 	if (!k)
 		return;
 	EVP_PKEY_free(k->pkey);		/* cleanses the private key */
+	if (k->kem) {
+		OPENSSL_cleanse(k->kem, k->kem_len);
+		free(k->kem);
+	}
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
 }
