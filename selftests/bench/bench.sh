@@ -5,10 +5,13 @@
 # kernel with OUTDIR shared read-write, run selftests/bench/run.sh in it,
 # and write OUTDIR/README.md, an index of the tables.
 #
-#   bench.sh [OUTDIR] [deb] [icount] [ref] [index]
-#                       default: build/bench, deb icount ref
+#   bench.sh [OUTDIR] [kex] [deb] [icount] [ref] [index]
+#                       default: build/bench, kex deb icount ref
 #                       (index: only rewrite README.md)
 #
+#   kex  on the host, no VM: ML-KEM-768 (the project's and libcrypto's when
+#        it has one) against X25519 through user/crypto/kex.c, kex.md
+#        (issue 21; build/bench/bin/kex_bench, KEX_BENCH_ROUNDS, 2000)
 #   deb  Debian's kernel (KVER from the environment, else the harness's
 #        default) with kernel/iketcp.ko: issues 3 and 4
 #   icount  the same kernel in virtual time (QEMU -icount: the guest clock
@@ -33,7 +36,7 @@ repo=$(cd "$here/../.." && pwd)
 out=${1:-$repo/build/bench}
 shift || true
 parts=("$@")
-[ ${#parts[@]} = 0 ] && parts=(deb icount ref)
+[ ${#parts[@]} = 0 ] && parts=(kex deb icount ref)
 # icount: 2^4 ns of guest time per instruction
 ICOUNT_SHIFT=4
 CC=${CC:-cc}
@@ -66,6 +69,14 @@ for part in "${parts[@]}"; do
 	t=$(date +%s)
 	[ "$part" = index ] || rm -f "$out"/raw/*-"$part".csv
 	case $part in
+	kex)
+		make -C "$repo" --no-print-directory \
+			"$repo/build/bench/bin/kex_bench" > /dev/null || exit 1
+		echo "bench: part kex (issue 21) on the host"
+		KEX_BENCH_CSV=$out/raw/kex.csv "$bin/kex_bench" \
+			"${KEX_BENCH_ROUNDS:-2000}" > "$out/kex.md" ||
+			{ echo "bench: part kex failed"; rc=1; }
+		;;
 	deb)
 		[ -f "$repo/kernel/iketcp.ko" ] || make -C "$repo" module || exit 1
 		kv=()
@@ -134,7 +145,7 @@ for part in "${parts[@]}"; do
 	index)
 		continue ;;	# only rewrite README.md
 	*)
-		echo "bench: unknown part $part (deb, icount, ref, index)"; exit 2 ;;
+		echo "bench: unknown part $part (kex, deb, icount, ref, index)"; exit 2 ;;
 	esac
 	took[$part]=$(( $(date +%s) - t ))
 	echo "bench: part $part took ${took[$part]} s"
@@ -158,9 +169,9 @@ done
 	echo
 	echo "Tables (each also as .csv beside it): rr-icount.md, rr-icount-noerms.md,"
 	echo "rr.md, mem.md (issue 3), memq.md, tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md,"
-	echo "ping-ref.md (issue 10).  Raw per-run results: raw/*.csv."
+	echo "ping-ref.md (issue 10), kex.md (issue 21).  Raw per-run results: raw/*.csv."
 	echo
-	for t in rr-icount rr-icount-noerms rr mem memq tunnel-deb ping-deb tunnel-ref ping-ref; do
+	for t in rr-icount rr-icount-noerms rr mem memq tunnel-deb ping-deb tunnel-ref ping-ref kex; do
 		[ -f "$out/$t.md" ] && { cat "$out/$t.md"; echo; }
 	done
 } > "$out/README.md"
