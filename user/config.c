@@ -75,7 +75,7 @@ enum { S_GLOBAL = 1, S_CONN = 2 };
 #define K_LIST		0x01	/* commas and continuation lines add values */
 #define K_REQ		0x02	/* required in every section of its kind */
 #define K_ANY		0x04	/* %any allowed (addresses, IDs) */
-#define K_ZERO		0x08	/* durations: 0 (off) or min..max */
+#define K_ZERO		0x08	/* durations, numbers: 0 (off, default) or min..max */
 #define K_PRIVATE	0x10	/* files: no permission for others */
 
 struct key {
@@ -129,6 +129,10 @@ static const struct name_val ike_transports[] = {
 	{ "udp", IK_IKE_UDP }, { "tcp", IK_IKE_TCP },
 	{ "separate-udp", IK_IKE_SEP_UDP }, { "separate-tcp", IK_IKE_SEP_TCP },
 	{ "tcp500", IK_IKE_TCP500 }, { "auto", IK_IKE_AUTO }, { NULL, 0 }
+};
+static const struct name_val mlkem_sizes[] = {
+	{ "mlkem512", IKE_KE_MLKEM512 }, { "mlkem768", IKE_KE_MLKEM768 },
+	{ "mlkem1024", IKE_KE_MLKEM1024 }, { NULL, 0 }
 };
 static const struct name_val esp_transports[] = {
 	{ "auto", IK_ENCAP_AUTO }, { "ip", IK_ENCAP_IP },
@@ -201,6 +205,9 @@ static const struct key keys[] = {
 	{ "esp_transport", C(encap), p_enum, NAMES(esp_transports), DEF("auto") },
 	{ "tcp_fallback", C(tcp_fallback), p_enum, NAMES(tcp_fallbacks), DEF("udp") },
 	{ "tcp500_threshold", C(tcp500_threshold), p_u32, RANGE(0, 65535), DEF("1200") },
+	{ "mlkem_udp_max", C(mlkem_udp_max), p_enum, NAMES(mlkem_sizes), DEF("mlkem512") },
+	{ "fragmentation", C(fragmentation), p_bool, DEF("yes") },
+	{ "fragment_size", C(fragment_size), p_u16, F(K_ZERO), RANGE(576, 65535), DEF("0") },
 	{ "rekey_time", C(rekey_time_ms), p_dur, RANGE(5 * MS_S, 30 * MS_D), DEF("1h") },
 	{ "lifetime", C(lifetime_ms), p_dur, RANGE(5 * MS_S, 33 * MS_D) },
 	{ "ike_rekey_time", C(ike_rekey_time_ms), p_dur, RANGE(5 * MS_S, 30 * MS_D), DEF("4h") },
@@ -210,7 +217,6 @@ static const struct key keys[] = {
 	  INHERIT(liveness_interval_ms) },
 	{ "liveness_timeout", C(liveness_timeout_ms), p_dur, RANGE(MS_S, MS_D),
 	  INHERIT(liveness_timeout_ms) },
-	/* Issue 21 adds its keys here (fragments). */
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -384,8 +390,11 @@ static int p_uint_common(struct pctx *c, const struct key *k, const char *v,
 
 	if (r == -1)
 		return kfail(c, k, "'%s' is not a number", v);
+	if (r == 0 && *out == 0 && (k->flags & K_ZERO))
+		return 0;
 	if (r == -2 || *out < k->min)
-		return kfail(c, k, "%s is out of range (%llu..%llu)", v,
+		return kfail(c, k, "%s is out of range (%s%llu..%llu)", v,
+			     k->flags & K_ZERO ? "0, or " : "",
 			     (unsigned long long)k->min,
 			     (unsigned long long)k->max);
 	return 0;
@@ -2144,6 +2153,9 @@ bool ik_conn_equal(const struct ik_conn *a, const struct ik_conn *b)
 	       a->start == b->start && a->ike_transport == b->ike_transport &&
 	       a->encap == b->encap && a->tcp_fallback == b->tcp_fallback &&
 	       a->tcp500_threshold == b->tcp500_threshold &&
+	       a->mlkem_udp_max == b->mlkem_udp_max &&
+	       a->fragmentation == b->fragmentation &&
+	       a->fragment_size == b->fragment_size &&
 	       a->rekey_time_ms == b->rekey_time_ms &&
 	       a->lifetime_ms == b->lifetime_ms &&
 	       a->ike_rekey_time_ms == b->ike_rekey_time_ms &&

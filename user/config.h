@@ -192,6 +192,9 @@ struct ik_conn {
 	enum ik_encap encap;			/* key esp_transport */
 	enum ik_tcp_fallback tcp_fallback;
 	uint32_t tcp500_threshold;		/* auto: longer requests go TCP */
+	int mlkem_udp_max;			/* IKE_KE_MLKEM*: in IKE_SA_INIT over UDP */
+	bool fragmentation;			/* RFC 7383 offered and accepted */
+	uint16_t fragment_size;			/* IP datagram; 0: 1280 (v6), 576 (v4) */
 
 	uint64_t rekey_time_ms;			/* Child SA: start a rekey */
 	uint64_t lifetime_ms;			/* Child SA: hard expiry */

@@ -51,6 +51,10 @@ static void expand_from(const struct ik_proposal *p, int i,
 	case IKE_TT_ESN:
 		cur.esn = t->id == IKE_ESN_YES;
 		break;
+	default:
+		if (t->type >= IKE_TT_ADDKE1 && t->type <= IKE_TT_ADDKE7)
+			cur.addke[t->type - IKE_TT_ADDKE1] = t->id;
+		break;
 	}
 	expand_from(p, i + 1, cur, x);
 }

@@ -120,6 +120,7 @@ static void send_tcp(struct ik_daemon *d, struct ike_sa *sa,
 		SA_LOG(IK_LOG_WARNING, sa, "TCP send: %s", strerror(-rc));
 }
 
+/* On UDP, a message with fragments (RFC 7383) goes as its fragments. */
 static void send_udp(struct ik_daemon *d, struct ike_sa *sa,
 		     const struct ike_out *out)
 {
@@ -127,8 +128,20 @@ static void send_udp(struct ik_daemon *d, struct ike_sa *sa,
 		.local = sa->local, .remote = sa->remote,
 		.slot = ik_udp_slot_for(sa->remote.ss_family, sa->natt),
 	};
-	int rc = ik_udp_send(&d->udp, &a, out->buf, out->len);
+	const uint8_t *p = out->buf;
+	size_t pos = 0, len = out->len;
+	int rc = 0;
 
+	if (out->frags.n) {
+		p = ike_frags_next(&out->frags, &pos, &len);
+		SA_LOG(IK_LOG_DEBUG, sa, "message %u (%zu bytes) sent as %u "
+		       "fragments", out->msgid, out->len, out->frags.n);
+	}
+	while (p && !rc) {
+		rc = ik_udp_send(&d->udp, &a, p, len);
+		p = out->frags.n ? ike_frags_next(&out->frags, &pos, &len) :
+				   NULL;
+	}
 	if (rc)
 		SA_LOG(IK_LOG_WARNING, sa, "send: %s", strerror(-rc));
 }
@@ -347,7 +360,9 @@ static void sa_dead(struct ik_daemon *d, struct ike_sa *sa)
 static void nat_float(struct ik_daemon *d, struct ike_sa *sa,
 		      const struct ik_addrs *a, bool authentic)
 {
-	if (sa->initiator && !sa->natt && sa->state == IKE_S_AUTH_SENT &&
+	/* RFC 9242 2: in the first IKE_INTERMEDIATE when there is one */
+	if (sa->initiator && !sa->natt &&
+	    (sa->state == IKE_S_AUTH_SENT || sa->state == IKE_S_INTER_SENT) &&
 	    (sa->nat_local || sa->nat_remote)) {
 		sa->natt = true;
 		set_port(&sa->local, d->udp.port_natt);
@@ -425,6 +440,19 @@ static bool after_init(struct ik_daemon *d, struct ike_sa *sa)
 	return true;
 }
 
+/* Each RFC 9370 additional key exchange, once both sides have its key. */
+static void log_addke(struct ike_sa *sa)
+{
+	char name[16];
+
+	while (sa->addke_logged < sa->int_auth_n) {
+		uint16_t g = sa->alg.addke[sa->addke_logged++];
+
+		SA_LOG(IK_LOG_INFO, sa, "additional key exchange %u (%s) done",
+		       sa->addke_logged, ike_ke_name(g, name, sizeof(name)));
+	}
+}
+
 /* When to rekey an IKE SA: ike_rekey_time, as rekey_after() does it. */
 static uint64_t ike_rekey_time(struct ik_daemon *d, const struct ike_sa *sa)
 {
@@ -474,7 +502,9 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 			      "the peer came over UDP";
 	if (fx->authentic || fx->established)
 		sa->last_heard = now_ms();
-	if (fx->send == &sa->req && sa->state == IKE_S_AUTH_SENT &&
+	log_addke(sa);
+	if (fx->send == &sa->req && sa->req.msgid == 1 &&
+	    (sa->state == IKE_S_AUTH_SENT || sa->state == IKE_S_INTER_SENT) &&
 	    after_init(d, sa))
 		return;		/* the SA is gone: restarted over UDP */
 	if (fx->send) {
@@ -807,6 +837,7 @@ static void tcp_input(struct ik_daemon *d, struct ik_tcp_conn *c, size_t n)
 		set_port(&remote, d->udp.port_ike);
 	}
 	d->eng.in_tcp = true;
+	d->eng.now = now_ms();
 	sa = ike_engine_input(&d->eng, d->rxbuf, n, &local, &remote, &fx, why,
 			      sizeof(why));
 	d->eng.in_tcp = false;
@@ -930,6 +961,7 @@ static void on_udp(struct ik_daemon *d, enum ik_udp_slot s)
 			return;
 		if (n <= 0)
 			continue;
+		d->eng.now = now_ms();
 		sa = ike_engine_input(&d->eng, d->rxbuf, n, &a.local,
 				      &a.remote, &fx, why, sizeof(why));
 		if (why[0]) {
@@ -1200,8 +1232,10 @@ static void initiate(struct ik_daemon *d, size_t i)
 		ik_log(IK_LOG_ERR, "%s: cannot initiate: %s", c->name, why);
 		return;
 	}
+	d->eng.in_tcp = tcp != NULL;
 	sa = ike_engine_initiate(&d->eng, &d->params[i], &local, &remote,
 				 &fx, why, sizeof(why));
+	d->eng.in_tcp = false;
 	if (!sa) {
 		ik_log(IK_LOG_ERR, "%s: cannot initiate: %s", c->name, why);
 		if (tcp)
@@ -1373,6 +1407,9 @@ static void transport_params(const struct ik_config *cfg, size_t i,
 	p->tcps_port = !cfg->global.tcp500_listen ? 0 :
 		       cfg->global.tcp500_public_port ?
 		       cfg->global.tcp500_public_port : cfg->global.tcp500_port;
+	p->mlkem_udp_max = (uint16_t)cfg->conns[i]->mlkem_udp_max;
+	p->frag = cfg->conns[i]->fragmentation;
+	p->frag_size = cfg->conns[i]->fragment_size;
 }
 
 /* The engine parameters of n connections, their credentials with them. */

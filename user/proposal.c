@@ -4,7 +4,7 @@
  *
  * The rules, each with its error (test_proposal.c proves them):
  *  - names are the table below, lower case; a name not there is refused,
- *    and so is one known but not implemented yet (ML-KEM);
+ *    and so is one known but not implemented (`later`; none now);
  *  - a name written twice (or two names of one transform, x25519 and
  *    curve25519) is refused; so is a proposal given twice in a list;
  *  - every proposal has an encryption algorithm; AEAD (GCM) and non-AEAD
@@ -20,8 +20,9 @@
  *    used in CREATE_CHILD_SA, not in IKE_AUTH); esn / noesn choose extended
  *    sequence numbers, noesn when neither is written (RFC 7296 3.3.3: an ESP
  *    proposal always carries an ESN transform);
- *  - a second key exchange in one proposal is an RFC 9370 additional key
- *    exchange (ADDKE1, ...), allowed up to IK_MAX_ADDKE (0 for now).
+ *  - a second key exchange in one IKE proposal is an RFC 9370 additional
+ *    key exchange (ADDKE1, ...), allowed up to IK_MAX_ADDKE; ESP proposals
+ *    take one at most.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,9 +65,9 @@ static const struct alg algs[] = {
 	{ "ecp384", IKE_TT_KE, IKE_KE_ECP384, 0, 0, false, false },
 	{ "modp2048", IKE_TT_KE, IKE_KE_MODP2048, 0, 0, false, false },
 	{ "modp3072", IKE_TT_KE, IKE_KE_MODP3072, 0, 0, false, false },
-	{ "mlkem512", IKE_TT_KE, IKE_KE_MLKEM512, 0, 0, false, true },
-	{ "mlkem768", IKE_TT_KE, IKE_KE_MLKEM768, 0, 0, false, true },
-	{ "mlkem1024", IKE_TT_KE, IKE_KE_MLKEM1024, 0, 0, false, true },
+	{ "mlkem512", IKE_TT_KE, IKE_KE_MLKEM512, 0, 0, false, false },
+	{ "mlkem768", IKE_TT_KE, IKE_KE_MLKEM768, 0, 0, false, false },
+	{ "mlkem1024", IKE_TT_KE, IKE_KE_MLKEM1024, 0, 0, false, false },
 
 	{ "esn", IKE_TT_ESN, IKE_ESN_YES, 0, 0, false, false },
 	{ "noesn", IKE_TT_ESN, IKE_ESN_NO, 0, 0, false, false },
@@ -240,9 +241,15 @@ static int build(const struct picked *pk, uint8_t protocol, const char *P,
 			 "'%s' has no key exchange (e.g. x25519)", P);
 		return -1;
 	}
+	if (protocol == IKE_PROTO_ESP && pk->n_ke > 1) {
+		snprintf(err, errlen,
+			 "'%s': a second key exchange ('%s') would be an additional key exchange (RFC 9370), which ESP proposals do not take in this version; separate alternatives with commas",
+			 P, pk->ke[1]->name);
+		return -1;
+	}
 	if (pk->n_ke > 1 + IK_MAX_ADDKE) {
 		snprintf(err, errlen,
-			 "'%s': a second key exchange ('%s') would be an additional key exchange (RFC 9370), which this version does not support; separate alternatives with commas",
+			 "'%s': '%s' would be an eighth additional key exchange; RFC 9370 allows seven",
 			 P, pk->ke[1 + IK_MAX_ADDKE]->name);
 		return -1;
 	}

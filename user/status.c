@@ -18,6 +18,7 @@ const char *ik_sa_state_name(enum ike_sa_state s)
 {
 	switch (s) {
 	case IKE_S_INIT_SENT: return "init-sent";
+	case IKE_S_INTER_SENT: return "intermediate-sent";
 	case IKE_S_AUTH_SENT: return "auth-sent";
 	case IKE_S_INIT_DONE: return "half-open";
 	case IKE_S_ESTABLISHED: return "established";

@@ -374,6 +374,8 @@ static void full_config_every_field(void)
 	CHECK(c->liveness_interval_ms == 0 && c->liveness_timeout_ms == 120000);
 	CHECK(c->ike_transport == IK_IKE_TCP && c->encap == IK_ENCAP_TCP);
 	CHECK(c->tcp_fallback == IK_TCP_FALLBACK_UDP);
+	CHECK(c->mlkem_udp_max == IKE_KE_MLKEM512);
+	CHECK(c->fragmentation && c->fragment_size == 0);
 
 	c = cfg->conns[2];
 	CHECK(strcmp(c->name, "branch") == 0 && c->line == 61);
@@ -670,6 +672,12 @@ static void connection_values_are_checked(void)
 		      "iketcpd.conf:6: conn 'a': esp_transport: 'yes' is not one of auto, ip, udp, tcp"));
 	CHECK(refused(CONN_A "tcp_fallback = retry\n",
 		      "iketcpd.conf:6: conn 'a': tcp_fallback: 'retry' is not one of udp, fail"));
+	CHECK(refused(CONN_A "fragment_size = 575\n",
+		      "iketcpd.conf:6: conn 'a': fragment_size: 575 is out of range (0, or 576..65535)"));
+	CHECK(refused(CONN_A "fragmentation = maybe\n",
+		      "iketcpd.conf:6: conn 'a': fragmentation: 'maybe' is not yes or no (nor true, false, on, off, 1, 0)"));
+	CHECK(refused(CONN_A "mlkem_udp_max = 768\n",
+		      "iketcpd.conf:6: conn 'a': mlkem_udp_max: '768' is not one of mlkem512, mlkem768, mlkem1024"));
 	/* the key's name in 0.1 */
 	CHECK(refused(CONN_A "encap = yes\n",
 		      "iketcpd.conf:6: conn 'a': unknown key 'encap' (did you mean 'esp_transport'?)"));
@@ -903,6 +911,9 @@ static void transport_names_and_esp_over_tcp_needs_ike_over_tcp(void)
 		{ "esp_transport", "udp", offsetof(struct ik_conn, encap), IK_ENCAP_UDP },
 		{ "tcp_fallback", "udp", offsetof(struct ik_conn, tcp_fallback), IK_TCP_FALLBACK_UDP },
 		{ "tcp_fallback", "fail", offsetof(struct ik_conn, tcp_fallback), IK_TCP_FALLBACK_FAIL },
+		{ "mlkem_udp_max", "mlkem512", offsetof(struct ik_conn, mlkem_udp_max), IKE_KE_MLKEM512 },
+		{ "mlkem_udp_max", "mlkem768", offsetof(struct ik_conn, mlkem_udp_max), IKE_KE_MLKEM768 },
+		{ "mlkem_udp_max", "mlkem1024", offsetof(struct ik_conn, mlkem_udp_max), IKE_KE_MLKEM1024 },
 	};
 	static const char *const ike_over_tcp[] = {
 		"tcp", "separate-udp", "separate-tcp"

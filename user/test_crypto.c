@@ -331,7 +331,14 @@ static void lengths_per_group(void)
 		CHECK(ik_kex_peer_len(g[i].group, false) == g[i].len);
 	}
 	CHECK(!ik_kex_supported(IKE_KE_NONE));
-	CHECK(!ik_kex_supported(IKE_KE_MLKEM768));
+	/* ML-KEM (FIPS 203): the initiator's value is ek, the responder's ct */
+	CHECK(ik_kex_supported(IKE_KE_MLKEM768));
+	CHECK(ik_kex_peer_len(IKE_KE_MLKEM512, false) == 800 &&
+	      ik_kex_peer_len(IKE_KE_MLKEM512, true) == 768);
+	CHECK(ik_kex_peer_len(IKE_KE_MLKEM768, false) == 1184 &&
+	      ik_kex_peer_len(IKE_KE_MLKEM768, true) == 1088);
+	CHECK(ik_kex_peer_len(IKE_KE_MLKEM1024, false) == 1568 &&
+	      ik_kex_peer_len(IKE_KE_MLKEM1024, true) == 1568);
 	CHECK(!ik_kex_supported(2));
 	CHECK(ik_kex_peer_len(2, true) == 0);
 	CHECK(ik_kex_new(2) == NULL);

@@ -564,6 +564,244 @@ static void ike_sa_rekey_with_a_wrong_group_is_refused(void)
 	memset(&R, 0, sizeof(R));
 }
 
+/* ---- IKE_INTERMEDIATE and RFC 9370 additional key exchanges ---- */
+
+static void with_addke(struct ike_conn_params *c, uint16_t ke, uint16_t a1,
+		       uint16_t a2)
+{
+	c->ike[0].ke = ke;
+	c->ike[0].addke[0] = a1;
+	c->ike[0].addke[1] = a2;
+}
+
+static void additional_key_exchanges_run_in_ike_intermediate(void)
+{
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_ECP256, IKE_KE_MODP2048);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_ECP256, IKE_KE_MODP2048);
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(R.sa && R.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.sa && R.sa && I.sa->int_auth_n == 2 && R.sa->int_auth_n == 2);
+	/* IKE_AUTH came after two IKE_INTERMEDIATE exchanges */
+	CHECK(I.sa && R.sa && I.sa->auth_mid == 3 && R.sa->auth_mid == 3);
+	CHECK(I.sa && R.sa && !memcmp(I.sa->keys.sk_d, R.sa->keys.sk_d,
+				      I.sa->keys.prf_len));
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+	CHECK(R.e.table.half_open == 0);
+	teardown();
+}
+
+/* Each exchange's secret changes the keys: same SAs without them differ. */
+static void additional_key_exchanges_change_the_keys(void)
+{
+	struct ike_out *resp;
+	uint8_t sk_d[IK_PRF_MAX];
+
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	resp = deliver(&I, &R, initiate());
+	CHECK(resp && R.sa && R.sa->state == IKE_S_INIT_DONE);
+	if (!resp || !R.sa)
+		goto out;
+	memcpy(sk_d, R.sa->keys.sk_d, sizeof(sk_d));
+	resp = deliver(&R, &I, resp);	/* the IKE_INTERMEDIATE request */
+	CHECK(I.sa && I.sa->state == IKE_S_INTER_SENT);
+	CHECK(resp && resp->buf[18] == IKE_INTERMEDIATE);
+	if (!resp)
+		goto out;
+	resp = deliver(&I, &R, resp);
+	CHECK(R.sa && R.sa->int_auth_n == 1 && R.sa->state == IKE_S_INIT_DONE);
+	CHECK(R.sa && memcmp(sk_d, R.sa->keys.sk_d, R.sa->keys.prf_len));
+	CHECK(R.e.table.half_open == 1);
+	converse_from(&R, resp);
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+out:
+	teardown();
+}
+
+/* IntAuth is in AUTH: a responder that saw other IKE_INTERMEDIATE
+ * messages (here: a different IntAuth_i) refuses the initiator's AUTH. */
+static void intauth_mismatch_fails_authentication(void)
+{
+	struct ike_out *out;
+	int i;
+
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	out = initiate();
+	for (i = 0; out && i < 4; i++)	/* INIT, INTERMEDIATE: both ways */
+		out = deliver(i % 2 ? &R : &I, i % 2 ? &I : &R, out);
+	CHECK(out && I.sa && I.sa->state == IKE_S_AUTH_SENT);
+	if (!out || !R.sa)
+		goto out;
+	R.sa->int_auth_i[0] ^= 1;
+	converse(out);
+	CHECK(I.installed == 0 && R.installed == 0);
+	CHECK(strstr(R.why, "AUTH") != NULL);
+out:
+	teardown();
+}
+
+static void a_peer_without_intermediate_gets_no_addke_proposal(void)
+{
+	setup();
+	/* the initiator offers a plain proposal only: no notify either */
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	converse(initiate());
+	CHECK(strstr(I.why, "NO_PROPOSAL_CHOSEN") != NULL);
+	CHECK(R.e.table.count == 0);
+	teardown();
+}
+
+static void the_responder_may_choose_a_proposal_without_addke(void)
+{
+	setup();
+	I.conn.n_ike = 2;
+	I.conn.ike[1] = I.conn.ike[0];
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_ECP384, 0);
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.sa && I.sa->int_auth_n == 0 && I.sa->alg.addke[0] == 0);
+	CHECK(I.sa && I.sa->auth_mid == 1);
+	teardown();
+}
+
+/* A forged IKE_INTERMEDIATE request changes nothing on the responder. */
+static void forged_intermediate_changes_nothing(void)
+{
+	struct ike_effects fx;
+	uint8_t copy[IKE_MAX_MSG];
+	struct ike_out *req;
+	struct ike_sa *sa;
+
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	req = deliver(&R, &I, deliver(&I, &R, initiate()));
+	CHECK(req != NULL);
+	if (!req)
+		goto out;
+	memcpy(copy, req->buf, req->len);
+	copy[req->len - 1] ^= 1;
+	sa = ike_engine_input(&R.e, copy, req->len, &R.addr, &I.addr, &fx,
+			      R.why, sizeof(R.why));
+	CHECK(sa && sa->int_auth_n == 0 && !fx.send && sa->peer_msgid == 1);
+	converse(req);
+	CHECK(R.sa && R.sa->state == IKE_S_ESTABLISHED);
+out:
+	teardown();
+}
+
+/* ---- ML-KEM (pure and hybrid) and RFC 7383 fragmentation ---- */
+
+static void pure_mlkem1024_over_tcp(void)
+{
+	setup();
+	with_addke(&I.conn, IKE_KE_MLKEM1024, 0, 0);
+	with_addke(&R.conn, IKE_KE_MLKEM1024, 0, 0);
+	I.e.in_tcp = R.e.in_tcp = true;
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(R.sa && R.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+	teardown();
+}
+
+static void pure_mlkem1024_is_not_offered_over_udp(void)
+{
+	setup();
+	with_addke(&I.conn, IKE_KE_MLKEM1024, 0, 0);
+	I.conn.mlkem_udp_max = IKE_KE_MLKEM512;
+	CHECK(initiate() == NULL);
+	CHECK(strstr(I.why, "mlkem_udp_max") != NULL);
+	/* a responder over UDP does not take it either */
+	I.conn.mlkem_udp_max = IKE_KE_MLKEM1024;
+	with_addke(&R.conn, IKE_KE_MLKEM1024, 0, 0);
+	R.conn.mlkem_udp_max = IKE_KE_MLKEM768;
+	converse(initiate());
+	CHECK(strstr(I.why, "NO_PROPOSAL_CHOSEN") != NULL);
+	teardown();
+}
+
+static void hybrid_x25519_mlkem768_mlkem1024(void)
+{
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM768, IKE_KE_MLKEM1024);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM768, IKE_KE_MLKEM1024);
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.sa && R.sa && I.sa->int_auth_n == 2 && R.sa->int_auth_n == 2);
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+	teardown();
+}
+
+/* Deliver every fragment of out (or out itself); the answer, if any. */
+static struct ike_out *deliver_frags(struct side *from, struct side *to,
+				     const struct ike_out *out, int *nfrags)
+{
+	struct ike_out one = { 0 }, *ans = NULL, *a;
+	size_t pos = 0, len;
+	const uint8_t *p;
+
+	*nfrags = out->frags.n;
+	if (!out->frags.n)
+		return deliver(from, to, out);
+	while ((p = ike_frags_next(&out->frags, &pos, &len))) {
+		one.buf = (uint8_t *)p;
+		one.len = len;
+		a = deliver(from, to, &one);
+		if (a)
+			ans = a;
+	}
+	return ans;
+}
+
+/* A hybrid handshake whose IKE_INTERMEDIATE messages are fragmented. */
+static void fragmented_intermediate_and_auth(void)
+{
+	struct ike_out *out;
+	struct side *from = &I, *to = &R, *tmp;
+	int n, most = 0, rounds = 0;
+
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	I.conn.frag = R.conn.frag = true;
+	I.conn.frag_size = R.conn.frag_size = 576;
+	out = initiate();
+	while (out && rounds++ < 20) {
+		out = deliver_frags(from, to, out, &n);
+		most = n > most ? n : most;
+		tmp = from;
+		from = to;
+		to = tmp;
+	}
+	CHECK(I.sa && I.sa->frag_ok && R.sa && R.sa->frag_ok);
+	CHECK(most >= 3);	/* a 1568-byte key in 576-byte datagrams */
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(R.sa && R.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+	CHECK(ike_frag_budget()->used == 0);
+	teardown();
+}
+
+/* Without the notify from both, nothing is fragmented. */
+static void no_fragments_unless_both_support_them(void)
+{
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	I.conn.frag = true;
+	I.conn.frag_size = R.conn.frag_size = 576;
+	converse(initiate());
+	CHECK(I.sa && !I.sa->frag_ok && I.sa->req.frags.n == 0);
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(cookie_round_trip_under_load),
 	KTAP_CASE(request_without_cookie_keeps_no_state),
@@ -584,6 +822,17 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(unknown_spi_and_garbage_create_nothing),
 	KTAP_CASE(ike_sa_rekey_moves_the_child_and_deletes_the_old_sa),
 	KTAP_CASE(ike_sa_rekey_with_a_wrong_group_is_refused),
+	KTAP_CASE(additional_key_exchanges_run_in_ike_intermediate),
+	KTAP_CASE(additional_key_exchanges_change_the_keys),
+	KTAP_CASE(intauth_mismatch_fails_authentication),
+	KTAP_CASE(a_peer_without_intermediate_gets_no_addke_proposal),
+	KTAP_CASE(the_responder_may_choose_a_proposal_without_addke),
+	KTAP_CASE(forged_intermediate_changes_nothing),
+	KTAP_CASE(pure_mlkem1024_over_tcp),
+	KTAP_CASE(pure_mlkem1024_is_not_offered_over_udp),
+	KTAP_CASE(hybrid_x25519_mlkem768_mlkem1024),
+	KTAP_CASE(fragmented_intermediate_and_auth),
+	KTAP_CASE(no_fragments_unless_both_support_them),
 };
 
 KTAP_MAIN(cases)

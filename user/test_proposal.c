@@ -260,18 +260,48 @@ static void ike_and_esp_rules(void)
 		      "'esn' in 'aes256gcm16-x25519-esn': extended sequence numbers are for ESP proposals"));
 }
 
-static void a_second_key_exchange_is_not_supported_yet(void)
+#define ADDKE(n, id)	{ IKE_TT_ADDKE1 + (n) - 1, id, 0 }
+
+static void more_key_exchanges_are_additional_ones(void)
 {
-	CHECK(refused(IKE_PROTO_IKE, "aes256gcm16-x25519-ecp256",
-		      "'aes256gcm16-x25519-ecp256': a second key exchange ('ecp256') would be an additional key exchange (RFC 9370), which this version does not support; separate alternatives with commas"));
-	CHECK(refused(IKE_PROTO_ESP, "aes256gcm16-ecp384-modp3072",
-		      "'aes256gcm16-ecp384-modp3072': a second key exchange ('modp3072') would be an additional key exchange (RFC 9370), which this version does not support; separate alternatives with commas"));
+	struct ik_proposals ps;
+
+	CHECK(parse(&ps, IKE_PROTO_IKE, "aes256gcm16-x25519-mlkem768") == 0);
+	CHECK(ps.n == 1 &&
+	      SAME(&ps.p[0], ENCR(IKE_ENCR_AES_GCM_16, 256),
+		   PRF(IKE_PRF_HMAC_SHA2_256), KE(IKE_KE_X25519),
+		   ADDKE(1, IKE_KE_MLKEM768)));
+	CHECK(parse(&ps, IKE_PROTO_IKE,
+		    "aes256gcm16-x25519-mlkem768-mlkem1024") == 0);
+	CHECK(ps.n == 1 &&
+	      SAME(&ps.p[0], ENCR(IKE_ENCR_AES_GCM_16, 256),
+		   PRF(IKE_PRF_HMAC_SHA2_256), KE(IKE_KE_X25519),
+		   ADDKE(1, IKE_KE_MLKEM768), ADDKE(2, IKE_KE_MLKEM1024)));
 }
 
-static void mlkem_is_known_but_refused(void)
+static void esp_takes_no_additional_key_exchange(void)
 {
-	CHECK(refused(IKE_PROTO_IKE, "aes256gcm16-mlkem768",
-		      "'mlkem768' in 'aes256gcm16-mlkem768' is not supported by this version"));
+	CHECK(refused(IKE_PROTO_ESP, "aes256gcm16-ecp384-modp3072",
+		      "'aes256gcm16-ecp384-modp3072': a second key exchange ('modp3072') would be an additional key exchange (RFC 9370), which ESP proposals do not take in this version; separate alternatives with commas"));
+}
+
+static void at_most_seven_additional_key_exchanges(void)
+{
+	struct ik_proposals ps;
+
+	CHECK(parse(&ps, IKE_PROTO_IKE,
+		    "aes256gcm16-x25519-ecp256-ecp384-modp2048-modp3072-mlkem512-mlkem768-mlkem1024") == 0);
+	CHECK(ps.n == 1 && ps.p[0].n == 10);
+}
+
+static void pure_mlkem_parses(void)
+{
+	struct ik_proposals ps;
+
+	CHECK(parse(&ps, IKE_PROTO_IKE, "aes256gcm16-mlkem1024") == 0);
+	CHECK(ps.n == 1 &&
+	      SAME(&ps.p[0], ENCR(IKE_ENCR_AES_GCM_16, 256),
+		   PRF(IKE_PRF_HMAC_SHA2_256), KE(IKE_KE_MLKEM1024)));
 }
 
 static void at_most_16_proposals(void)
@@ -361,8 +391,10 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(duplicate_names),
 	KTAP_CASE(cipher_rules),
 	KTAP_CASE(ike_and_esp_rules),
-	KTAP_CASE(a_second_key_exchange_is_not_supported_yet),
-	KTAP_CASE(mlkem_is_known_but_refused),
+	KTAP_CASE(more_key_exchanges_are_additional_ones),
+	KTAP_CASE(pure_mlkem_parses),
+	KTAP_CASE(esp_takes_no_additional_key_exchange),
+	KTAP_CASE(at_most_seven_additional_key_exchanges),
 	KTAP_CASE(at_most_16_proposals),
 	KTAP_CASE(format_spells_everything_and_parses_back),
 	KTAP_CASE(find_and_equal),

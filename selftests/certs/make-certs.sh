@@ -25,6 +25,9 @@
 #   DIR/other/root.pem	an unrelated P-256 root (the wrong CA), and
 #   DIR/other/a.crt/.pem/.key	an end entity "a.example" under it
 #   DIR/p256/nosan.crt/.pem/.key	CN=a.example, no subjectAltName
+#   DIR/rsa4096/	a chain of four RSA-4096 certificates (root, two
+#			intermediates int.pem and int2.pem, end entities a and
+#			b under int2): a.pem/b.pem carry three, a large IKE_AUTH
 #
 # Everything is valid from now for ten years (openssl 3.0's x509 cannot
 # backdate): the VM's clock is the host's.
@@ -47,6 +50,8 @@ key() {
 		-out "$1" ;;
 	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 \
 		-out "$1" ;;
+	rsa4096) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 \
+		-out "$1" ;;
 	rsapss) openssl genpkey -algorithm RSA-PSS \
 		-pkeyopt rsa_keygen_bits:2048 -out "$1" ;;
 	ed25519) openssl genpkey -algorithm ED25519 -out "$1" ;;
@@ -58,7 +63,7 @@ sigopts() {
 	case $1 in
 	p256|other) echo "-sha256" ;;
 	p384) echo "-sha384" ;;
-	rsa) echo "-sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest" ;;
+	rsa|rsa4096) echo "-sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest" ;;
 	ed25519) echo "" ;;
 	esac
 }
@@ -108,8 +113,8 @@ root() {
 ee() {
 	key "$1/$2.key" "${6:-$1}"
 	sign "$1" "$O/CN=$4" "$1/$2.key" "$1/$5.pem" "$1/$5.key" "$3" "$1/$2.crt"
-	if [ "$5" = int ]; then
-		cat "$1/$2.crt" "$1/int.pem" > "$1/$2.pem"
+	if [ "$5" != root ]; then
+		cat "$1/$2.crt" "$1/$5.pem" > "$1/$2.pem"
 	else
 		cp "$1/$2.crt" "$1/$2.pem"
 	fi
@@ -127,6 +132,19 @@ done
 ee p256 c a a.example root
 ee p256 nosan nosan a.example int
 ee rsa p a a.example int rsapss
+
+# root -> int -> int2 -> a, b (RSA-4096)
+t=rsa4096
+mkdir -p $t
+root $t root
+key $t/int.key $t
+sign $t "$O/CN=$t intermediate" $t/int.key $t/root.pem $t/root.key ca $t/int.pem
+key $t/int2.key $t
+sign $t "$O/CN=$t intermediate 2" $t/int2.key $t/int.pem $t/int.key ca $t/int2.pem
+for e in a b; do
+	ee $t $e $e $e.example int2
+	cat $t/int.pem >> $t/$e.pem
+done
 
 mkdir -p other
 key other/root.key p256

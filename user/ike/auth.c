@@ -52,19 +52,25 @@ static int signed_octets(const struct ike_sa *sa, bool for_initiator,
 	size_t mlen = for_initiator ? sa->init_req_len : sa->init_resp_len;
 	const uint8_t *nonce = for_initiator ? sa->nr : sa->ni;
 	size_t nlen = for_initiator ? sa->nr_len : sa->ni_len;
-	uint8_t *octets;
-	int n;
+	uint8_t int_auth[2 * IK_PRF_MAX + 4], *octets;
+	int n, ialen;
 
 	*out = NULL;
+	/* RFC 9242: IKE_INTERMEDIATE messages are authenticated here */
+	ialen = ike_intauth(sa, int_auth, sizeof(int_auth));
+	if (ialen < 0)
+		return -1;
 	n = ike_signed_octets(&sa->keys, for_initiator, msg, mlen, nonce, nlen,
-			      idbody, idlen, NULL, 0, NULL, 0);
+			      idbody, idlen, ialen ? int_auth : NULL, ialen,
+			      NULL, 0);
 	if (n < 0)
 		return -1;
 	octets = malloc(n);
 	if (!octets)
 		return -1;
 	if (ike_signed_octets(&sa->keys, for_initiator, msg, mlen, nonce,
-			      nlen, idbody, idlen, NULL, 0, octets, n) < 0) {
+			      nlen, idbody, idlen, ialen ? int_auth : NULL,
+			      ialen, octets, n) < 0) {
 		free(octets);
 		return -1;
 	}
@@ -279,6 +285,7 @@ int ike_auth_start(struct ike_sa *sa, struct ike_effects *fx)
 	sa->pending = ike_child_new(sa);
 	if (!sa->pending)
 		return ike_sa_fail(sa, "out of memory");
+	sa->auth_mid = sa->next_msgid;
 	ike_w_init(&w, buf, sizeof(buf));
 	if (put_id_auth(sa, &w))
 		return -1;
@@ -339,9 +346,11 @@ int ike_auth_request(struct ike_sa *sa, const struct ike_msg *m,
 	struct child_sa *c;
 	uint16_t notify;
 
+	sa->auth_mid = m->hdr.msgid;
 	ike_w_init(&w, buf, sizeof(buf));
-	if (sa->state != IKE_S_INIT_DONE || verify_peer(sa, m) ||
-	    put_id_auth(sa, &w)) {
+	/* every additional key exchange must have run (RFC 9370 2.2.2) */
+	if (sa->state != IKE_S_INIT_DONE || ike_inter_pending(sa) ||
+	    verify_peer(sa, m) || put_id_auth(sa, &w)) {
 		ike_w_init(&w, buf, sizeof(buf));
 		ike_w_notify(&w, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED,
 			     NULL, 0);

@@ -19,6 +19,8 @@ static void add_t(struct ike_proposal *p, uint8_t type, uint16_t id,
 static void prop_to_wire(const struct ike_prop *q, uint8_t protocol,
 			 bool with_ke, struct ike_proposal *p)
 {
+	int i;
+
 	p->n_transforms = 0;
 	add_t(p, IKE_TT_ENCR, q->encr, q->keybits);
 	if (protocol == IKE_PROTO_IKE)
@@ -27,6 +29,8 @@ static void prop_to_wire(const struct ike_prop *q, uint8_t protocol,
 		add_t(p, IKE_TT_INTEG, q->integ, 0);
 	if (q->ke && with_ke)
 		add_t(p, IKE_TT_KE, q->ke, 0);
+	for (i = 0; with_ke && i < IKE_MAX_ADDKE && q->addke[i]; i++)
+		add_t(p, IKE_TT_ADDKE1 + i, q->addke[i], 0);
 	if (protocol == IKE_PROTO_ESP)
 		add_t(p, IKE_TT_ESN, q->esn ? IKE_ESN_YES : IKE_ESN_NO, 0);
 }
@@ -64,6 +68,18 @@ void ike_props_to_sa_pfs(const struct ike_prop *props, int n,
 	props_to_sa(props, n, IKE_PROTO_ESP, spi, 4, true, sa);
 }
 
+int ike_props_without_addke(const struct ike_prop *props, int n,
+			    struct ike_prop *out)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		out[i] = props[i];
+		memset(out[i].addke, 0, sizeof(out[i].addke));
+	}
+	return n;
+}
+
 static bool has_t(const struct ike_proposal *p, uint8_t type, uint16_t id,
 		  uint16_t keylen)
 {
@@ -86,6 +102,24 @@ static bool has_type(const struct ike_proposal *p, uint8_t type)
 	return false;
 }
 
+/*
+ * RFC 9370: each ADDKEn of ours must be offered; an ADDKEn the peer
+ * offers and we do not use is acceptable only with NONE (optional).
+ */
+static bool addke_ok(const struct ike_proposal *p, const struct ike_prop *q)
+{
+	int i;
+
+	for (i = 0; i < IKE_MAX_ADDKE; i++) {
+		uint8_t type = IKE_TT_ADDKE1 + i;
+
+		if (q->addke[i] ? !has_t(p, type, q->addke[i], 0) :
+		    has_type(p, type) && !has_t(p, type, IKE_KE_NONE, 0))
+			return false;
+	}
+	return true;
+}
+
 /* Does the peer's proposal p offer everything our q needs? */
 static bool offers(const struct ike_proposal *p, uint8_t protocol,
 		   const struct ike_prop *q, bool want_ke)
@@ -103,7 +137,7 @@ static bool offers(const struct ike_proposal *p, uint8_t protocol,
 	}
 	/* without a KE payload (IKE_AUTH's first Child SA, a Child SA
 	 * without PFS) the proposals' groups are ignored */
-	if (want_ke && !has_t(p, IKE_TT_KE, q->ke, 0))
+	if (want_ke && (!has_t(p, IKE_TT_KE, q->ke, 0) || !addke_ok(p, q)))
 		return false;
 	if (protocol == IKE_PROTO_ESP) {
 		uint16_t esn = q->esn ? IKE_ESN_YES : IKE_ESN_NO;
@@ -114,6 +148,12 @@ static bool offers(const struct ike_proposal *p, uint8_t protocol,
 			return false;
 	}
 	return true;
+}
+
+static void drop_ke(struct ike_prop *p)
+{
+	p->ke = 0;
+	memset(p->addke, 0, sizeof(p->addke));
 }
 
 static bool spi_size_ok(const struct ike_proposal *p, uint8_t protocol)
@@ -138,7 +178,7 @@ int ike_choose(const struct ike_sa_pl *peer, uint8_t protocol,
 				continue;
 			*chosen = ours[j];
 			if (!want_ke)
-				chosen->ke = 0;
+				drop_ke(chosen);
 			memset(reply, 0, sizeof(*reply));
 			reply->num = p->num;
 			reply->protocol = protocol;
@@ -171,7 +211,7 @@ int ike_check_choice(const struct ike_sa_pl *answer, uint8_t protocol,
 			continue;
 		*chosen = ours[j];
 		if (!want_ke)
-			chosen->ke = 0;
+			drop_ke(chosen);
 		*got = *p;
 		return 0;
 	}
@@ -218,11 +258,29 @@ static const char *ke_name(uint16_t ke)
 	return "";
 }
 
+const char *ike_ke_name(uint16_t ke, char *buf, size_t len)
+{
+	const char *n = ke_name(ke);
+
+	if (*n)
+		snprintf(buf, len, "%s", n + 1);
+	else
+		snprintf(buf, len, "group %u", ke);
+	return buf;
+}
+
 const char *ike_prop_name(const struct ike_prop *p, bool ike, char *buf,
 			  size_t len)
 {
-	snprintf(buf, len, "aes%u%s%s%s%s%s", p->keybits, encr_name(p->encr),
-		 integ_name(p->integ), ike ? prf_name(p->prf) : "",
-		 ke_name(p->ke), !ike && p->esn ? "-esn" : "");
+	int n, i;
+
+	n = snprintf(buf, len, "aes%u%s%s%s%s", p->keybits,
+		     encr_name(p->encr), integ_name(p->integ),
+		     ike ? prf_name(p->prf) : "", ke_name(p->ke));
+	for (i = 0; i < IKE_MAX_ADDKE && p->addke[i] && n >= 0 &&
+	     (size_t)n < len; i++)
+		n += snprintf(buf + n, len - n, "%s", ke_name(p->addke[i]));
+	if (!ike && p->esn && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "-esn");
 	return buf;
 }

@@ -127,7 +127,7 @@ static int responder_keys(struct ike_sa *sa, struct child_sa *c,
 
 	*plen = 0;
 	if (m->has_ke) {
-		k = ik_kex_new(c->alg.ke);
+		k = ik_kex_new_responder(c->alg.ke);
 		n = k ? ik_kex_shared(k, m->ke.data.p, m->ke.data.len, gir,
 				      sizeof(gir)) : -1;
 		*plen = n < 0 ? -1 : ik_kex_public(k, pub, IK_KEX_MAX);

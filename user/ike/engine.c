@@ -112,7 +112,8 @@ static struct ike_sa *new_request(struct ike_engine *e,
 		fx->send = e->stateless.len ? &e->stateless : NULL;
 		return NULL;
 	}
-	sa = ike_init_respond(&e->table, conn, m, local, remote, &e->stateless,
+	sa = ike_init_respond(&e->table, conn, m, local, remote, e->in_tcp,
+			      &e->stateless,
 			      why, whylen, fx);
 	if (!sa && e->stateless.len)
 		fx->send = &e->stateless;
@@ -124,6 +125,8 @@ static int handle_request(struct ike_sa *sa, struct ike_msg *m,
 			  struct ike_effects *fx)
 {
 	switch (m->hdr.exchange) {
+	case IKE_INTERMEDIATE:
+		return ike_inter_request(sa, m, fx);
 	case IKE_AUTH:
 		return ike_auth_request(sa, m, fx);
 	case IKE_INFORMATIONAL:
@@ -143,6 +146,8 @@ static int handle_response(struct ike_sa *sa, struct ike_msg *m,
 			   struct ike_effects *fx)
 {
 	switch (m->hdr.exchange) {
+	case IKE_INTERMEDIATE:
+		return ike_inter_response(sa, m, fx);
 	case IKE_AUTH:
 		return ike_auth_response(sa, m, fx);
 	case IKE_INFORMATIONAL:
@@ -170,7 +175,10 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 		}
 	} else if (m->hdr.msgid + 1 == sa->peer_msgid && sa->resp.len &&
 		   sa->resp.msgid == m->hdr.msgid) {
-		fx->send = &sa->resp;	/* a retransmission: same answer */
+		/* a retransmission: same answer; once per fragmented request,
+		 * on its authentic first fragment (RFC 7383 2.6.1) */
+		if (!m->has_skf || ike_frag_first_authentic(sa, m))
+			fx->send = &sa->resp;
 		return sa;
 	} else if (m->hdr.msgid != sa->peer_msgid) {
 		snprintf(why, whylen, "request %u, expected %u", m->hdr.msgid,
@@ -178,7 +186,15 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 		return sa;
 	}
 	/* integrity first: a forged message changes nothing (2.21.2) */
-	if (ike_sk_open_msg(sa, m, e->plain)) {
+	if (m->has_skf) {
+		rc = ike_frag_input(sa, m, e->plain, e->now);
+		if (rc <= 0) {
+			/* a kept fragment is authentic, but no message yet */
+			fx->authentic = rc == 0;
+			snprintf(why, whylen, "%s", rc < 0 ? sa->why : "");
+			return sa;
+		}
+	} else if (ike_sk_open_msg(sa, m, e->plain)) {
 		snprintf(why, whylen, "%s", sa->why);
 		return sa;
 	}
@@ -191,7 +207,9 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 
 		sa->peer_msgid++;
 		rc = handle_request(sa, m, fx);
-		if (was_half_open && e->table.half_open)
+		/* IKE_INTERMEDIATE leaves it half-open */
+		if (was_half_open && sa->state != IKE_S_INIT_DONE &&
+		    e->table.half_open)
 			e->table.half_open--;
 	}
 	if (rc || sa->why[0])
@@ -260,6 +278,7 @@ struct ike_sa *ike_engine_initiate(struct ike_engine *e,
 	}
 	sa->local = *local;
 	sa->remote = *remote;
+	sa->init_tcp = e->in_tcp;
 	sa->sep_offered = conn->sep_offer && !e->no_sep_offer;
 	e->no_sep_offer = false;
 	if (ike_init_start(sa, 0, fx)) {

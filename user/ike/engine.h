@@ -35,6 +35,7 @@ struct ike_engine {
 	 * initiation leaves SEPARATE_TRANSPORTS out (the UDP fallback) */
 	bool in_tcp;
 	bool no_sep_offer;
+	uint64_t now;			/* ms, set by the daemon: fragment ages */
 };
 
 void ike_engine_init(struct ike_engine *e);

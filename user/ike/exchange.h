@@ -30,7 +30,7 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 				const struct ike_msg *m,
 				const struct sockaddr_storage *local,
 				const struct sockaddr_storage *remote,
-				struct ike_out *stateless, char *why,
+				bool tcp, struct ike_out *stateless, char *why,
 				size_t whylen, struct ike_effects *fx);
 
 /* Initiator: the IKE_SA_INIT response; on success IKE_AUTH goes out. */
@@ -41,6 +41,27 @@ int ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 int ike_init_notify_reply(const struct ike_hdr *req, uint16_t type,
 			  const uint8_t *data, size_t len,
 			  struct ike_out *out);
+
+/* ---- intermediate.c: IKE_INTERMEDIATE with RFC 9370's ADDKEs ---- */
+
+/* An additional key exchange of the chosen proposal is still to run. */
+bool ike_inter_pending(const struct ike_sa *sa);
+/* Initiator: the IKE_INTERMEDIATE request of the next ADDKE. */
+int ike_inter_start(struct ike_sa *sa, struct ike_effects *fx);
+/* Responder: an IKE_INTERMEDIATE request (decrypted into m). */
+int ike_inter_request(struct ike_sa *sa, const struct ike_msg *m,
+		      struct ike_effects *fx);
+/* Initiator: its response; then the next ADDKE or IKE_AUTH. */
+int ike_inter_response(struct ike_sa *sa, const struct ike_msg *m,
+		       struct ike_effects *fx);
+/* Fold one IKE_INTERMEDIATE message into IntAuth_i (from_initiator) or
+ * IntAuth_r: msg[0..sk_off) is its header and the payloads before SK. */
+int ike_intauth_add(struct ike_sa *sa, bool from_initiator,
+		    const uint8_t *msg, size_t sk_off, uint8_t first,
+		    const uint8_t *plain, size_t plen);
+/* RFC 9242's IntAuth for the AUTH payloads into out: its length, 0 when
+ * no IKE_INTERMEDIATE took place, -1 if cap is too small. */
+int ike_intauth(const struct ike_sa *sa, uint8_t *out, size_t cap);
 
 /* ---- auth.c ---- */
 

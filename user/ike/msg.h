@@ -154,6 +154,10 @@ struct ike_msg {
 	struct ike_ts_pl tsi, tsr;
 	struct ike_sk_pl sk;
 	struct ike_skf_pl skf;
+	/* once decrypted (and reassembled): the inner chain, and its first
+	 * payload type; RFC 9242's IntAuth covers it */
+	struct ike_span inner;
+	uint8_t inner_first;
 
 	uint8_t n_certs, n_certreqs, n_notifies, n_deletes;
 	struct ike_cert_pl certs[IKE_MAX_CERTS];

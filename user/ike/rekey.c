@@ -54,6 +54,7 @@ static struct ike_sa *successor(const struct ike_sa *sa, bool initiator)
 	ns->sep_offered = sa->sep_offered;
 	ns->sep_agreed = sa->sep_agreed;
 	ns->peer_tcp_port = sa->peer_tcp_port;
+	ns->frag_ok = sa->frag_ok;
 	ns->ni_len = ns->nr_len = IKE_NONCE_LEN;
 	return ns;
 }
@@ -89,7 +90,8 @@ static void take_children(struct ike_sa *old, struct ike_sa *ns,
 
 int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx)
 {
-	uint8_t buf[2048], spi[8], pub[IK_KEX_MAX];
+	uint8_t buf[4096 + IK_KEX_MAX], spi[8], pub[IK_KEX_MAX];
+	struct ike_prop props[IKE_MAX_PROPS];
 	struct ike_sa_pl sapl;
 	struct ike_sa *ns;
 	struct ike_wbuf w;
@@ -112,8 +114,9 @@ int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx)
 				   "randomness");
 	}
 	spi64_put(spi, ns->spi_i);
-	ike_props_to_sa(sa->conn->ike, sa->conn->n_ike, IKE_PROTO_IKE, spi, 8,
-			&sapl);
+	ike_props_to_sa(props, ike_props_without_addke(sa->conn->ike,
+						       sa->conn->n_ike, props),
+			IKE_PROTO_IKE, spi, 8, &sapl);
 	ike_w_init(&w, buf, sizeof(buf));
 	ike_w_sa(&w, &sapl);
 	ike_w_nonce(&w, ns->ni, ns->ni_len);
@@ -150,13 +153,15 @@ static struct ike_sa *rekey_responder_sa(struct ike_sa *sa,
 					 struct ike_proposal *reply,
 					 uint16_t *err, uint16_t *group)
 {
-	struct ike_prop chosen;
+	struct ike_prop chosen, props[IKE_MAX_PROPS];
 	struct ike_sa *ns;
 	int i;
 
 	*err = IKE_N_NO_PROPOSAL_CHOSEN;
 	*group = 0;
-	if (ike_choose(&m->sa, IKE_PROTO_IKE, sa->conn->ike, sa->conn->n_ike,
+	if (ike_choose(&m->sa, IKE_PROTO_IKE, props,
+		       ike_props_without_addke(sa->conn->ike, sa->conn->n_ike,
+					       props),
 		       true, &chosen, reply))
 		return NULL;
 	if (m->ke.group != chosen.ke) {
@@ -176,7 +181,7 @@ static struct ike_sa *rekey_responder_sa(struct ike_sa *sa,
 			ns->spi_i = spi64_get(m->sa.p[i].spi);
 	ns->alg = chosen;
 	ns->kex_group = chosen.ke;
-	ns->kex = ik_kex_new(chosen.ke);
+	ns->kex = ik_kex_new_responder(chosen.ke);
 	ns->ni_len = m->nonce.len;
 	memcpy(ns->ni, m->nonce.p, m->nonce.len);
 	if (!ns->spi_i || !ns->kex ||
@@ -191,7 +196,7 @@ static struct ike_sa *rekey_responder_sa(struct ike_sa *sa,
 int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 		      struct ike_effects *fx)
 {
-	uint8_t buf[2048], pub[IK_KEX_MAX];
+	uint8_t buf[4096 + IK_KEX_MAX], pub[IK_KEX_MAX];
 	struct ike_proposal reply;
 	struct ike_sa_pl sapl;
 	struct ike_sa *ns;

@@ -14,6 +14,13 @@
 
 #include "ike/sa.h"
 
+struct ike_frag_budget *ike_frag_budget(void)
+{
+	static struct ike_frag_budget b = { .limit = IKE_FRAG_BUDGET_DEFAULT };
+
+	return &b;
+}
+
 struct ike_sa *ike_sa_new(struct ike_sa_table *t,
 			  const struct ike_conn_params *conn, bool initiator)
 {
@@ -21,6 +28,8 @@ struct ike_sa *ike_sa_new(struct ike_sa_table *t,
 
 	if (!sa)
 		return NULL;
+	ike_frag_rx_init(&sa->frag_rx[0], ike_frag_budget());
+	ike_frag_rx_init(&sa->frag_rx[1], ike_frag_budget());
 	sa->conn = conn;
 	sa->initiator = initiator;
 	sa->next = t->head;
@@ -124,6 +133,10 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->req.buf);
 	free(sa->resp.buf);
+	ike_frags_free(&sa->req.frags);
+	ike_frags_free(&sa->resp.frags);
+	ike_frag_rx_reset(&sa->frag_rx[0]);
+	ike_frag_rx_reset(&sa->frag_rx[1]);
 	free(sa);
 }
 
@@ -155,6 +168,8 @@ static int out_size(struct ike_out *o, size_t need)
 int ike_out_set(struct ike_out *o, const uint8_t *p, size_t len,
 		uint32_t msgid)
 {
+	o->frags.n = 0;
+	o->frags.len = 0;
 	if (!len || out_size(o, len))
 		return -1;
 	memcpy(o->buf, p, len);
@@ -172,6 +187,25 @@ static const struct ik_sk_key *tx_key(const struct ike_sa *sa)
 static const struct ik_sk_key *rx_key(const struct ike_sa *sa)
 {
 	return sa->initiator ? &sa->keys.sk_r : &sa->keys.sk_i;
+}
+
+/*
+ * The fragments of out, when negotiated and out does not fit a datagram of
+ * the connection's fragment size (RFC 7383 2.5); built whatever the
+ * transport, the daemon sends them only on UDP.
+ */
+static int build_frags(struct ike_sa *sa, const struct ike_hdr *h,
+		       const struct ike_wbuf *inner, struct ike_out *out)
+{
+	size_t max = ike_frag_msg_max(sa->remote.ss_family, true,
+				      sa->conn->frag_size);
+
+	out->frags.n = 0;
+	out->frags.len = 0;
+	if (!sa->frag_ok || !max || out->len <= max)
+		return 0;
+	return ike_frags_build(&out->frags, tx_key(sa), h, ike_w_first(inner),
+			       inner->p, inner->len, max);
 }
 
 int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
@@ -206,7 +240,7 @@ int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
 		return -1;
 	out->len = w.len;
 	out->msgid = msgid;
-	return 0;
+	return build_frags(sa, &h, inner, out);
 }
 
 int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain)
@@ -224,6 +258,8 @@ int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain)
 		return ike_sa_fail(sa, "%s message %u failed its integrity check",
 				   ike_exchange_name(m->hdr.exchange),
 				   m->hdr.msgid);
+	m->inner = (struct ike_span){ plain, (size_t)n };
+	m->inner_first = m->sk.first_inner;
 	r = ike_payloads_parse(m->sk.first_inner, plain, n, m);
 	if (r.err)
 		return ike_sa_fail(sa, "%s message %u: %s at offset %zu",
@@ -231,4 +267,53 @@ int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain)
 				   m->hdr.msgid, r.why ? r.why : "bad syntax",
 				   r.offset);
 	return 0;
+}
+
+int ike_frag_input(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain,
+		   uint64_t now)
+{
+	bool response = m->hdr.flags & IKE_FLAG_RESPONSE;
+	struct ike_frag_rx *r = &sa->frag_rx[response];
+	struct ike_parse_result pr;
+	enum ike_frag_res res;
+	uint8_t first;
+	int n;
+
+	if (!sa->have_keys || !sa->frag_ok)
+		return ike_sa_fail(sa, "fragment without negotiated "
+				   "fragmentation");
+	ike_frag_rx_expire(r, now, IKE_FRAG_RX_TIMEOUT_MS);
+	res = ike_frag_recv(r, rx_key(sa), m, true, now);
+	if (res == IKE_FRAG_DUPLICATE)
+		return 0;
+	if (!ike_frag_res_kept(res))
+		return ike_sa_fail(sa, "fragment %u/%u of %s %u: %s",
+				   m->skf.number, m->skf.total,
+				   ike_exchange_name(m->hdr.exchange),
+				   m->hdr.msgid, ike_frag_res_str(res));
+	if (res != IKE_FRAG_COMPLETE)
+		return 0;
+	n = ike_frag_take(r, plain, IKE_MAX_MSG, &first);
+	if (n < 0)
+		return ike_sa_fail(sa, "reassembly of %s %u failed",
+				   ike_exchange_name(m->hdr.exchange),
+				   m->hdr.msgid);
+	m->inner = (struct ike_span){ plain, (size_t)n };
+	m->inner_first = first;
+	pr = ike_payloads_parse(first, plain, n, m);
+	if (pr.err)
+		return ike_sa_fail(sa, "%s message %u: %s at offset %zu",
+				   ike_exchange_name(m->hdr.exchange),
+				   m->hdr.msgid, pr.why ? pr.why : "bad syntax",
+				   pr.offset);
+	return 1;
+}
+
+bool ike_frag_first_authentic(const struct ike_sa *sa,
+			      const struct ike_msg *m)
+{
+	static uint8_t plain[IKE_MAX_MSG];
+
+	return m->has_skf && m->skf.number == 1 && sa->have_keys &&
+	       ike_frag_open(rx_key(sa), m, plain, sizeof(plain)) >= 0;
 }

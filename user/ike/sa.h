@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "crypto/crypto.h"
+#include "ike/frag.h"
 #include "ike/keys.h"
 #include "ike/msg.h"
 
@@ -30,9 +31,16 @@
 #define IKE_OUT_MAX		IKE_MAX_MSG
 #define IKE_FX_REMOVE_MAX	64	/* Child SAs one exchange may remove */
 
-/* One proposal of the config: IKE (prf, ke) or ESP (esn, ke for PFS). */
+#define IKE_MAX_ADDKE		7	/* RFC 9370: ADDKE1..ADDKE7 */
+
+/*
+ * One proposal of the config: IKE (prf, ke) or ESP (esn, ke for PFS).
+ * addke: the additional key exchanges of RFC 9370 in order, 0 from the
+ * first unused one on (IKE only: they run in IKE_INTERMEDIATE).
+ */
 struct ike_prop {
 	uint16_t encr, keybits, integ, prf, ke;
+	uint16_t addke[IKE_MAX_ADDKE];
 	bool esn;
 };
 
@@ -62,10 +70,18 @@ struct ike_conn_params {
 	/* IKE_TCP_SUPPORTED (draft-ietf-ipsecme-ike-tcp): its number and the
 	 * TCP port we announce in it (0: we take no TCP, never sent) */
 	uint16_t tcps_notify, tcps_port;
+	/* RFC 7383: offer/accept fragmentation; the IP datagram size its
+	 * fragments fit (0: 1280 on IPv6, 576 on IPv4, the RFC's defaults) */
+	bool frag;
+	uint16_t frag_size;
+	/* the largest ML-KEM (IKE_KE_MLKEM512..1024) IKE_SA_INIT may carry
+	 * over UDP, where it cannot be fragmented; over TCP any size goes */
+	uint16_t mlkem_udp_max;
 };
 
 enum ike_sa_state {
 	IKE_S_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
+	IKE_S_INTER_SENT,	/* initiator: IKE_INTERMEDIATE request out */
 	IKE_S_AUTH_SENT,	/* initiator: IKE_AUTH request out */
 	IKE_S_INIT_DONE,	/* responder: answered IKE_SA_INIT, waits AUTH */
 	IKE_S_ESTABLISHED,
@@ -102,11 +118,15 @@ struct child_sa {
 /*
  * A message we sent and may have to send again.  An SA's own are sized to
  * the message (a half-open SA holds a few hundred bytes, not 64 KiB).
+ * frags: the same message as RFC 7383 fragments (frags.n 0: none), built
+ * when fragmentation was negotiated and it is too long for one datagram;
+ * UDP sends them, TCP the whole message.
  */
 struct ike_out {
 	uint8_t *buf;
 	size_t len, cap;
 	uint32_t msgid;
+	struct ike_frags frags;
 };
 
 /* Store len bytes of a message as o (resized to fit); 0 or -1. */
@@ -125,6 +145,19 @@ struct ike_sa {
 	bool sep_offered;		/* SEPARATE_TRANSPORTS in IKE_SA_INIT */
 	bool sep_agreed;		/* ... and echoed by the responder */
 	uint16_t peer_tcp_port;		/* its IKE_TCP_SUPPORTED; 0: none */
+	bool init_tcp;			/* our IKE_SA_INIT goes over TCP */
+	bool frag_ok;			/* RFC 7383 negotiated */
+	/* the peer's fragmented requests [0] and responses [1] */
+	struct ike_frag_rx frag_rx[2];
+	/* RFC 9242/9370: both sent INTERMEDIATE_EXCHANGE_SUPPORTED; the
+	 * next additional key exchange (index into alg.addke); IntAuth_iN
+	 * and IntAuth_rN so far (int_auth_n exchanges), and the message ID
+	 * of the IKE_AUTH request they end with */
+	bool inter_ok;
+	uint8_t addke_next;
+	uint8_t int_auth_n;
+	uint8_t int_auth_i[IK_PRF_MAX], int_auth_r[IK_PRF_MAX];
+	uint32_t auth_mid;
 
 	struct ike_prop alg;		/* the chosen IKE proposal */
 	struct ik_kex *kex;
@@ -174,6 +207,7 @@ struct ike_sa {
 	uint64_t ike_rekey_at;		/* when to rekey the IKE SA, ms */
 	uint64_t esp_watch_at;		/* next look at the counters, ms */
 	const char *ike_why;		/* why IKE is on its transport */
+	uint8_t addke_logged;		/* IKE_INTERMEDIATE exchanges logged */
 };
 
 struct ike_effects {
@@ -246,5 +280,22 @@ int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
  * the message is dropped, RFC 7296 2.21.2).
  */
 int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain);
+
+/*
+ * An SKF message (RFC 7383) of this SA, its message ID already accepted:
+ * authenticated, decrypted and kept.  Returns 1 when it completed the
+ * message (the inner chain, in plain, is parsed into m as by
+ * ike_sk_open_msg()), 0 when more fragments are to come (or it was a
+ * duplicate), -1 when it was dropped (sa->why says why).
+ */
+int ike_frag_input(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain,
+		   uint64_t now);
+/* Is m (an SKF message) authentic fragment 1 of a message?  For resending
+ * our response to a retransmitted fragmented request once, not per
+ * fragment (RFC 7383 2.6.1). */
+bool ike_frag_first_authentic(const struct ike_sa *sa,
+			      const struct ike_msg *m);
+/* The reassembly memory all IKE SAs share. */
+struct ike_frag_budget *ike_frag_budget(void);
 
 #endif

@@ -75,18 +75,64 @@ static bool conn_offers_group(const struct ike_conn_params *c, uint16_t g)
 	return false;
 }
 
+static bool is_mlkem(uint16_t g)
+{
+	return g >= IKE_KE_MLKEM512 && g <= IKE_KE_MLKEM1024;
+}
+
+/*
+ * The IKE proposals usable for this IKE_SA_INIT: over UDP (which cannot
+ * fragment it) none whose key exchange is an ML-KEM larger than the
+ * connection allows there (the ML-KEM draft: ML-KEM-1024 SHOULD NOT go in
+ * an IKE_SA_INIT that may exceed the MTU); with no_addke, none with
+ * additional key exchanges (the peer has no IKE_INTERMEDIATE).  Returns
+ * how many are left in out.
+ */
+static int usable_props(const struct ike_conn_params *c, bool tcp,
+			bool no_addke, struct ike_prop *out)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->n_ike; i++) {
+		const struct ike_prop *p = &c->ike[i];
+
+		if (!tcp && is_mlkem(p->ke) && p->ke > c->mlkem_udp_max)
+			continue;
+		if (no_addke && p->addke[0])
+			continue;
+		out[n++] = *p;
+	}
+	return n;
+}
+
+static bool props_have_addke(const struct ike_prop *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (p[i].addke[0])
+			return true;
+	return false;
+}
+
 int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 {
 	const struct ike_conn_params *c = sa->conn;
 	uint8_t pub[IK_KEX_MAX];
 	struct ike_hdr h = { .version = IKE_VERSION, .exchange = IKE_SA_INIT,
 			     .flags = IKE_FLAG_INITIATOR };
+	struct ike_prop props[IKE_MAX_PROPS];
 	struct ike_sa_pl sapl;
 	struct ike_wbuf w;
-	int plen;
+	int plen, nprops;
 
+	nprops = usable_props(c, sa->init_tcp, false, props);
+	if (!nprops)
+		return ike_sa_fail(sa, "every IKE proposal has an ML-KEM "
+				   "larger than mlkem_udp_max, and IKE_SA_INIT "
+				   "goes over UDP");
 	if (!group)
-		group = sa->alg.ke ? sa->alg.ke : c->ike[0].ke;
+		group = sa->alg.ke ? sa->alg.ke : props[0].ke;
 	sa->alg.ke = group;	/* what a COOKIE retry sends again */
 	if (!sa->spi_i && ik_random(&sa->spi_i, sizeof(sa->spi_i)))
 		return ike_sa_fail(sa, "no randomness");
@@ -109,7 +155,7 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 	if (plen < 0)
 		return ike_sa_fail(sa, "key exchange group %u failed", group);
 
-	ike_props_to_sa(c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0, &sapl);
+	ike_props_to_sa(props, nprops, IKE_PROTO_IKE, NULL, 0, &sapl);
 	h.spi_i = sa->spi_i;
 	ike_w_init(&w, scratch, sizeof(scratch));
 	ike_w_header(&w, &h);
@@ -120,6 +166,12 @@ int ike_init_start(struct ike_sa *sa, uint16_t group, struct ike_effects *fx)
 	ike_w_ke(&w, group, pub, plen);
 	ike_w_nonce(&w, sa->ni, sa->ni_len);
 	put_natd(&w, sa);
+	if (c->frag)
+		ike_w_notify(&w, 0, NULL, 0,
+			     IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (props_have_addke(props, nprops))
+		ike_w_notify(&w, 0, NULL, 0,
+			     IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, NULL, 0);
 	if (sa->sep_offered)
 		ike_w_notify(&w, 0, NULL, 0, c->sep_notify, NULL, 0);
 	put_tcps(&w, c);
@@ -180,10 +232,15 @@ static int derive_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t len)
 
 /* The request's checks that need no SA; fills chosen/reply. */
 static int check_init_request(const struct ike_conn_params *conn,
-			      const struct ike_msg *m, struct ike_prop *chosen,
+			      const struct ike_msg *m, bool tcp,
+			      struct ike_prop *chosen,
 			      struct ike_proposal *reply, uint16_t *notify,
 			      char *why, size_t whylen)
 {
+	struct ike_prop props[IKE_MAX_PROPS];
+	bool inter = ike_msg_notify(m, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED);
+	int nprops = usable_props(conn, tcp, !inter, props);
+
 	*notify = IKE_N_INVALID_SYNTAX;
 	if (!m->has_sa || !m->has_ke || !m->has_nonce || m->hdr.spi_r ||
 	    m->hdr.msgid || m->has_sk) {
@@ -191,7 +248,7 @@ static int check_init_request(const struct ike_conn_params *conn,
 			 "nonce, or with SPIr or message ID set");
 		return -1;
 	}
-	if (ike_choose(&m->sa, IKE_PROTO_IKE, conn->ike, conn->n_ike, true,
+	if (ike_choose(&m->sa, IKE_PROTO_IKE, props, nprops, true,
 		       chosen, reply)) {
 		*notify = IKE_N_NO_PROPOSAL_CHOSEN;
 		snprintf(why, whylen, "no acceptable IKE proposal");
@@ -231,6 +288,12 @@ static int build_init_response(struct ike_sa *sa,
 	ike_w_ke(&w, sa->alg.ke, pub, plen);
 	ike_w_nonce(&w, sa->nr, sa->nr_len);
 	put_natd(&w, sa);
+	if (sa->frag_ok)
+		ike_w_notify(&w, 0, NULL, 0,
+			     IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (sa->inter_ok)
+		ike_w_notify(&w, 0, NULL, 0,
+			     IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, NULL, 0);
 	if (sa->sep_agreed)	/* the echo: no data (draft section 4) */
 		ike_w_notify(&w, 0, NULL, 0, sa->conn->sep_notify, NULL, 0);
 	put_tcps(&w, sa->conn);
@@ -248,7 +311,7 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 				const struct ike_msg *m,
 				const struct sockaddr_storage *local,
 				const struct sockaddr_storage *remote,
-				struct ike_out *stateless, char *why,
+				bool tcp, struct ike_out *stateless, char *why,
 				size_t whylen, struct ike_effects *fx)
 {
 	struct ike_proposal reply;
@@ -257,7 +320,7 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 	struct ike_sa *sa;
 
 	stateless->len = 0;
-	if (check_init_request(conn, m, &chosen, &reply, &notify, why,
+	if (check_init_request(conn, m, tcp, &chosen, &reply, &notify, why,
 			       whylen)) {
 		group = htons(chosen.ke);
 		ike_init_notify_reply(&m->hdr, notify,
@@ -287,9 +350,14 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 			  ike_msg_notify(m, conn->sep_notify) != NULL;
 	sa->sep_agreed = sa->sep_offered && conn->sep_echo;
 	sa->peer_tcp_port = peer_tcps(conn, m);
+	sa->frag_ok = conn->frag &&
+		      ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED);
+	/* we take IKE_INTERMEDIATE whenever the peer does (RFC 9242 3.1) */
+	sa->inter_ok = ike_msg_notify(m, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED);
 	sa->init_req = dup_bytes(m->raw.p, m->raw.len);
 	sa->init_req_len = m->raw.len;
-	sa->kex = ik_kex_new(chosen.ke);
+	/* a KEM's responder encapsulates to the initiator's key */
+	sa->kex = ik_kex_new_responder(chosen.ke);
 	if (!sa->init_req || !sa->kex ||
 	    ik_random(&sa->spi_r, sizeof(sa->spi_r)) ||
 	    ik_random(sa->nr, sa->nr_len) ||
@@ -384,6 +452,12 @@ int ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 	sa->sep_agreed = sa->sep_offered &&
 			 ike_msg_notify(m, sa->conn->sep_notify) != NULL;
 	sa->peer_tcp_port = peer_tcps(sa->conn, m);
+	sa->inter_ok = ike_msg_notify(m, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED);
+	sa->frag_ok = sa->conn->frag &&
+		      ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED);
+	if (sa->alg.addke[0] && !sa->inter_ok)
+		return ike_sa_fail(sa, "responder chose additional key "
+				   "exchanges without IKE_INTERMEDIATE");
 	sa->init_resp = dup_bytes(m->raw.p, m->raw.len);
 	sa->init_resp_len = m->raw.len;
 	if (!sa->init_resp)
@@ -392,5 +466,8 @@ int ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 		return -1;
 	sa->req.len = 0;
 	fx->dead = false;
-	return ike_auth_start(sa, fx);
+	ik_kex_free(sa->kex);	/* its secret is in the keys now */
+	sa->kex = NULL;
+	return ike_inter_pending(sa) ? ike_inter_start(sa, fx) :
+				       ike_auth_start(sa, fx);
 }

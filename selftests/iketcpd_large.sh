@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Large IKE messages and post-quantum key exchange in iketcpd, iketcpd
+# against iketcpd across lib/middle.sh's router (counters per transport):
+#
+#  - hybrid x25519 + ML-KEM-768 + ML-KEM-1024 (two RFC 9370 additional key
+#    exchanges in IKE_INTERMEDIATE) over UDP, over separate transports with
+#    UDP discovery, and with TCP from the start;
+#  - pure ML-KEM-1024 in IKE_SA_INIT over TCP, and its refusal over UDP
+#    (mlkem_udp_max);
+#  - a four-certificate RSA-4096 chain (a large IKE_AUTH) over UDP with
+#    RFC 7383 fragmentation, over TCP and over separate transports;
+#  - Child SA rekeys with ML-KEM-768 as the PFS group.
+#
+# In each: the tunnel comes up with the proposal the log names, the router
+# saw IKE and ESP where the transport rules put them, pings cross.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+ikd=$repo/user/iketcpd
+na=lg-a
+nm=lg-m
+nb=lg-b
+work=$(mktemp -d)
+. "$here/lib/ikepair.sh"
+. "$here/lib/middle.sh"
+. "$here/lib/cells.sh"
+
+HYBRID=aes256gcm16-prfsha256-x25519-mlkem768-mlkem1024
+
+# up_with NAME PROPOSAL: both logs name the proposal of the IKE SA
+up_with() {
+	check "$1.ike_sa_uses_$2" eval \
+		"grep -q 'IKE SA up with $2,' '$work/a.log' && grep -q 'IKE SA up with $2,' '$work/b.log'"
+}
+
+# Both sides sent a message as RFC 7383 fragments (over UDP).
+fragmented() {
+	check "$1.messages_went_as_fragments" eval \
+		"grep -q 'sent as [0-9]* fragments' '$work/a.log' &&
+		 grep -q 'sent as [0-9]* fragments' '$work/b.log'"
+}
+
+# Two additional key exchanges ran on both sides, in order.
+addke_ran() {
+	check "$1.two_additional_key_exchanges" eval \
+		'[ "$(grep -c "additional key exchange .* done" "$work/a.log")" = 2 ] &&
+		 [ "$(grep -c "additional key exchange .* done" "$work/b.log")" = 2 ]'
+}
+
+pure_mlkem_over_udp_is_not_offered() {
+	local t=mlkem1024_udp_refused
+	mid_topo 4 $NET || { fail "$t.topology"; return; }
+	mid_zero
+	start_pair "ike_transport=udp ike=aes256gcm16-prfsha256-mlkem1024" \
+		"ike=aes256gcm16-prfsha256-mlkem1024"
+	check "$t.initiator_says_why" wait_log "$work/a.log" \
+		"larger than mlkem_udp_max, and IKE_SA_INIT goes over UDP" 10
+	check "$t.nothing_sent" test "$(mid_count udp500)" = 0
+	stop_daemons
+}
+
+child_rekey_with_mlkem_pfs() {
+	local t=child_rekey_mlkem768_pfs
+	mid_topo 4 $NET || { fail "$t.topology"; return; }
+	mid_zero
+	start_pair "ike_transport=udp esp=aes256gcm16-mlkem768 rekey_time=5s rekey_jitter=0%" \
+		"esp=aes256gcm16-mlkem768"
+	check "$t.up" wait_log "$work/a.log" "Child SA up" 30
+	check "$t.rekeyed_twice" eval 'wait_log "$work/a.log" "Child SA up (rekeyed)" 20 &&
+		sleep 6 && [ "$(grep -c "Child SA up (rekeyed)" "$work/b.log")" -ge 2 ]'
+	check "$t.ping_both_ways" pings
+	[ "$nfail" = 0 ] || dump_logs
+	stop_daemons
+}
+
+# certificate keys for a (initiator) and b: the RSA-4096 chain of four
+cert_keys() {
+	echo "auth=pubkey cert=$pki/rsa4096/$1.pem key=$pki/rsa4096/$1.key ca=$pki/rsa4096/root.pem"
+}
+
+for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
+	nft_reject_inet nft_ct nf_conntrack_netlink; do
+	modprobe -q $m 2>/dev/null
+done
+echo "TAP version 13"
+echo "1..63"
+
+# A PKI made on the host (make check-vm: IKETCP_TEST_PKI), copied: the
+# daemon wants its keys private.
+pki=$work/pki
+if [ -n "${IKETCP_TEST_PKI:-}" ] && [ -r "$IKETCP_TEST_PKI/rsa4096/a.pem" ]; then
+	cp -r "$IKETCP_TEST_PKI" "$pki" && chmod -R go-rwx "$pki"
+elif ! sh "$here/certs/make-certs.sh" "$pki" > "$work/pki.out" 2>&1; then
+	fail "pki # make-certs.sh failed"; sed 's/^/#   /' "$work/pki.out"
+fi
+
+cell hybrid_udp 4 - - udp ip "ike_transport=udp ike=$HYBRID" "ike=$HYBRID"
+up_with cell.hybrid_udp $HYBRID
+addke_ran cell.hybrid_udp
+fragmented cell.hybrid_udp
+cell hybrid_sep_udp 4 - - sep-udp ip "ike_transport=separate-udp ike=$HYBRID" "ike=$HYBRID"
+up_with cell.hybrid_sep_udp $HYBRID
+addke_ran cell.hybrid_sep_udp
+cell hybrid_tcp 4 - - tcp tcp "ike_transport=tcp ike=$HYBRID" "ike=$HYBRID"
+up_with cell.hybrid_tcp $HYBRID
+check cell.hybrid_tcp.no_fragments_over_tcp eval "! grep -q 'sent as [0-9]* fragments' '$work/a.log' '$work/b.log'"
+cell mlkem1024_tcp 4 - - tcp tcp "ike_transport=tcp ike=aes256gcm16-prfsha256-mlkem1024" \
+	"ike=aes256gcm16-prfsha256-mlkem1024"
+up_with cell.mlkem1024_tcp aes256gcm16-prfsha256-mlkem1024
+# A four-certificate RSA-4096 chain: IKE_AUTH of about 6 KB each way
+cell cert_chain_udp 4 - - udp ip "ike_transport=udp $(cert_keys a)" "$(cert_keys b)"
+fragmented cell.cert_chain_udp
+cell cert_chain_tcp 4 - - tcp tcp "ike_transport=tcp $(cert_keys a)" "$(cert_keys b)"
+cell cert_chain_sep_udp 4 - - sep-udp ip "ike_transport=separate-udp $(cert_keys a)" "$(cert_keys b)"
+pure_mlkem_over_udp_is_not_offered
+child_rekey_with_mlkem_pfs
+
+echo "# $((ntest - nfail)) passed, $nfail failed"
+[ $nfail = 0 ]
