@@ -303,9 +303,12 @@ static void intermediate_values_match(void)
 		ik_mlkem_set_trace(NULL, NULL);
 		CHECK(!memcmp(K, K2, 32));
 		/* the outputs, then everything the trace has on the way */
-		CHECK(!memcmp(ek, vfind(v, n, "ek", 0)->val, ik_mlkem_ek_len(k)));
-		CHECK(!memcmp(dk, vfind(v, n, "dk", 0)->val, ik_mlkem_dk_len(k)));
-		CHECK(!memcmp(ct, vfind(v, n, "c", 0)->val, ik_mlkem_ct_len(k)));
+		CHECK(!memcmp(ek, vfind(v, n, "ek", 0)->val,
+			      ik_mlkem_ek_len(k)));
+		CHECK(!memcmp(dk, vfind(v, n, "dk", 0)->val,
+			      ik_mlkem_dk_len(k)));
+		CHECK(!memcmp(ct, vfind(v, n, "c", 0)->val,
+			      ik_mlkem_ct_len(k)));
 		CHECK(!memcmp(K, vfind(v, n, "K", 0)->val, 32));
 		matched = compare_trace(v, n, t, k);
 		printf("# %s: %d of %zu values checked and equal\n",
