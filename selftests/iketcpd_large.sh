@@ -11,7 +11,8 @@
 #    (mlkem_udp_max);
 #  - a four-certificate RSA-4096 chain (a large IKE_AUTH) over UDP with
 #    RFC 7383 fragmentation, over TCP and over separate transports;
-#  - Child SA rekeys with ML-KEM-768 as the PFS group.
+#  - Child SA rekeys with x25519 + ML-KEM-768 PFS and IKE SA rekeys of a
+#    hybrid IKE SA, their additional key exchanges in IKE_FOLLOWUP_KE.
 #
 # In each: the tunnel comes up with the proposal the log names, the router
 # saw IKE and ESP where the transport rules put them, pings cross.
@@ -61,16 +62,19 @@ pure_mlkem_over_udp_is_not_offered() {
 	stop_daemons
 }
 
-child_rekey_with_mlkem_pfs() {
-	local t=child_rekey_mlkem768_pfs
+# Child SA rekeys with PFS x25519 + ML-KEM-768 (IKE_FOLLOWUP_KE), and IKE
+# SA rekeys of a hybrid IKE SA, every 5 s under pings
+rekeys_with_addke() {
+	local t=$1 ka=$2 kb=$3 what=$4
 	mid_topo 4 $NET || { fail "$t.topology"; return; }
 	mid_zero
-	start_pair "ike_transport=udp esp=aes256gcm16-mlkem768 rekey_time=5s rekey_jitter=0%" \
-		"esp=aes256gcm16-mlkem768"
+	start_pair "ike_transport=udp rekey_jitter=0% $ka" "$kb"
 	check "$t.up" wait_log "$work/a.log" "Child SA up" 30
-	check "$t.rekeyed_twice" eval 'wait_log "$work/a.log" "Child SA up (rekeyed)" 20 &&
-		sleep 6 && [ "$(grep -c "Child SA up (rekeyed)" "$work/b.log")" -ge 2 ]'
+	check "$t.rekeyed_twice_on_both_sides" eval "sleep 12;
+		[ \$(grep -c '$what' '$work/a.log') -ge 2 ] &&
+		[ \$(grep -c '$what' '$work/b.log') -ge 2 ]"
 	check "$t.ping_both_ways" pings
+	check "$t.no_failure_logged" eval "! grep -q 'refused\\|failed\\|unacceptable' '$work/a.log' '$work/b.log'"
 	[ "$nfail" = 0 ] || dump_logs
 	stop_daemons
 }
@@ -85,7 +89,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..63"
+echo "1..68"
 
 # A PKI made on the host (make check-vm: IKETCP_TEST_PKI), copied: the
 # daemon wants its keys private.
@@ -115,7 +119,11 @@ fragmented cell.cert_chain_udp
 cell cert_chain_tcp 4 - - tcp tcp "ike_transport=tcp $(cert_keys a)" "$(cert_keys b)"
 cell cert_chain_sep_udp 4 - - sep-udp ip "ike_transport=separate-udp $(cert_keys a)" "$(cert_keys b)"
 pure_mlkem_over_udp_is_not_offered
-child_rekey_with_mlkem_pfs
+rekeys_with_addke child_rekey_x25519_mlkem768 \
+	"esp=aes256gcm16-x25519-mlkem768 rekey_time=5s" "esp=aes256gcm16-x25519-mlkem768" \
+	"Child SA up (rekeyed).*x25519-mlkem768"
+rekeys_with_addke ike_rekey_hybrid "ike=$HYBRID ike_rekey_time=5s" "ike=$HYBRID" \
+	"IKE SA rekeyed"
 
 echo "# $((ntest - nfail)) passed, $nfail failed"
 [ $nfail = 0 ]

@@ -20,9 +20,9 @@
  *    used in CREATE_CHILD_SA, not in IKE_AUTH); esn / noesn choose extended
  *    sequence numbers, noesn when neither is written (RFC 7296 3.3.3: an ESP
  *    proposal always carries an ESN transform);
- *  - a second key exchange in one IKE proposal is an RFC 9370 additional
- *    key exchange (ADDKE1, ...), allowed up to IK_MAX_ADDKE; ESP proposals
- *    take one at most.
+ *  - a second key exchange in one proposal is an RFC 9370 additional key
+ *    exchange (ADDKE1, ...), allowed up to IK_MAX_ADDKE; in ESP they run
+ *    with PFS, after CREATE_CHILD_SA (IKE_FOLLOWUP_KE).
  */
 #include <stdio.h>
 #include <string.h>
@@ -239,12 +239,6 @@ static int build(const struct picked *pk, uint8_t protocol, const char *P,
 	if (protocol == IKE_PROTO_IKE && !pk->n_ke) {
 		snprintf(err, errlen,
 			 "'%s' has no key exchange (e.g. x25519)", P);
-		return -1;
-	}
-	if (protocol == IKE_PROTO_ESP && pk->n_ke > 1) {
-		snprintf(err, errlen,
-			 "'%s': a second key exchange ('%s') would be an additional key exchange (RFC 9370), which ESP proposals do not take in this version; separate alternatives with commas",
-			 P, pk->ke[1]->name);
 		return -1;
 	}
 	if (pk->n_ke > 1 + IK_MAX_ADDKE) {

@@ -12,8 +12,8 @@
  *
  * Several names of one type in a proposal are alternatives, in order of
  * preference (aes256-aes128-sha256-x25519), except key exchanges: a second
- * one is an additional key exchange of RFC 9370 (ADDKE1, ...; IKE only,
- * at most IK_MAX_ADDKE).  The rules, the error wording and the
+ * one is an additional key exchange of RFC 9370 (ADDKE1, ..., at most
+ * IK_MAX_ADDKE).  The rules, the error wording and the
  * table of names are in proposal.c and iketcpd.conf(5); test_proposal.c
  * checks each.
  */
@@ -27,10 +27,10 @@
 #include "ike/msg.h"	/* struct ike_transform, IKE_MAX_PROPOSALS, ... */
 
 /*
- * Additional key exchanges (RFC 9370) an IKE proposal may carry after its
- * first one: `x25519-mlkem768` is KE x25519 + ADDKE1 ML-KEM-768, run in
- * IKE_INTERMEDIATE.  ESP proposals take none (a Child SA's additional
- * exchanges would need IKE_FOLLOWUP_KE, which this version lacks).
+ * Additional key exchanges (RFC 9370) a proposal may carry after its first
+ * one: `x25519-mlkem768` is KE x25519 + ADDKE1 ML-KEM-768, run in
+ * IKE_INTERMEDIATE for a new IKE SA, in IKE_FOLLOWUP_KE after a
+ * CREATE_CHILD_SA (Child SAs with PFS, IKE SA rekeys).
  */
 #define IK_MAX_ADDKE		7
 

@@ -802,6 +802,91 @@ static void no_fragments_unless_both_support_them(void)
 	teardown();
 }
 
+/* ---- IKE_FOLLOWUP_KE: Child SAs and IKE SA rekeys with ADDKEs ---- */
+
+static void child_rekey_with_additional_key_exchanges(void)
+{
+	struct ike_effects fx = { 0 };
+
+	setup();
+	I.conn.esp[0].ke = R.conn.esp[0].ke = IKE_KE_X25519;
+	I.conn.esp[0].addke[0] = R.conn.esp[0].addke[0] = IKE_KE_MLKEM768;
+	I.conn.esp[0].addke[1] = R.conn.esp[0].addke[1] = IKE_KE_ECP256;
+	converse(initiate());
+	CHECK(I.child && R.child);
+	if (!I.sa || !I.child)
+		goto out;
+	CHECK(ike_create_child(I.sa, I.child, &fx) == 0 && fx.send);
+	converse_from(&I, fx.send);
+	CHECK(I.installed == 2 && R.installed == 2);
+	CHECK(I.sa->children && R.sa->children &&
+	      I.sa->children->alg.addke[1] == IKE_KE_ECP256 &&
+	      keys_mirror(I.sa->children, R.sa->children));
+	CHECK(!I.sa->fu[0].active && !R.sa->fu[1].active && !I.sa->creating);
+	CHECK(n_children(I.sa) == 1 && n_children(R.sa) == 1);
+out:
+	teardown();
+}
+
+static void ike_rekey_with_additional_key_exchanges(void)
+{
+	struct ike_effects fx = { 0 };
+
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM768, IKE_KE_MLKEM1024);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM768, IKE_KE_MLKEM1024);
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	if (!I.sa)
+		goto out;
+	CHECK(ike_rekey_start(I.sa, &fx) == 0 && fx.send);
+	converse_from(&I, fx.send);
+	CHECK(I.rekeyed && R.rekeyed);
+	if (!I.rekeyed || !R.rekeyed)
+		goto out;
+	CHECK(I.rekeyed->alg.addke[1] == IKE_KE_MLKEM1024);
+	CHECK(!memcmp(I.rekeyed->keys.sk_d, R.rekeyed->keys.sk_d,
+		      I.rekeyed->keys.prf_len));
+	CHECK(n_children(I.rekeyed) == 1 && n_children(R.rekeyed) == 1);
+	/* the new SA works: a Child SA rekey on it */
+	I.sa = I.rekeyed;
+	R.sa = R.rekeyed;
+	I.child = I.rekeyed->children;
+	rekey_from_initiator();
+	CHECK(n_children(I.rekeyed) == 1 &&
+	      keys_mirror(I.rekeyed->children, R.rekeyed->children));
+out:
+	teardown();
+	memset(&I, 0, sizeof(I));
+	memset(&R, 0, sizeof(R));
+}
+
+/* A follow-up whose link the responder does not know: STATE_NOT_FOUND. */
+static void followup_with_a_wrong_link_is_refused(void)
+{
+	struct ike_effects fx = { 0 };
+	struct ike_out *req;
+
+	setup();
+	I.conn.esp[0].ke = R.conn.esp[0].ke = IKE_KE_X25519;
+	I.conn.esp[0].addke[0] = R.conn.esp[0].addke[0] = IKE_KE_ECP256;
+	converse(initiate());
+	if (!I.sa || !I.child)
+		goto out;
+	CHECK(ike_create_child(I.sa, I.child, &fx) == 0 && fx.send);
+	req = deliver(&R, &I, deliver(&I, &R, fx.send));
+	CHECK(req && req->buf[18] == IKE_FOLLOWUP_KE && R.sa->fu[1].active);
+	if (!req)
+		goto out;
+	R.sa->fu[1].link[0] ^= 1;
+	converse(req);
+	CHECK(strstr(I.why, "STATE_NOT_FOUND") != NULL);
+	CHECK(I.installed == 1 && R.installed == 1);
+	CHECK(!I.sa->creating && !I.sa->fu[0].active);
+out:
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(cookie_round_trip_under_load),
 	KTAP_CASE(request_without_cookie_keeps_no_state),
@@ -833,6 +918,9 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(hybrid_x25519_mlkem768_mlkem1024),
 	KTAP_CASE(fragmented_intermediate_and_auth),
 	KTAP_CASE(no_fragments_unless_both_support_them),
+	KTAP_CASE(child_rekey_with_additional_key_exchanges),
+	KTAP_CASE(ike_rekey_with_additional_key_exchanges),
+	KTAP_CASE(followup_with_a_wrong_link_is_refused),
 };
 
 KTAP_MAIN(cases)

@@ -279,10 +279,14 @@ static void more_key_exchanges_are_additional_ones(void)
 		   ADDKE(1, IKE_KE_MLKEM768), ADDKE(2, IKE_KE_MLKEM1024)));
 }
 
-static void esp_takes_no_additional_key_exchange(void)
+static void esp_takes_additional_key_exchanges_with_pfs(void)
 {
-	CHECK(refused(IKE_PROTO_ESP, "aes256gcm16-ecp384-modp3072",
-		      "'aes256gcm16-ecp384-modp3072': a second key exchange ('modp3072') would be an additional key exchange (RFC 9370), which ESP proposals do not take in this version; separate alternatives with commas"));
+	struct ik_proposals ps;
+
+	CHECK(parse(&ps, IKE_PROTO_ESP, "aes256gcm16-ecp384-modp3072") == 0);
+	CHECK(ps.n == 1 &&
+	      SAME(&ps.p[0], ENCR(IKE_ENCR_AES_GCM_16, 256), KE(IKE_KE_ECP384),
+		   ESN(IKE_ESN_NO), ADDKE(1, IKE_KE_MODP3072)));
 }
 
 static void at_most_seven_additional_key_exchanges(void)
@@ -393,7 +397,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(ike_and_esp_rules),
 	KTAP_CASE(more_key_exchanges_are_additional_ones),
 	KTAP_CASE(pure_mlkem_parses),
-	KTAP_CASE(esp_takes_no_additional_key_exchange),
+	KTAP_CASE(esp_takes_additional_key_exchanges_with_pfs),
 	KTAP_CASE(at_most_seven_additional_key_exchanges),
 	KTAP_CASE(at_most_16_proposals),
 	KTAP_CASE(format_spells_everything_and_parses_back),

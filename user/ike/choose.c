@@ -68,18 +68,6 @@ void ike_props_to_sa_pfs(const struct ike_prop *props, int n,
 	props_to_sa(props, n, IKE_PROTO_ESP, spi, 4, true, sa);
 }
 
-int ike_props_without_addke(const struct ike_prop *props, int n,
-			    struct ike_prop *out)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		out[i] = props[i];
-		memset(out[i].addke, 0, sizeof(out[i].addke));
-	}
-	return n;
-}
-
 static bool has_t(const struct ike_proposal *p, uint8_t type, uint16_t id,
 		  uint16_t keylen)
 {

@@ -42,14 +42,6 @@ int ike_check_choice(const struct ike_sa_pl *answer, uint8_t protocol,
 		     const struct ike_prop *ours, int n, bool want_ke,
 		     struct ike_prop *chosen, struct ike_proposal *got);
 
-/*
- * props without their additional key exchanges, into out (n entries): what
- * an IKE SA rekey proposes and accepts, as additional exchanges there need
- * IKE_FOLLOWUP_KE (RFC 9370 2.2.4), which this version lacks.  Returns n.
- */
-int ike_props_without_addke(const struct ike_prop *props, int n,
-			    struct ike_prop *out);
-
 /* A key exchange's name ("mlkem768"), or "group N". */
 const char *ike_ke_name(uint16_t ke, char *buf, size_t len);
 

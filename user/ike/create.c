@@ -9,6 +9,10 @@
  * SA as soon as it is installed, and the old one's DELETE removes only its
  * states.  The initiator deletes the old SA once the new one is up.
  *
+ * With RFC 9370 additional key exchanges in the chosen proposal the new
+ * Child SA is keyed, and installed, only after the IKE_FOLLOWUP_KE
+ * exchanges (followup.c).
+ *
  * The IKE SA's own rekey is in rekey.c.  Not yet: the resolution of
  * simultaneous Child SA rekeys (2.8.1; each side's own rekey wins and one
  * redundant pair lives until its lifetime ends).
@@ -116,29 +120,24 @@ int ike_create_child(struct ike_sa *sa, struct child_sa *old,
 	return 0;
 }
 
-/* Responder: the new Child SA's keys, with PFS when the request has KE. */
-static int responder_keys(struct ike_sa *sa, struct child_sa *c,
-			  const struct ike_msg *m, const uint8_t *nr,
-			  uint8_t *pub, int *plen)
+/* Responder: g^ir (n bytes, 0 without KE) and our KE (plen bytes). */
+static int responder_kex(struct ike_sa *sa, struct child_sa *c,
+			 const struct ike_msg *m, uint8_t *gir, int *n,
+			 uint8_t *pub, int *plen)
 {
-	uint8_t gir[IK_SECRET_MAX];
-	struct ik_kex *k = NULL;
-	int n = 0, rc;
+	struct ik_kex *k;
 
-	*plen = 0;
-	if (m->has_ke) {
-		k = ik_kex_new_responder(c->alg.ke);
-		n = k ? ik_kex_shared(k, m->ke.data.p, m->ke.data.len, gir,
-				      sizeof(gir)) : -1;
-		*plen = n < 0 ? -1 : ik_kex_public(k, pub, IK_KEX_MAX);
-		ik_kex_free(k);
-		if (n < 0 || *plen < 0)
-			return ike_sa_fail(sa, "PFS key exchange failed");
-	}
-	rc = ike_child_keys_from(sa, c, false, n ? gir : NULL, n,
-				 m->nonce.p, m->nonce.len, nr, IKE_NONCE_LEN);
-	OPENSSL_cleanse(gir, sizeof(gir));
-	return rc;
+	*n = *plen = 0;
+	if (!m->has_ke)
+		return 0;
+	k = ik_kex_new_responder(c->alg.ke);
+	*n = k ? ik_kex_shared(k, m->ke.data.p, m->ke.data.len, gir,
+			       IK_SECRET_MAX) : -1;
+	*plen = *n < 0 ? -1 : ik_kex_public(k, pub, IK_KEX_MAX);
+	ik_kex_free(k);
+	if (*n < 0 || *plen < 0)
+		return ike_sa_fail(sa, "PFS key exchange failed");
+	return 0;
 }
 
 /* Responder: a rekeyed Child SA's successor takes over its policies. */
@@ -154,7 +153,7 @@ static void take_over(struct child_sa *c, struct child_sa *old)
 static int answer(struct ike_sa *sa, const struct ike_msg *m,
 		  struct child_sa *c, const struct ike_proposal *reply,
 		  const uint8_t *nr, const uint8_t *pub, int plen,
-		  struct ike_effects *fx)
+		  const struct ike_followup *fu, struct ike_effects *fx)
 {
 	struct ike_sa_pl sapl = { .n = 1, .p = { *reply } };
 	uint8_t buf[IKE_MAX_MSG];
@@ -167,6 +166,8 @@ static int answer(struct ike_sa *sa, const struct ike_msg *m,
 	ike_w_nonce(&w, nr, IKE_NONCE_LEN);
 	if (plen > 0)
 		ike_w_ke(&w, c->alg.ke, pub, plen);
+	if (fu)		/* RFC 9370: IKE_FOLLOWUP_KE exchanges follow */
+		ike_fu_put_link(&w, fu);
 	ike_w_ts(&w, IKE_PL_TSI, &c->ts_remote);
 	ike_w_ts(&w, IKE_PL_TSR, &c->ts_local);
 	if (ike_sk_build(sa, IKE_CREATE_CHILD_SA, true, m->hdr.msgid, &w,
@@ -176,15 +177,64 @@ static int answer(struct ike_sa *sa, const struct ike_msg *m,
 	return 0;
 }
 
+static void responder_child_up(struct ike_sa *sa, struct child_sa *c,
+			       struct child_sa *old, struct ike_effects *fx)
+{
+	take_over(c, old);
+	c->next = sa->children;
+	sa->children = c;
+	fx->install[fx->n_install++] = c;
+}
+
+/* Responder, RFC 9370: the Child SA's keys wait for IKE_FOLLOWUP_KE. */
+static int fu_responder_done(struct ike_sa *sa, struct ike_followup *fu,
+			     struct ike_effects *fx)
+{
+	struct child_sa *c = fu->child, *old = NULL;
+
+	fu->child = NULL;
+	if (fu->old_spi_out)
+		old = ike_child_by_spi_out(sa, fu->old_spi_out);
+	if (ike_child_keys_from(sa, c, false, fu->acc, fu->acc_len, fu->ni,
+				fu->ni_len, fu->nr, fu->nr_len)) {
+		child_sa_free(c);
+		return -1;
+	}
+	responder_child_up(sa, c, old, fx);
+	return 0;
+}
+
+static int defer_child(struct ike_sa *sa, const struct ike_msg *m,
+		       struct child_sa *c, struct child_sa *old,
+		       const struct ike_proposal *reply, const uint8_t *nr,
+		       uint8_t *gir, int n, const uint8_t *pub, int plen,
+		       struct ike_effects *fx)
+{
+	struct ike_followup *fu = &sa->fu[1];
+	int rc;
+
+	rc = ike_fu_start(fu, true, &c->alg, gir, n, m->nonce.p,
+			  m->nonce.len, nr, IKE_NONCE_LEN, fu_responder_done);
+	OPENSSL_cleanse(gir, IK_SECRET_MAX);
+	if (rc || answer(sa, m, c, reply, nr, pub, plen, fu, fx)) {
+		ike_fu_clear(fu);
+		child_sa_free(c);
+		return ike_sa_fail(sa, "cannot start IKE_FOLLOWUP_KE");
+	}
+	fu->child = c;
+	fu->old_spi_out = old ? old->spi_out : 0;
+	return 0;
+}
+
 int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 		       struct ike_effects *fx)
 {
 	const struct ike_conn_params *conn = sa->conn;
 	const struct ike_notify_pl *rk = ike_msg_notify(m, IKE_N_REKEY_SA);
-	uint8_t nr[IKE_NONCE_LEN], pub[IK_KEX_MAX];
+	uint8_t nr[IKE_NONCE_LEN], pub[IK_KEX_MAX], gir[IK_SECRET_MAX];
 	struct child_sa *c, *old = NULL;
 	struct ike_proposal reply;
-	int plen;
+	int plen, n, rc;
 
 	if (sa->state != IKE_S_ESTABLISHED || !m->has_sa || !m->has_nonce)
 		return error_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, fx);
@@ -224,15 +274,21 @@ int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 		child_sa_free(c);
 		return error_reply(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0, fx);
 	}
-	if (responder_keys(sa, c, m, nr, pub, &plen) ||
-	    answer(sa, m, c, &reply, nr, pub, plen, fx)) {
+	if (responder_kex(sa, c, m, gir, &n, pub, &plen)) {
 		child_sa_free(c);
 		return -1;
 	}
-	take_over(c, old);
-	c->next = sa->children;
-	sa->children = c;
-	fx->install[fx->n_install++] = c;
+	if (ike_fu_wanted(&c->alg))
+		return defer_child(sa, m, c, old, &reply, nr, gir, n, pub, plen,
+				   fx);
+	rc = ike_child_keys_from(sa, c, false, n ? gir : NULL, n,
+				 m->nonce.p, m->nonce.len, nr, IKE_NONCE_LEN);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc || answer(sa, m, c, &reply, nr, pub, plen, NULL, fx)) {
+		child_sa_free(c);
+		return -1;
+	}
+	responder_child_up(sa, c, old, fx);
 	return 0;
 }
 
@@ -277,6 +333,45 @@ static int initiator_gir(struct ike_sa *sa, struct child_sa *c,
 	return *n < 0 ? -1 : 0;
 }
 
+static int initiator_child_up(struct ike_sa *sa, struct child_sa *c,
+			      struct ike_effects *fx);
+
+/* Initiator: RFC 9370's additional exchanges before the keys. */
+static int fu_initiator_done(struct ike_sa *sa, struct ike_followup *fu,
+			     struct ike_effects *fx)
+{
+	struct child_sa *c = sa->creating;
+
+	sa->creating = NULL;
+	if (!c || ike_child_keys_from(sa, c, true, fu->acc, fu->acc_len,
+				      fu->ni, fu->ni_len, fu->nr, fu->nr_len)) {
+		struct child_sa *old =
+			ike_child_by_spi_in(sa, sa->creating_old_spi);
+
+		child_sa_free(c);
+		if (old)
+			old->rekeying = false;
+		return ike_sa_fail(sa, "Child SA keys after IKE_FOLLOWUP_KE "
+				   "failed");
+	}
+	return initiator_child_up(sa, c, fx);
+}
+
+static int start_followup(struct ike_sa *sa, const struct ike_msg *m,
+			  const uint8_t *gir, int n, struct ike_effects *fx)
+{
+	struct ike_followup *fu = &sa->fu[0];
+
+	if (ike_fu_start(fu, false, &sa->creating->alg, gir, n, sa->cnonce,
+			 sizeof(sa->cnonce), m->nonce.p, m->nonce.len,
+			 fu_initiator_done) ||
+	    ike_fu_take_link(fu, m) || ike_fu_send(sa, fx)) {
+		ike_fu_clear(fu);
+		return -1;
+	}
+	return 0;
+}
+
 int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 			struct ike_effects *fx)
 {
@@ -284,6 +379,7 @@ int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 	struct child_sa *c = sa->creating, *old;
 	struct ike_proposal got;
 	uint8_t gir[IK_SECRET_MAX];
+	bool later = false;
 	int n = 0, rc;
 
 	sa->req.len = 0;
@@ -293,7 +389,6 @@ int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 		return ike_sa_fail(sa, "CREATE_CHILD_SA response out of order");
 	if (err)
 		return create_refused(sa, err, fx);
-	sa->creating = NULL;
 	old = ike_child_by_spi_in(sa, sa->creating_old_spi);
 	rc = -1;
 	if (m->has_sa && m->has_nonce && m->has_tsi && m->has_tsr &&
@@ -304,19 +399,33 @@ int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 	    !ike_child_check_ts(sa, c, &m->tsi, &m->tsr) &&
 	    !initiator_gir(sa, c, m, gir, &n)) {
 		c->spi_out = ike_spi32_get(got.spi);
-		rc = ike_child_keys_from(sa, c, true, n ? gir : NULL, n,
+		later = ike_fu_wanted(&c->alg);
+		rc = later ? start_followup(sa, m, gir, n, fx) :
+		     ike_child_keys_from(sa, c, true, n ? gir : NULL, n,
 					 sa->cnonce, sizeof(sa->cnonce),
 					 m->nonce.p, m->nonce.len);
 	}
 	OPENSSL_cleanse(gir, sizeof(gir));
 	ik_kex_free(sa->ckex);
 	sa->ckex = NULL;
+	if (!rc && later)
+		return 0;	/* sa->creating waits for IKE_FOLLOWUP_KE */
+	sa->creating = NULL;
 	if (rc) {
 		child_sa_free(c);
 		if (old)
 			old->rekeying = false;
 		return ike_sa_fail(sa, "CREATE_CHILD_SA answer unacceptable");
 	}
+	return initiator_child_up(sa, c, fx);
+}
+
+/* Initiator: the new Child SA is keyed; a rekeyed one's pair is deleted. */
+static int initiator_child_up(struct ike_sa *sa, struct child_sa *c,
+			      struct ike_effects *fx)
+{
+	struct child_sa *old = ike_child_by_spi_in(sa, sa->creating_old_spi);
+
 	if (old) {
 		c->reqid = old->reqid;
 		c->owns_policies = old->owns_policies;

@@ -136,6 +136,10 @@ static int handle_request(struct ike_sa *sa, struct ike_msg *m,
 		return ike_info_request(sa, m, fx);
 	case IKE_CREATE_CHILD_SA:
 		return ike_create_request(sa, m, fx);
+	case IKE_FOLLOWUP_KE:
+		if (sa->state != IKE_S_ESTABLISHED)
+			break;
+		return ike_followup_request(sa, m, fx);
 	}
 	ike_reply_error(sa, m, IKE_N_INVALID_SYNTAX, fx);
 	return ike_sa_fail(sa, "unexpected %s request",
@@ -154,6 +158,8 @@ static int handle_response(struct ike_sa *sa, struct ike_msg *m,
 		return ike_info_response(sa, m, fx);
 	case IKE_CREATE_CHILD_SA:
 		return ike_create_response(sa, m, fx);
+	case IKE_FOLLOWUP_KE:
+		return ike_followup_response(sa, m, fx);
 	}
 	return ike_sa_fail(sa, "unexpected %s response",
 			   ike_exchange_name(m->hdr.exchange));

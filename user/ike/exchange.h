@@ -63,6 +63,29 @@ int ike_intauth_add(struct ike_sa *sa, bool from_initiator,
  * no IKE_INTERMEDIATE took place, -1 if cap is too small. */
 int ike_intauth(const struct ike_sa *sa, uint8_t *out, size_t cap);
 
+/* ---- followup.c: IKE_FOLLOWUP_KE (RFC 9370 2.2.4) ---- */
+
+/* The chosen proposal has additional key exchanges. */
+bool ike_fu_wanted(const struct ike_prop *alg);
+/* Begin fu after the CREATE_CHILD_SA: SK(0), its nonces, alg's ADDKEs;
+ * a responder gets a fresh link.  0 or -1. */
+int ike_fu_start(struct ike_followup *fu, bool responder,
+		 const struct ike_prop *alg, const uint8_t *sk0, size_t n0,
+		 const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		 size_t nr_len, ike_fu_done_fn done);
+/* Free and wipe fu and what waits in it. */
+void ike_fu_clear(struct ike_followup *fu);
+/* Responder: N(ADDITIONAL_KEY_EXCHANGE) with fu's link, into w. */
+void ike_fu_put_link(struct ike_wbuf *w, const struct ike_followup *fu);
+/* Initiator: the link of the response m into fu; 0 or -1 (none). */
+int ike_fu_take_link(struct ike_followup *fu, const struct ike_msg *m);
+/* Initiator: the IKE_FOLLOWUP_KE request of sa->fu[0]'s next ADDKE. */
+int ike_fu_send(struct ike_sa *sa, struct ike_effects *fx);
+int ike_followup_request(struct ike_sa *sa, const struct ike_msg *m,
+			 struct ike_effects *fx);
+int ike_followup_response(struct ike_sa *sa, const struct ike_msg *m,
+			  struct ike_effects *fx);
+
 /* ---- auth.c ---- */
 
 int ike_auth_start(struct ike_sa *sa, struct ike_effects *fx);

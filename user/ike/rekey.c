@@ -8,7 +8,9 @@
  * original initiator and DELETEs the old SA, whose message IDs die with it.
  *
  * The new SA is not in the table until the exchange is done: the engine's
- * caller adopts it from ike_effects.rekeyed (ike_engine_adopt()).  A rekey
+ * caller adopts it from ike_effects.rekeyed (ike_engine_adopt()).  With
+ * RFC 9370 additional key exchanges "done" is after the IKE_FOLLOWUP_KE
+ * exchanges (followup.c), whose secrets join g^ir in SKEYSEED.  A rekey
  * request that meets our own (2.8.2) is answered TEMPORARY_FAILURE: the
  * peer retries later, after ours.
  */
@@ -59,23 +61,24 @@ static struct ike_sa *successor(const struct ike_sa *sa, bool initiator)
 	return ns;
 }
 
-/* g^ir with the peer's KE, then the new SA's keys; 0 or -1. */
-static int new_keys(struct ike_sa *old, struct ike_sa *ns, const uint8_t *ke,
-		    size_t kelen)
+/* The new SA's keys from the old SK_d and the exchange's secret(s). */
+static int new_keys(struct ike_sa *old, struct ike_sa *ns,
+		    const uint8_t *secret, size_t len)
 {
-	uint8_t gir[IK_SECRET_MAX];
-	int n, rc;
+	int rc = ike_keys_rekey(&ns->keys, old->keys.sk_d, old->alg.prf,
+				ns->alg.prf, ns->alg.encr, ns->alg.keybits,
+				ns->alg.integ, secret, len, ns->ni, ns->ni_len,
+				ns->nr, ns->nr_len, ns->spi_i, ns->spi_r);
 
-	n = ik_kex_shared(ns->kex, ke, kelen, gir, sizeof(gir));
-	if (n < 0)
-		return -1;
-	rc = ike_keys_rekey(&ns->keys, old->keys.sk_d, old->alg.prf,
-			    ns->alg.prf, ns->alg.encr, ns->alg.keybits,
-			    ns->alg.integ, gir, n, ns->ni, ns->ni_len, ns->nr,
-			    ns->nr_len, ns->spi_i, ns->spi_r);
-	OPENSSL_cleanse(gir, sizeof(gir));
 	ns->have_keys = rc >= 0;
 	return rc < 0 ? -1 : 0;
+}
+
+/* g^ir with the peer's KE into gir (IK_SECRET_MAX): its length or -1. */
+static int shared(struct ike_sa *ns, const uint8_t *ke, size_t kelen,
+		  uint8_t *gir)
+{
+	return ik_kex_shared(ns->kex, ke, kelen, gir, IK_SECRET_MAX);
 }
 
 /* Both sides: the new SA takes over the old one's Child SAs. */
@@ -88,10 +91,41 @@ static void take_children(struct ike_sa *old, struct ike_sa *ns,
 	fx->rekeyed = ns;
 }
 
+/*
+ * RFC 9370: the new SA is keyed once its IKE_FOLLOWUP_KE exchanges ran,
+ * from every secret of the rekey (fu->acc where g^ir stood).
+ */
+static int fu_initiator_done(struct ike_sa *sa, struct ike_followup *fu,
+			     struct ike_effects *fx)
+{
+	struct ike_sa *ns = sa->rekey_new;
+
+	sa->rekey_new = NULL;
+	if (!ns || new_keys(sa, ns, fu->acc, fu->acc_len)) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "IKE SA rekey: key derivation failed");
+	}
+	take_children(sa, ns, fx);
+	return ike_info_delete_ike(sa, fx);
+}
+
+static int fu_responder_done(struct ike_sa *sa, struct ike_followup *fu,
+			     struct ike_effects *fx)
+{
+	struct ike_sa *ns = fu->ns;
+
+	fu->ns = NULL;
+	if (!ns || new_keys(sa, ns, fu->acc, fu->acc_len)) {
+		ike_sa_free(ns);
+		return ike_sa_fail(sa, "IKE SA rekey: key derivation failed");
+	}
+	take_children(sa, ns, fx);
+	return 0;
+}
+
 int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx)
 {
 	uint8_t buf[4096 + IK_KEX_MAX], spi[8], pub[IK_KEX_MAX];
-	struct ike_prop props[IKE_MAX_PROPS];
 	struct ike_sa_pl sapl;
 	struct ike_sa *ns;
 	struct ike_wbuf w;
@@ -114,9 +148,8 @@ int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx)
 				   "randomness");
 	}
 	spi64_put(spi, ns->spi_i);
-	ike_props_to_sa(props, ike_props_without_addke(sa->conn->ike,
-						       sa->conn->n_ike, props),
-			IKE_PROTO_IKE, spi, 8, &sapl);
+	ike_props_to_sa(sa->conn->ike, sa->conn->n_ike, IKE_PROTO_IKE, spi, 8,
+			&sapl);
 	ike_w_init(&w, buf, sizeof(buf));
 	ike_w_sa(&w, &sapl);
 	ike_w_nonce(&w, ns->ni, ns->ni_len);
@@ -153,15 +186,13 @@ static struct ike_sa *rekey_responder_sa(struct ike_sa *sa,
 					 struct ike_proposal *reply,
 					 uint16_t *err, uint16_t *group)
 {
-	struct ike_prop chosen, props[IKE_MAX_PROPS];
+	struct ike_prop chosen;
 	struct ike_sa *ns;
 	int i;
 
 	*err = IKE_N_NO_PROPOSAL_CHOSEN;
 	*group = 0;
-	if (ike_choose(&m->sa, IKE_PROTO_IKE, props,
-		       ike_props_without_addke(sa->conn->ike, sa->conn->n_ike,
-					       props),
+	if (ike_choose(&m->sa, IKE_PROTO_IKE, sa->conn->ike, sa->conn->n_ike,
 		       true, &chosen, reply))
 		return NULL;
 	if (m->ke.group != chosen.ke) {
@@ -196,26 +227,36 @@ static struct ike_sa *rekey_responder_sa(struct ike_sa *sa,
 int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 		      struct ike_effects *fx)
 {
-	uint8_t buf[4096 + IK_KEX_MAX], pub[IK_KEX_MAX];
+	uint8_t buf[4096 + IK_KEX_MAX], pub[IK_KEX_MAX], gir[IK_SECRET_MAX];
 	struct ike_proposal reply;
 	struct ike_sa_pl sapl;
 	struct ike_sa *ns;
 	struct ike_wbuf w;
 	uint16_t err, group;
-	int plen;
+	bool later;
+	int n, plen;
 
 	if (!m->has_ke || !m->has_nonce)
 		return refuse(sa, m, IKE_N_INVALID_SYNTAX, 0, fx);
-	if (sa->rekey_new || sa->creating)	/* 2.8.2: ours goes first */
+	/* 2.8.2: ours goes first; so does a follow-up still running */
+	if (sa->rekey_new || sa->creating || sa->fu[1].active)
 		return refuse(sa, m, IKE_N_TEMPORARY_FAILURE, 0, fx);
 	ns = rekey_responder_sa(sa, m, &reply, &err, &group);
 	if (!ns)
 		return refuse(sa, m, err, group, fx);
-	plen = ik_kex_public(ns->kex, pub, sizeof(pub));
-	if (plen < 0 || new_keys(sa, ns, m->ke.data.p, m->ke.data.len)) {
+	n = shared(ns, m->ke.data.p, m->ke.data.len, gir);
+	plen = n < 0 ? -1 : ik_kex_public(ns->kex, pub, sizeof(pub));
+	later = ike_fu_wanted(&ns->alg);
+	if (plen < 0 ||
+	    (later ? ike_fu_start(&sa->fu[1], true, &ns->alg, gir, n, ns->ni,
+				  ns->ni_len, ns->nr, ns->nr_len,
+				  fu_responder_done) :
+		     new_keys(sa, ns, gir, n))) {
+		OPENSSL_cleanse(gir, sizeof(gir));
 		ike_sa_free(ns);
 		return refuse(sa, m, IKE_N_INVALID_SYNTAX, 0, fx);
 	}
+	OPENSSL_cleanse(gir, sizeof(gir));
 	reply.spi_size = 8;
 	spi64_put(reply.spi, ns->spi_r);
 	sapl.n = 1;
@@ -224,13 +265,19 @@ int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 	ike_w_sa(&w, &sapl);
 	ike_w_nonce(&w, ns->nr, ns->nr_len);
 	ike_w_ke(&w, ns->kex_group, pub, plen);
+	if (later)
+		ike_fu_put_link(&w, &sa->fu[1]);
 	if (ike_sk_build(sa, IKE_CREATE_CHILD_SA, true, m->hdr.msgid, &w,
 			 &sa->resp)) {
+		ike_fu_clear(&sa->fu[1]);
 		ike_sa_free(ns);
 		return ike_sa_fail(sa, "cannot build the IKE SA rekey answer");
 	}
 	fx->send = &sa->resp;
-	take_children(sa, ns, fx);
+	if (later)
+		sa->fu[1].ns = ns;	/* keyed after IKE_FOLLOWUP_KE */
+	else
+		take_children(sa, ns, fx);
 	return 0;
 }
 
@@ -239,7 +286,10 @@ int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
 {
 	const struct ike_notify_pl *err = ike_msg_error(m);
 	struct ike_sa *ns = sa->rekey_new;
+	struct ike_followup *fu = &sa->fu[0];
+	uint8_t gir[IK_SECRET_MAX];
 	struct ike_proposal got;
+	int n, rc;
 
 	sa->rekey_new = NULL;
 	if (err) {
@@ -259,7 +309,24 @@ int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
 	ns->spi_r = spi64_get(got.spi);
 	ns->nr_len = m->nonce.len;
 	memcpy(ns->nr, m->nonce.p, m->nonce.len);
-	if (!ns->spi_r || new_keys(sa, ns, m->ke.data.p, m->ke.data.len)) {
+	n = ns->spi_r ? shared(ns, m->ke.data.p, m->ke.data.len, gir) : -1;
+	if (n >= 0 && ike_fu_wanted(&ns->alg)) {
+		sa->rekey_new = ns;	/* keyed after IKE_FOLLOWUP_KE */
+		rc = ike_fu_start(fu, false, &ns->alg, gir, n, ns->ni,
+				  ns->ni_len, ns->nr, ns->nr_len,
+				  fu_initiator_done);
+		OPENSSL_cleanse(gir, sizeof(gir));
+		if (rc || ike_fu_take_link(fu, m) || ike_fu_send(sa, fx)) {
+			ike_fu_clear(fu);
+			sa->rekey_new = NULL;
+			ike_sa_free(ns);
+			return ike_sa_fail(sa, "IKE SA rekey: no IKE_FOLLOWUP_KE");
+		}
+		return 0;
+	}
+	rc = n < 0 ? -1 : new_keys(sa, ns, gir, n);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc) {
 		ike_sa_free(ns);
 		return ike_sa_fail(sa, "IKE SA rekey: bad key exchange");
 	}

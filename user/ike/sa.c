@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ike/exchange.h"
 #include "ike/sa.h"
 
 struct ike_frag_budget *ike_frag_budget(void)
@@ -121,6 +122,8 @@ void ike_sa_free(struct ike_sa *sa)
 		child_sa_free(c);
 	}
 	child_sa_free(sa->pending);
+	ike_fu_clear(&sa->fu[0]);
+	ike_fu_clear(&sa->fu[1]);
 	ike_sa_free(sa->rekey_new);
 	child_sa_free(sa->creating);
 	ik_kex_free(sa->ckex);

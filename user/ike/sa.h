@@ -133,6 +133,36 @@ struct ike_out {
 int ike_out_set(struct ike_out *o, const uint8_t *p, size_t len,
 		uint32_t msgid);
 
+struct ike_sa;
+struct ike_effects;
+struct ike_followup;
+typedef int (*ike_fu_done_fn)(struct ike_sa *sa, struct ike_followup *fu,
+			      struct ike_effects *fx);
+
+/*
+ * RFC 9370 additional key exchanges after a CREATE_CHILD_SA, in
+ * IKE_FOLLOWUP_KE exchanges (followup.c): the secrets so far (SK(0), the
+ * CREATE_CHILD_SA's own, then each ADDKE's), the exchange's nonces, the
+ * link the responder chose, and what waits for the keys (the Child SA or
+ * new IKE SA of the exchange).  done() derives them once all ran.
+ */
+struct ike_followup {
+	bool active;
+	uint8_t n, next;		/* ADDKEs to run; the next one */
+	uint16_t groups[IKE_MAX_ADDKE];
+	uint8_t link[8];
+	uint8_t *acc;			/* SK(0) | SK(1) | ... */
+	size_t acc_len;
+	uint8_t ni[256], nr[256];
+	size_t ni_len, nr_len;
+	struct ik_kex *kex;		/* initiator: the running ADDKE's */
+	/* responder: the Child SA (and the one it rekeys) or new IKE SA */
+	struct child_sa *child;
+	uint32_t old_spi_out;
+	struct ike_sa *ns;
+	ike_fu_done_fn done;
+};
+
 struct ike_sa {
 	struct ike_sa *next;
 	const struct ike_conn_params *conn;
@@ -190,6 +220,8 @@ struct ike_sa {
 	/* Child SAs (inbound SPIs) to DELETE when no request is out, and
 	 * those our outstanding INFORMATIONAL deletes */
 	uint32_t to_delete[IKE_FX_REMOVE_MAX], deleting[IKE_FX_REMOVE_MAX];
+	/* IKE_FOLLOWUP_KE: [0] of our CREATE_CHILD_SA, [1] of the peer's */
+	struct ike_followup fu[2];
 	uint8_t n_to_delete, n_deleting;
 	uint64_t created, last_heard;	/* ms */
 	char why[160];			/* last failure, for the log */
