@@ -171,6 +171,12 @@ strongswan() {
 	check "$tag.strongswan_got_our_intermediate" \
 		grep -q "received issuer cert.*CN=p256 intermediate" "$work/charon.log"
 	check "$tag.states_on_both_sides" test "$(nstates ip -n $na)" = 2 -a "$(nstates ip -n $nb)" = 2
+	# RFC 7383 both ways: IKE_AUTH with a certificate chain exceeds 576
+	check "$tag.iketcpd_sent_fragments" grep -q "sent as [0-9]* fragments" "$work/a.log"
+	check "$tag.strongswan_reassembled_them" \
+		grep -q "reassembled fragmented IKE message" "$work/charon.log"
+	check "$tag.iketcpd_reassembled_strongswans" \
+		grep -q "reassembled from [0-9]* fragments" "$work/a.log"
 	pings "$tag"
 	swanctl_b --terminate --ike site --timeout 10 >> "$work/swanctl.out" 2>&1
 	wait_log "$work/a.log" "IKE SA gone" 10
@@ -234,7 +240,7 @@ ikd_pair() {
 
 for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..34"
+echo "1..40"
 # A PKI made on the host (make check-vm: IKETCP_TEST_PKI, seconds there
 # instead of minutes under emulation) is copied; else it is made here.
 if [ -n "${IKETCP_TEST_PKI:-}" ] && [ -r "$IKETCP_TEST_PKI/p256/a.pem" ]; then

@@ -503,6 +503,9 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 	if (fx->authentic || fx->established)
 		sa->last_heard = now_ms();
 	log_addke(sa);
+	if (fx->frags_in)
+		SA_LOG(IK_LOG_DEBUG, sa, "a message reassembled from %u "
+		       "fragments", fx->frags_in);
 	if (fx->send == &sa->req && sa->req.msgid == 1 &&
 	    (sa->state == IKE_S_AUTH_SENT || sa->state == IKE_S_INTER_SENT) &&
 	    after_init(d, sa))

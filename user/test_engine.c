@@ -887,6 +887,78 @@ out:
 	teardown();
 }
 
+/* ---- bad ML-KEM values (FIPS 203 7.2; the ML-KEM draft's answer) ---- */
+
+/* A coefficient of ek's first polynomial set to 4095 (>= q = 3329). */
+static void break_ek(struct ike_out *out)
+{
+	struct ike_msg m;
+
+	if (ike_msg_parse(out->buf, out->len, &m).err || !m.has_ke) {
+		CHECK(!"no KE payload to break");
+		return;
+	}
+	out->buf[m.ke.data.p - out->buf] = 0xff;
+	out->buf[m.ke.data.p - out->buf + 1] |= 0x0f;
+}
+
+static void mlkem_key_out_of_range_gets_invalid_syntax(void)
+{
+	struct ike_out *req, *ans;
+	struct ike_msg m;
+
+	setup();
+	with_addke(&I.conn, IKE_KE_MLKEM768, 0, 0);
+	with_addke(&R.conn, IKE_KE_MLKEM768, 0, 0);
+	I.conn.mlkem_udp_max = R.conn.mlkem_udp_max = IKE_KE_MLKEM768;
+	req = initiate();
+	CHECK(req != NULL);
+	if (!req)
+		goto out;
+	break_ek(req);
+	ans = deliver(&I, &R, req);
+	CHECK(ans && !ike_msg_parse(ans->buf, ans->len, &m).err &&
+	      ike_msg_notify(&m, IKE_N_INVALID_SYNTAX));
+	CHECK(R.e.table.count == 0);
+	/* the real key still works: nothing was kept */
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+out:
+	teardown();
+}
+
+/* An ADDKE key that fails the check: INVALID_SYNTAX, the SA ends. */
+static void bad_addke_key_in_intermediate_ends_the_sa(void)
+{
+	uint8_t pub[IK_KEX_MAX], buf[4096];
+	struct ike_out *req;
+	struct ike_wbuf w;
+	int plen;
+
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM768, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM768, 0);
+	req = deliver(&R, &I, deliver(&I, &R, initiate()));
+	CHECK(req && I.sa && I.sa->state == IKE_S_INTER_SENT && I.sa->kex);
+	if (!req || !I.sa || !I.sa->kex)
+		goto out;
+	/* the same IKE_INTERMEDIATE request, its key broken, resealed */
+	plen = ik_kex_public(I.sa->kex, pub, sizeof(pub));
+	CHECK(plen == 1184);
+	pub[0] = 0xff;
+	pub[1] |= 0x0f;
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_ke(&w, IKE_KE_MLKEM768, pub, plen);
+	CHECK(ike_sk_build(I.sa, IKE_INTERMEDIATE, false, 1, &w,
+			   &I.sa->req) == 0);
+	converse(&I.sa->req);
+	CHECK(strstr(R.why, "ADDKE1 value is invalid") != NULL);
+	CHECK(strstr(I.why, "INVALID_SYNTAX") != NULL);
+	CHECK(I.installed == 0 && R.installed == 0);
+out:
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(cookie_round_trip_under_load),
 	KTAP_CASE(request_without_cookie_keeps_no_state),
@@ -921,6 +993,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(child_rekey_with_additional_key_exchanges),
 	KTAP_CASE(ike_rekey_with_additional_key_exchanges),
 	KTAP_CASE(followup_with_a_wrong_link_is_refused),
+	KTAP_CASE(mlkem_key_out_of_range_gets_invalid_syntax),
+	KTAP_CASE(bad_addke_key_in_intermediate_ends_the_sa),
 };
 
 KTAP_MAIN(cases)

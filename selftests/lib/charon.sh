@@ -16,6 +16,9 @@ charon_conf_write() {
 	cat > "$work/strongswan.conf" <<EOC
 charon-systemd {
 	install_routes = no
+	# RFC 7383 fragments of at most 576 bytes, as iketcpd's IPv4 default:
+	# certificate exchanges are fragmented both ways
+	fragment_size = 576
 	plugins {
 		vici { socket = unix://$work/charon.vici }
 	}

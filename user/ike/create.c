@@ -275,8 +275,9 @@ int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 		return error_reply(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0, fx);
 	}
 	if (responder_kex(sa, c, m, gir, &n, pub, &plen)) {
+		/* the ML-KEM draft: a key that fails FIPS 203 7.2 */
 		child_sa_free(c);
-		return -1;
+		return error_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, fx);
 	}
 	if (ike_fu_wanted(&c->alg))
 		return defer_child(sa, m, c, old, &reply, nr, gir, n, pub, plen,

@@ -200,6 +200,7 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 			snprintf(why, whylen, "%s", rc < 0 ? sa->why : "");
 			return sa;
 		}
+		fx->frags_in = m->skf.total;
 	} else if (ike_sk_open_msg(sa, m, e->plain)) {
 		snprintf(why, whylen, "%s", sa->why);
 		return sa;

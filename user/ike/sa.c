@@ -296,6 +296,7 @@ int ike_frag_input(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain,
 				   m->hdr.msgid, ike_frag_res_str(res));
 	if (res != IKE_FRAG_COMPLETE)
 		return 0;
+	m->skf.total = r->total;	/* what the log tells */
 	n = ike_frag_take(r, plain, IKE_MAX_MSG, &first);
 	if (n < 0)
 		return ike_sa_fail(sa, "reassembly of %s %u failed",

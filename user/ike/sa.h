@@ -252,6 +252,8 @@ struct ike_effects {
 	struct ike_sa *rekeyed;		/* its rekey's new SA, to adopt: the
 					 * Child SAs moved there */
 	bool authentic;			/* the message passed its integrity check */
+	uint16_t frags_in;		/* it was reassembled from so many
+					 * RFC 7383 fragments (0: it was not) */
 	bool dead;			/* drop the IKE SA (and its children) */
 };
 

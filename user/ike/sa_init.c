@@ -318,6 +318,7 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 	struct ike_prop chosen;
 	uint16_t notify, group;
 	struct ike_sa *sa;
+	bool bad_ke;
 
 	stateless->len = 0;
 	if (check_init_request(conn, m, tcp, &chosen, &reply, &notify, why,
@@ -358,15 +359,22 @@ struct ike_sa *ike_init_respond(struct ike_sa_table *t,
 	sa->init_req_len = m->raw.len;
 	/* a KEM's responder encapsulates to the initiator's key */
 	sa->kex = ik_kex_new_responder(chosen.ke);
+	bad_ke = false;
 	if (!sa->init_req || !sa->kex ||
 	    ik_random(&sa->spi_r, sizeof(sa->spi_r)) ||
 	    ik_random(sa->nr, sa->nr_len) ||
-	    derive_keys(sa, m->ke.data.p, m->ke.data.len) ||
+	    (bad_ke = derive_keys(sa, m->ke.data.p, m->ke.data.len)) ||
 	    build_init_response(sa, &reply)) {
 		snprintf(why, whylen, "%s", sa->why[0] ? sa->why :
 			 "out of memory or randomness");
 		ike_sa_unlink(t, sa);
 		ike_sa_free(sa);
+		/* a KE value that fails its checks (a point off the curve,
+		 * an ML-KEM key that fails FIPS 203 7.2): INVALID_SYNTAX,
+		 * as the ML-KEM draft asks */
+		if (bad_ke)
+			ike_init_notify_reply(&m->hdr, IKE_N_INVALID_SYNTAX,
+					      NULL, 0, stateless);
 		return NULL;
 	}
 	sa->state = IKE_S_INIT_DONE;
