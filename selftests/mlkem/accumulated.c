@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: accumulated [10000|1000000]\n");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* each set as it ends */
 	snprintf(readme, sizeof(readme), "%s/README.md",
 		 dir ? dir : "../shared/vectors");
 	printf("TAP version 13\n1..3\n");
