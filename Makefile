@@ -268,7 +268,7 @@ check-unit: unit user
 # ML-KEM (issue 21) beyond test_mlkem.c: the 10 000-test accumulated hashes
 # of ../shared/vectors, unsanitized (about 8 s; minutes under ASan), and
 # the constant-time proof under valgrind memcheck.  check-mlkem-slow: the
-# 1 000 000-test hashes (about 15 min).  check-mlkem-diff: against OpenSSL
+# 1 000 000-test hashes (about 20 min).  check-mlkem-diff: against OpenSSL
 # 3.5 in a Debian 13 chroot (selftests/mlkem/diff-openssl35.sh; slow the
 # first time, not part of make check).
 IKETCP_VECTORS ?= $(abspath $(TOP)/../shared/vectors)
