@@ -9,6 +9,8 @@
 #    UDP discovery, and with TCP from the start;
 #  - pure ML-KEM-1024 in IKE_SA_INIT over TCP, and its refusal over UDP
 #    (mlkem_udp_max);
+#  - forged fragments for an established SA and for unknown SPIs: dropped,
+#    memory bounded, the tunnel unharmed;
 #  - a four-certificate RSA-4096 chain (a large IKE_AUTH) over UDP with
 #    RFC 7383 fragmentation, over TCP and over separate transports;
 #  - Child SA rekeys with x25519 + ML-KEM-768 PFS and IKE SA rekeys of a
@@ -79,6 +81,46 @@ rekeys_with_addke() {
 	stop_daemons
 }
 
+# Forged RFC 7383 fragments for an established SA, from the initiator's
+# address: 3000 with the SA's SPIs and the next message ID but no valid
+# ICV (Total 1000, numbers all over), then 1000 for unknown SPIs.  Each is
+# dropped before it takes memory (fragments are authenticated one by one);
+# the responder keeps its SA and its memory, and the tunnel works.
+fragment_flood() {
+	local t=fragment_flood spis rss0 rss1 pidb
+	mid_topo 4 $NET || { fail "$t.topology"; return; }
+	start_pair "ike_transport=udp" ""
+	check "$t.up" wait_log "$work/b.log" "Child SA up" 30
+	spis=$(st_b | awk '/IKE SA [0-9a-f]+\/[0-9a-f]+ established/ { print $4 }')
+	pidb=$PIDB
+	rss0=$(awk '/^VmRSS/ { print $2 }' /proc/$pidb/status)
+	qa "$(mid_python)" - "$OB" "${spis:-0/0}" <<'EOPY'
+import os, random, socket, struct, sys
+dst, spis = sys.argv[1], sys.argv[2].split("/")
+spi_i, spi_r = int(spis[0], 16), int(spis[1], 16)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def skf(si, sr, number, total):
+    body = os.urandom(8 + 160 + 16)          # IV | ciphertext | ICV
+    pl = struct.pack("!BBHHH", 0, 0, 8 + len(body), number, total) + body
+    hdr = struct.pack("!QQBBBBII", si, sr, 53, 0x20, 37, 0x08, 2,
+                      28 + len(pl))
+    return hdr + pl
+for i in range(3000):
+    s.sendto(skf(spi_i, spi_r, random.randint(1, 1000), 1000), (dst, 500))
+for i in range(1000):
+    s.sendto(skf(random.getrandbits(64), random.getrandbits(64), 1, 2),
+             (dst, 500))
+EOPY
+	sleep 2
+	rss1=$(awk '/^VmRSS/ { print $2 }' /proc/$pidb/status 2>/dev/null)
+	echo "# $t: responder VmRSS ${rss0:-?} kB before, ${rss1:-?} kB after"
+	check "$t.responder_alive_with_its_sa" eval "st_b | grep -q 'established'"
+	check "$t.forged_fragments_dropped" grep -q "failed authentication\|integrity" "$work/b.log"
+	check "$t.memory_bounded" test "${rss1:-999999}" -le $((${rss0:-0} + 2048))
+	check "$t.tunnel_still_works" pings
+	stop_daemons
+}
+
 # certificate keys for a (initiator) and b: the RSA-4096 chain of four
 cert_keys() {
 	echo "auth=pubkey cert=$pki/rsa4096/$1.pem key=$pki/rsa4096/$1.key ca=$pki/rsa4096/root.pem"
@@ -89,7 +131,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..68"
+echo "1..73"
 
 # A PKI made on the host (make check-vm: IKETCP_TEST_PKI), copied: the
 # daemon wants its keys private.
@@ -119,6 +161,7 @@ fragmented cell.cert_chain_udp
 cell cert_chain_tcp 4 - - tcp tcp "ike_transport=tcp $(cert_keys a)" "$(cert_keys b)"
 cell cert_chain_sep_udp 4 - - sep-udp ip "ike_transport=separate-udp $(cert_keys a)" "$(cert_keys b)"
 pure_mlkem_over_udp_is_not_offered
+fragment_flood
 rekeys_with_addke child_rekey_x25519_mlkem768 \
 	"esp=aes256gcm16-x25519-mlkem768 rekey_time=5s" "esp=aes256gcm16-x25519-mlkem768" \
 	"Child SA up (rekeyed).*x25519-mlkem768"
