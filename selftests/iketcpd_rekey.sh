@@ -8,6 +8,8 @@
 # least two rekeys; without and with PFS (x25519).  Each rekey installs the
 # new pair on both sides and deletes the old one (2 states left on each),
 # and the flood loses at most a few packets (the number is printed).
+# Also: IKE SA rekeys under the flood, a dead peer found by liveness
+# checks, and an IKE SA that ends at ike_lifetime when its rekey fails.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -151,13 +153,35 @@ dead_peer() {
 	stop_all
 }
 
+# ike_lifetime: the peer stops (SIGSTOP) just after the IKE SA is up, so
+# its rekey at 5 s gets no answer: at ike_lifetime (8 s) the IKE SA ends
+# and its Child SA's states and policies leave the kernel.
+ike_lifetime_ends() {
+	local tag=ike_lifetime
+	pair_topo 4 94 || { fail "$tag.topology"; return; }
+	conf "$work/a.conf" $OA $OB a.example b.example initiate 10.94.1.0/24 10.94.2.0/24 \
+		aes256gcm16 1h "$(printf 'ike_rekey_time = 5s\nike_lifetime = 8s')"
+	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 \
+		aes256gcm16 1h ""
+	start_both
+	check "$tag.child_sa_up" wait_log "$work/a.log" "Child SA up" 30
+	kill -STOP $PIDB
+	check "$tag.rekey_tried" wait_log "$work/a.log" "rekeying the IKE SA" 10
+	check "$tag.ended_at_its_lifetime" wait_log "$work/a.log" "lifetime of 8 s ended" 10
+	check "$tag.states_and_policies_gone" test "$(nstates ip -n $na)" = 0 -a \
+		"$(npolicies ip -n $na)" = 0
+	kill -CONT $PIDB
+	stop_all
+}
+
 for m in esp4 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..28"
+echo "1..32"
 scenario rekey.no_pfs aes256gcm16
 scenario rekey.pfs_x25519 aes256gcm16-x25519
 ike_scenario ike_rekey.udp udp
 ike_scenario ike_rekey.tcp tcp
 dead_peer
+ike_lifetime_ends
 echo "# $((ntest - nfail)) passed, $nfail failed"
 [ $nfail = 0 ]

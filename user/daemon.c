@@ -161,9 +161,10 @@ static void send_for(struct ik_daemon *d, struct ike_sa *sa,
 /*
  * When to rekey a new SA: its rekey time t (rekey_time or ike_rekey_time)
  * less up to rekey_jitter percent at random, so that a fleet does not rekey
- * at once; the responder waits a tenth longer, so that the initiator's
- * rekey normally comes first (simultaneous rekeys are not resolved yet:
- * create.c, rekey.c).  Never, for t = 0.
+ * at once; the responder waits a twentieth longer, so that the initiator's
+ * rekey normally comes first (create.c resolves simultaneous Child SA
+ * rekeys, rekey.c refuses an IKE SA rekey that meets ours), and still
+ * before the default lifetime, a tenth longer.  Never, for t = 0.
  */
 static uint64_t rekey_after(const struct ike_sa *sa,
 			    const struct ik_conn *conn, uint64_t t)
@@ -175,7 +176,7 @@ static uint64_t rekey_after(const struct ike_sa *sa,
 	if (conn->rekey_jitter && !ik_random(&r, sizeof(r)))
 		t -= t * (r % (conn->rekey_jitter + 1)) / 100;
 	if (!sa->initiator)
-		t += t / 10;
+		t += t / 20;
 	return now_ms() + t;
 }
 
@@ -1025,6 +1026,27 @@ static bool liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	return false;
 }
 
+/*
+ * ike_lifetime: an IKE SA that was not rekeyed by then ends, its Child SAs
+ * with it; the peer is told when no request of ours is out.  True when the
+ * SA was dropped.
+ */
+static bool ike_expired(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+	struct ike_effects fx = { 0 };
+
+	if (!conn || !conn->ike_lifetime_ms ||
+	    now - sa->created < conn->ike_lifetime_ms)
+		return false;
+	if (!sa->req.len && !ike_info_delete_ike(sa, &fx) && fx.send)
+		send_for(d, sa, fx.send);
+	ike_sa_fail(sa, "IKE SA lifetime of %llu s ended without a rekey",
+		    (unsigned long long)conn->ike_lifetime_ms / 1000);
+	sa_dead(d, sa);
+	return true;
+}
+
 /* The IKE SA's rekey, when its time has come and nothing else is out. */
 static void rekey_ike(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 {
@@ -1174,7 +1196,7 @@ static void tick(struct ik_daemon *d)
 		} else if (sa->state == IKE_S_ESTABLISHED) {
 			if (sa->on_tcp && !sa->tcp && sa->initiator)
 				tcp_reconnect(d, sa);
-			if (liveness(d, sa, now))
+			if (ike_expired(d, sa, now) || liveness(d, sa, now))
 				continue;
 			rekey_ike(d, sa, now);
 			rekey_children(d, sa, now);

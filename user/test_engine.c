@@ -959,6 +959,59 @@ out:
 	teardown();
 }
 
+/*
+ * RFC 7296 2.8.1: both sides rekey the one Child SA at once.  Both
+ * exchanges succeed; the one with the lowest nonce made the redundant
+ * pair, and its initiator deletes it: one new pair is left on each side,
+ * the same one, with the policies.
+ */
+static void simultaneous_child_rekeys_leave_one_pair(void)
+{
+	struct ike_effects fi = { 0 }, fr = { 0 };
+	struct ike_out *ri, *rr, *a;
+	uint8_t reqi[IKE_MAX_MSG], reqr[IKE_MAX_MSG];
+	struct ike_out oi = { .buf = reqi }, orr = { .buf = reqr };
+
+	setup();
+	converse(initiate());
+	if (!I.sa || !R.sa || !I.sa->children || !R.sa->children)
+		goto out;
+	CHECK(ike_create_child(I.sa, I.sa->children, &fi) == 0 && fi.send);
+	CHECK(ike_create_child(R.sa, R.sa->children, &fr) == 0 && fr.send);
+	if (!fi.send || !fr.send)
+		goto out;
+	memcpy(reqi, fi.send->buf, fi.send->len);
+	oi.len = fi.send->len;
+	memcpy(reqr, fr.send->buf, fr.send->len);
+	orr.len = fr.send->len;
+	/* each request crosses the other's; then the responses */
+	ri = deliver(&I, &R, &oi);
+	rr = deliver(&R, &I, &orr);
+	CHECK(ri && rr);
+	if (!ri || !rr)
+		goto out;
+	a = deliver(&R, &I, ri);	/* I's rekey done: its DELETEs go */
+	if (a)
+		converse_from(&I, a);
+	a = deliver(&I, &R, rr);
+	if (a)
+		converse_from(&R, a);
+	/* the daemon's tick sends what is still queued */
+	memset(&fi, 0, sizeof(fi));
+	if (ike_info_flush_deletes(I.sa, &fi) > 0)
+		converse_from(&I, fi.send);
+	memset(&fr, 0, sizeof(fr));
+	if (ike_info_flush_deletes(R.sa, &fr) > 0)
+		converse_from(&R, fr.send);
+	CHECK(n_children(I.sa) == 1 && n_children(R.sa) == 1);
+	CHECK(I.sa->children && R.sa->children &&
+	      keys_mirror(I.sa->children, R.sa->children));
+	CHECK(I.sa->children && I.sa->children->owns_policies &&
+	      R.sa->children && R.sa->children->owns_policies);
+out:
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(cookie_round_trip_under_load),
 	KTAP_CASE(request_without_cookie_keeps_no_state),
@@ -995,6 +1048,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(followup_with_a_wrong_link_is_refused),
 	KTAP_CASE(mlkem_key_out_of_range_gets_invalid_syntax),
 	KTAP_CASE(bad_addke_key_in_intermediate_ends_the_sa),
+	KTAP_CASE(simultaneous_child_rekeys_leave_one_pair),
 };
 
 KTAP_MAIN(cases)

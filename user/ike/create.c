@@ -13,9 +13,11 @@
  * Child SA is keyed, and installed, only after the IKE_FOLLOWUP_KE
  * exchanges (followup.c).
  *
- * The IKE SA's own rekey is in rekey.c.  Not yet: the resolution of
- * simultaneous Child SA rekeys (2.8.1; each side's own rekey wins and one
- * redundant pair lives until its lifetime ends).
+ * Simultaneous rekeys of one Child SA (2.8.1) leave two new pairs; the
+ * exchange with the lowest nonce made the redundant one, and its
+ * initiator deletes it (resolve_simultaneous()).
+ *
+ * The IKE SA's own rekey is in rekey.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +142,50 @@ static int responder_kex(struct ike_sa *sa, struct child_sa *c,
 	return 0;
 }
 
+/* Byte strings in order, a prefix first. */
+static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+		     size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/*
+ * RFC 7296 2.8.1: when both sides rekeyed old, the exchange with the
+ * lowest of the four nonces made the redundant SA, and its initiator
+ * deletes it.  Both sides see the same nonces, so they agree; ours is
+ * queued for DELETE when it lost, the peer deletes its own otherwise.
+ */
+static void resolve_simultaneous(struct ike_sa *sa, struct child_sa *old)
+{
+	if (!old->rk[0].set || !old->rk[1].set)
+		return;
+	if (nonce_cmp(old->rk[0].nonce, old->rk[0].len, old->rk[1].nonce,
+		      old->rk[1].len) < 0 &&
+	    sa->n_to_delete < IKE_FX_REMOVE_MAX)
+		sa->to_delete[sa->n_to_delete++] = old->rk[0].new_spi_in;
+	old->rk[0].set = old->rk[1].set = false;
+}
+
+/* Note one rekey exchange of old (which: 0 ours, 1 the peer's). */
+static void note_rekey(struct ike_sa *sa, struct child_sa *old, int which,
+		       const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		       size_t nr_len, uint32_t new_spi_in)
+{
+	bool i_low = nonce_cmp(ni, ni_len, nr, nr_len) < 0;
+	const uint8_t *low = i_low ? ni : nr;
+	size_t len = i_low ? ni_len : nr_len;
+
+	if (!old || len > sizeof(old->rk[which].nonce))
+		return;
+	memcpy(old->rk[which].nonce, low, len);
+	old->rk[which].len = (uint16_t)len;
+	old->rk[which].new_spi_in = new_spi_in;
+	old->rk[which].set = true;
+	resolve_simultaneous(sa, old);
+}
+
 /* Responder: a rekeyed Child SA's successor takes over its policies. */
 static void take_over(struct child_sa *c, struct child_sa *old)
 {
@@ -178,8 +224,11 @@ static int answer(struct ike_sa *sa, const struct ike_msg *m,
 }
 
 static void responder_child_up(struct ike_sa *sa, struct child_sa *c,
-			       struct child_sa *old, struct ike_effects *fx)
+			       struct child_sa *old, const uint8_t *ni,
+			       size_t ni_len, const uint8_t *nr, size_t nr_len,
+			       struct ike_effects *fx)
 {
+	note_rekey(sa, old, 1, ni, ni_len, nr, nr_len, c->spi_in);
 	take_over(c, old);
 	c->next = sa->children;
 	sa->children = c;
@@ -200,7 +249,8 @@ static int fu_responder_done(struct ike_sa *sa, struct ike_followup *fu,
 		child_sa_free(c);
 		return -1;
 	}
-	responder_child_up(sa, c, old, fx);
+	responder_child_up(sa, c, old, fu->ni, fu->ni_len, fu->nr, fu->nr_len,
+			   fx);
 	return 0;
 }
 
@@ -289,7 +339,8 @@ int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 		child_sa_free(c);
 		return -1;
 	}
-	responder_child_up(sa, c, old, fx);
+	responder_child_up(sa, c, old, m->nonce.p, m->nonce.len, nr,
+			   IKE_NONCE_LEN, fx);
 	return 0;
 }
 
@@ -335,6 +386,7 @@ static int initiator_gir(struct ike_sa *sa, struct child_sa *c,
 }
 
 static int initiator_child_up(struct ike_sa *sa, struct child_sa *c,
+			      const uint8_t *nr, size_t nr_len,
 			      struct ike_effects *fx);
 
 /* Initiator: RFC 9370's additional exchanges before the keys. */
@@ -355,7 +407,7 @@ static int fu_initiator_done(struct ike_sa *sa, struct ike_followup *fu,
 		return ike_sa_fail(sa, "Child SA keys after IKE_FOLLOWUP_KE "
 				   "failed");
 	}
-	return initiator_child_up(sa, c, fx);
+	return initiator_child_up(sa, c, fu->nr, fu->nr_len, fx);
 }
 
 static int start_followup(struct ike_sa *sa, const struct ike_msg *m,
@@ -418,16 +470,19 @@ int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 			old->rekeying = false;
 		return ike_sa_fail(sa, "CREATE_CHILD_SA answer unacceptable");
 	}
-	return initiator_child_up(sa, c, fx);
+	return initiator_child_up(sa, c, m->nonce.p, m->nonce.len, fx);
 }
 
 /* Initiator: the new Child SA is keyed; a rekeyed one's pair is deleted. */
 static int initiator_child_up(struct ike_sa *sa, struct child_sa *c,
+			      const uint8_t *nr, size_t nr_len,
 			      struct ike_effects *fx)
 {
 	struct child_sa *old = ike_child_by_spi_in(sa, sa->creating_old_spi);
 
 	if (old) {
+		note_rekey(sa, old, 0, sa->cnonce, sizeof(sa->cnonce), nr,
+			   nr_len, c->spi_in);
 		c->reqid = old->reqid;
 		c->owns_policies = old->owns_policies;
 		old->owns_policies = false;

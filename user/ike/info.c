@@ -34,6 +34,26 @@ static struct child_sa *take_child_by_out(struct ike_sa *sa, uint32_t spi)
 }
 
 /*
+ * c leaves: when it holds the policies that a sibling of the same reqid
+ * (a simultaneous rekey's other new SA, RFC 7296 2.8.1) still needs, the
+ * sibling takes them over instead of their removal.
+ */
+static void pass_policies(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_sa *o;
+
+	if (!c->owns_policies)
+		return;
+	for (o = sa->children; o; o = o->next) {
+		if (o != c && o->reqid == c->reqid) {
+			o->owns_policies = true;
+			c->owns_policies = false;
+			return;
+		}
+	}
+}
+
+/*
  * The peer deletes Child SAs by its inbound SPIs (our outbound); we answer
  * with our inbound SPIs of the same pairs (RFC 7296 1.4.1).
  */
@@ -51,6 +71,7 @@ static void delete_children(struct ike_sa *sa, const struct ike_delete_pl *d,
 
 		if (!c)
 			continue;	/* already gone: nothing to answer */
+		pass_policies(sa, c);
 		in = htonl(c->spi_in);
 		memcpy(ours + 4 * *n_ours, &in, 4);
 		(*n_ours)++;
@@ -120,6 +141,7 @@ int ike_info_response(struct ike_sa *sa, const struct ike_msg *m,
 			;
 		*pp = c->next;
 		c->next = NULL;
+		pass_policies(sa, c);
 		fx->remove[fx->n_remove++] = c;
 	}
 	sa->n_deleting = 0;

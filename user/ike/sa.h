@@ -102,6 +102,14 @@ struct child_sa {
 	bool owns_policies;		/* a rekey's successor inherits them */
 	bool udp_encap;			/* installed as ESP in UDP */
 	bool rekeying;			/* our CREATE_CHILD_SA for it is out */
+	/* RFC 7296 2.8.1: the rekeys of this SA, ours [0] and the peer's
+	 * [1]: the lower nonce of each exchange and its new SA */
+	struct {
+		bool set;
+		uint16_t len;
+		uint8_t nonce[256];
+		uint32_t new_spi_in;
+	} rk[2];
 	/* the daemon's: ESP's transport (net/transport.c) and why, the UDP
 	 * ports of ESP in UDP (udp_encap: the states are), whether the
 	 * module binds each direction to the IKE connection, and the packet
