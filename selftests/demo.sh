@@ -3,7 +3,11 @@
 #
 # `make demo`, inside the VM: the module is loaded; show that it is
 # registered, then carry IKE messages over TCP between two namespaces with
-# the framing done in the kernel, and show the counters.
+# the framing done in the kernel, and show the counters.  Then a real
+# tunnel: iketcpd on each side, separate transports (IKE_SA_INIT over UDP
+# 4500, then IKE over TCP 4500, ESP over UDP 4500) with a hybrid x25519 +
+# ML-KEM-768 proposal; ping crosses it and `iketcpd status` shows both
+# sides, naming both transports.
 #
 #   ┌──────────── ns ike-i ───────────┐      ┌──────────── ns ike-r ───────────┐
 #   │ initiator: connect, TCP_ULP     │ veth │ responder: accept, TCP_ULP      │
@@ -77,4 +81,71 @@ if [ -x "$repo/user/iketcpd" ]; then
 fi
 ip netns del ike-i
 ip netns del ike-r
+
+say "a tunnel: iketcpd on each side"
+ikd=$repo/user/iketcpd
+work=$(mktemp -d)
+run ip netns add tun-a
+run ip netns add tun-b
+run ip link add veth-a netns tun-a type veth peer name veth-b netns tun-b
+for n in a b; do
+	i=$([ $n = a ] && echo 1 || echo 2)
+	ip -n tun-$n link set lo up
+	ip -n tun-$n addr add 192.0.2.$i/24 dev veth-$n
+	ip -n tun-$n link set veth-$n up
+	ip -n tun-$n link add inner type dummy
+	ip -n tun-$n addr add 10.0.$i.1/24 dev inner
+	ip -n tun-$n link set inner up
+	ip -n tun-$n route add 10.0.$((3 - i)).0/24 dev veth-$n
+done
+conf() {	# SIDE PEER_SIDE START
+	local me=$1 peer=$2 i j
+	i=$([ "$me" = a ] && echo 1 || echo 2)
+	j=$((3 - i))
+	cat > "$work/$me.conf" <<EOC
+[global]
+ctl_socket = $work/$me.ctl
+
+[conn site-$peer]
+local = 192.0.2.$i
+remote = 192.0.2.$j
+local_id = fqdn:gw-$me.example
+remote_id = fqdn:gw-$peer.example
+auth = psk
+psk = a demonstration key, not for real use
+ike = aes256gcm16-prfsha256-x25519-mlkem768
+esp = aes256gcm16
+local_ts = 10.0.$i.0/24
+remote_ts = 10.0.$j.0/24
+ike_transport = separate-udp
+esp_transport = udp
+start = $3
+EOC
+	chmod 600 "$work/$me.conf"
+}
+conf b a listen
+conf a b initiate
+run sed -n '/\[conn/,$p' "$work/a.conf"
+ip netns exec tun-b "$ikd" run --config "$work/b.conf" > "$work/b.log" 2>&1 &
+pidb=$!
+sleep 1
+ip netns exec tun-a "$ikd" run --config "$work/a.conf" > "$work/a.log" 2>&1 &
+pida=$!
+for _ in $(seq 1 60); do
+	grep -q "Child SA up" "$work/a.log" && break
+	sleep 0.5
+done
+grep -h "IKE SA up\|Child SA up\|additional key" "$work/a.log" | sed 's/^/a: /'
+run ip netns exec tun-a ping -c 3 -i 0.3 -I 10.0.1.1 10.0.2.1
+say "iketcpd status, side a"
+ip netns exec tun-a "$ikd" status --socket "$work/a.ctl"
+say "iketcpd status, side b"
+ip netns exec tun-b "$ikd" status --socket "$work/b.ctl"
+say "the kernel's states, side a (reqids of iketcpd's block)"
+ip -n tun-a xfrm state | grep -E "^src|proto esp|reqid" | head -6
+kill -TERM $pida $pidb
+wait $pida $pidb 2>/dev/null || true
+ip netns del tun-a
+ip netns del tun-b
+rm -rf "$work"
 say "done"

@@ -446,7 +446,7 @@ static void log_addke(struct ike_sa *sa)
 {
 	char name[16];
 
-	while (sa->addke_logged < sa->int_auth_n) {
+	while (sa->addke_logged < sa->addke_next) {
 		uint16_t g = sa->alg.addke[sa->addke_logged++];
 
 		SA_LOG(IK_LOG_INFO, sa, "additional key exchange %u (%s) done",

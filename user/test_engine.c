@@ -1012,6 +1012,39 @@ out:
 	teardown();
 }
 
+/* RFC 9242: an IKE_INTERMEDIATE without KE when no ADDKE is left (as
+ * libreswan's intermediate=yes sends) gets an empty answer. */
+static void an_empty_intermediate_gets_an_empty_answer(void)
+{
+	struct ike_out *resp;
+	struct ike_wbuf w;
+	struct ike_msg m;
+	uint8_t buf[16];
+
+	setup();
+	I.conn.n_ike = 2;
+	I.conn.ike[1] = I.conn.ike[0];
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_ECP384, 0);
+	/* IKE_SA_INIT only: the initiator announced IKE_INTERMEDIATE, the
+	 * responder chose the proposal without ADDKE */
+	resp = deliver(&I, &R, initiate());
+	CHECK(resp && R.sa && R.sa->inter_ok && !R.sa->alg.addke[0]);
+	if (!resp || !I.sa || !R.sa)
+		goto out;
+	deliver(&R, &I, resp);	/* I: keys, its IKE_AUTH is built */
+	ike_w_init(&w, buf, sizeof(buf));
+	CHECK(ike_sk_build(I.sa, IKE_INTERMEDIATE, false, 1, &w,
+			   &I.sa->req) == 0);
+	resp = deliver(&I, &R, &I.sa->req);
+	CHECK(resp && !ike_msg_parse(resp->buf, resp->len, &m).err &&
+	      m.hdr.exchange == IKE_INTERMEDIATE &&
+	      (m.hdr.flags & IKE_FLAG_RESPONSE));
+	CHECK(R.sa->state == IKE_S_INIT_DONE && R.sa->int_auth_n == 1 &&
+	      R.sa->peer_msgid == 2);
+out:
+	teardown();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(cookie_round_trip_under_load),
 	KTAP_CASE(request_without_cookie_keeps_no_state),
@@ -1049,6 +1082,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(mlkem_key_out_of_range_gets_invalid_syntax),
 	KTAP_CASE(bad_addke_key_in_intermediate_ends_the_sa),
 	KTAP_CASE(simultaneous_child_rekeys_leave_one_pair),
+	KTAP_CASE(an_empty_intermediate_gets_an_empty_answer),
 };
 
 KTAP_MAIN(cases)

@@ -171,6 +171,33 @@ static int received(struct ike_sa *sa, const struct ike_msg *m)
 			       m->inner_first, m->inner.p, m->inner.len);
 }
 
+/*
+ * RFC 9242 lets an initiator run IKE_INTERMEDIATE exchanges for its own
+ * purposes (libreswan's intermediate=yes sends an empty one): with no
+ * additional key exchange left, one without KE is answered empty, and
+ * both messages still go into IntAuth.
+ */
+static int empty_exchange(struct ike_sa *sa, const struct ike_msg *m,
+			  struct ike_effects *fx)
+{
+	struct ike_wbuf w;
+	uint8_t buf[16];
+
+	if (m->has_ke || received(sa, m)) {
+		ike_reply_error(sa, m, IKE_N_INVALID_SYNTAX, fx);
+		return ike_sa_fail(sa, "IKE_INTERMEDIATE %u with a KE payload "
+				   "but no additional key exchange left",
+				   m->hdr.msgid);
+	}
+	ike_w_init(&w, buf, sizeof(buf));
+	if (send_inter(sa, true, m->hdr.msgid, &w, &sa->resp))
+		return -1;
+	sa->int_auth_n++;
+	fx->dead = false;
+	fx->send = &sa->resp;
+	return 0;
+}
+
 int ike_inter_request(struct ike_sa *sa, const struct ike_msg *m,
 		      struct ike_effects *fx)
 {
@@ -179,11 +206,12 @@ int ike_inter_request(struct ike_sa *sa, const struct ike_msg *m,
 	int n = -1, plen;
 
 	fx->dead = true;	/* any failure here ends the half-open SA */
-	if (sa->initiator || sa->state != IKE_S_INIT_DONE ||
-	    !ike_inter_pending(sa)) {
+	if (sa->initiator || sa->state != IKE_S_INIT_DONE || !sa->inter_ok) {
 		ike_reply_error(sa, m, IKE_N_INVALID_SYNTAX, fx);
 		return ike_sa_fail(sa, "unexpected IKE_INTERMEDIATE request");
 	}
+	if (!ike_inter_pending(sa))
+		return empty_exchange(sa, m, fx);
 	if (check_ke(sa, m, false) || received(sa, m)) {
 		ike_reply_error(sa, m, IKE_N_INVALID_SYNTAX, fx);
 		return -1;

@@ -247,7 +247,7 @@ struct ike_sa {
 	uint64_t ike_rekey_at;		/* when to rekey the IKE SA, ms */
 	uint64_t esp_watch_at;		/* next look at the counters, ms */
 	const char *ike_why;		/* why IKE is on its transport */
-	uint8_t addke_logged;		/* IKE_INTERMEDIATE exchanges logged */
+	uint8_t addke_logged;		/* additional key exchanges logged */
 };
 
 struct ike_effects {
