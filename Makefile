@@ -271,7 +271,7 @@ check-unit: unit user
 # 1 000 000-test hashes (about 20 min).  check-mlkem-diff: against OpenSSL
 # 3.5 in a Debian 13 chroot (selftests/mlkem/diff-openssl35.sh; slow the
 # first time, not part of make check).
-IKETCP_VECTORS ?= $(abspath $(TOP)/../shared/vectors)
+IKETCP_VECTORS ?= $(TOP)/selftests/vectors
 MLKEM_SRCS := user/crypto/mlkem.c user/crypto/rand.c
 $(BUILD)/mlkem/accumulated: selftests/mlkem/accumulated.c $(MLKEM_SRCS) \
 		user/crypto/mlkem.h
