@@ -965,7 +965,7 @@ out:
  * pair, and its initiator deletes it: one new pair is left on each side,
  * the same one, with the policies.
  */
-static void simultaneous_child_rekeys_leave_one_pair(void)
+static void one_simultaneous_rekey(void)
 {
 	struct ike_effects fi = { 0 }, fr = { 0 };
 	struct ike_out *ri, *rr, *a;
@@ -984,13 +984,14 @@ static void simultaneous_child_rekeys_leave_one_pair(void)
 	oi.len = fi.send->len;
 	memcpy(reqr, fr.send->buf, fr.send->len);
 	orr.len = fr.send->len;
-	/* each request crosses the other's; then the responses */
+	/* each request crosses the other's; then I's answer, whose DELETE
+	 * of the old pair reaches R before R's own answer does */
 	ri = deliver(&I, &R, &oi);
 	rr = deliver(&R, &I, &orr);
 	CHECK(ri && rr);
 	if (!ri || !rr)
 		goto out;
-	a = deliver(&R, &I, ri);	/* I's rekey done: its DELETEs go */
+	a = deliver(&R, &I, ri);
 	if (a)
 		converse_from(&I, a);
 	a = deliver(&I, &R, rr);
@@ -1010,6 +1011,23 @@ static void simultaneous_child_rekeys_leave_one_pair(void)
 	      R.sa->children && R.sa->children->owns_policies);
 out:
 	teardown();
+	memset(&I, 0, sizeof(I));
+	memset(&R, 0, sizeof(R));
+}
+
+/*
+ * RFC 7296 2.8.1: both sides rekey the one Child SA at once.  Both
+ * exchanges succeed; the one with the lowest nonce made the redundant
+ * pair, and its initiator deletes it: one new pair is left on each side,
+ * the same one, with the policies.  Nonces are random: eight rounds make
+ * each side's exchange the loser in some (all but surely).
+ */
+static void simultaneous_child_rekeys_leave_one_pair(void)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		one_simultaneous_rekey();
 }
 
 /* RFC 9242: an IKE_INTERMEDIATE without KE when no ADDKE is left (as

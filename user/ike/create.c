@@ -152,24 +152,27 @@ static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
 }
 
 /*
- * RFC 7296 2.8.1: when both sides rekeyed old, the exchange with the
- * lowest of the four nonces made the redundant SA, and its initiator
+ * RFC 7296 2.8.1: when both sides rekeyed one Child SA, the exchange with
+ * the lowest of the four nonces made the redundant SA, and its initiator
  * deletes it.  Both sides see the same nonces, so they agree; ours is
  * queued for DELETE when it lost, the peer deletes its own otherwise.
+ * Noted per IKE SA by the old SA's inbound SPI, which the peer's DELETE of
+ * the old SA may take away before our own rekey's answer comes.
  */
-static void resolve_simultaneous(struct ike_sa *sa, struct child_sa *old)
+static void resolve_simultaneous(struct ike_sa *sa)
 {
-	if (!old->rk[0].set || !old->rk[1].set)
+	if (!sa->rk[0].set || !sa->rk[1].set)
 		return;
-	if (nonce_cmp(old->rk[0].nonce, old->rk[0].len, old->rk[1].nonce,
-		      old->rk[1].len) < 0 &&
+	if (nonce_cmp(sa->rk[0].nonce, sa->rk[0].len, sa->rk[1].nonce,
+		      sa->rk[1].len) < 0 &&
 	    sa->n_to_delete < IKE_FX_REMOVE_MAX)
-		sa->to_delete[sa->n_to_delete++] = old->rk[0].new_spi_in;
-	old->rk[0].set = old->rk[1].set = false;
+		sa->to_delete[sa->n_to_delete++] = sa->rk[0].new_spi_in;
+	sa->rk[0].set = sa->rk[1].set = false;
 }
 
-/* Note one rekey exchange of old (which: 0 ours, 1 the peer's). */
-static void note_rekey(struct ike_sa *sa, struct child_sa *old, int which,
+/* Note one rekey exchange (which: 0 ours, 1 the peer's) of the Child SA
+ * whose inbound SPI was old_spi. */
+static void note_rekey(struct ike_sa *sa, uint32_t old_spi, int which,
 		       const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 		       size_t nr_len, uint32_t new_spi_in)
 {
@@ -177,13 +180,17 @@ static void note_rekey(struct ike_sa *sa, struct child_sa *old, int which,
 	const uint8_t *low = i_low ? ni : nr;
 	size_t len = i_low ? ni_len : nr_len;
 
-	if (!old || len > sizeof(old->rk[which].nonce))
+	if (!old_spi || len > sizeof(sa->rk[which].nonce))
 		return;
-	memcpy(old->rk[which].nonce, low, len);
-	old->rk[which].len = (uint16_t)len;
-	old->rk[which].new_spi_in = new_spi_in;
-	old->rk[which].set = true;
-	resolve_simultaneous(sa, old);
+	if (sa->rk_old_spi != old_spi) {
+		sa->rk[0].set = sa->rk[1].set = false;
+		sa->rk_old_spi = old_spi;
+	}
+	memcpy(sa->rk[which].nonce, low, len);
+	sa->rk[which].len = (uint16_t)len;
+	sa->rk[which].new_spi_in = new_spi_in;
+	sa->rk[which].set = true;
+	resolve_simultaneous(sa);
 }
 
 /* Responder: a rekeyed Child SA's successor takes over its policies. */
@@ -228,7 +235,9 @@ static void responder_child_up(struct ike_sa *sa, struct child_sa *c,
 			       size_t ni_len, const uint8_t *nr, size_t nr_len,
 			       struct ike_effects *fx)
 {
-	note_rekey(sa, old, 1, ni, ni_len, nr, nr_len, c->spi_in);
+	if (old)
+		note_rekey(sa, old->spi_in, 1, ni, ni_len, nr, nr_len,
+			   c->spi_in);
 	take_over(c, old);
 	c->next = sa->children;
 	sa->children = c;
@@ -480,9 +489,9 @@ static int initiator_child_up(struct ike_sa *sa, struct child_sa *c,
 {
 	struct child_sa *old = ike_child_by_spi_in(sa, sa->creating_old_spi);
 
+	note_rekey(sa, sa->creating_old_spi, 0, sa->cnonce,
+		   sizeof(sa->cnonce), nr, nr_len, c->spi_in);
 	if (old) {
-		note_rekey(sa, old, 0, sa->cnonce, sizeof(sa->cnonce), nr,
-			   nr_len, c->spi_in);
 		c->reqid = old->reqid;
 		c->owns_policies = old->owns_policies;
 		old->owns_policies = false;

@@ -102,14 +102,6 @@ struct child_sa {
 	bool owns_policies;		/* a rekey's successor inherits them */
 	bool udp_encap;			/* installed as ESP in UDP */
 	bool rekeying;			/* our CREATE_CHILD_SA for it is out */
-	/* RFC 7296 2.8.1: the rekeys of this SA, ours [0] and the peer's
-	 * [1]: the lower nonce of each exchange and its new SA */
-	struct {
-		bool set;
-		uint16_t len;
-		uint8_t nonce[256];
-		uint32_t new_spi_in;
-	} rk[2];
 	/* the daemon's: ESP's transport (net/transport.c) and why, the UDP
 	 * ports of ESP in UDP (udp_encap: the states are), whether the
 	 * module binds each direction to the IKE connection, and the packet
@@ -230,6 +222,16 @@ struct ike_sa {
 	uint32_t to_delete[IKE_FX_REMOVE_MAX], deleting[IKE_FX_REMOVE_MAX];
 	/* IKE_FOLLOWUP_KE: [0] of our CREATE_CHILD_SA, [1] of the peer's */
 	struct ike_followup fu[2];
+	/* RFC 7296 2.8.1: the last rekeys of one Child SA (its inbound SPI;
+	 * kept when it is gone already), ours [0] and the peer's [1]: the
+	 * lower nonce of each exchange and its new SA */
+	uint32_t rk_old_spi;
+	struct {
+		bool set;
+		uint16_t len;
+		uint8_t nonce[256];
+		uint32_t new_spi_in;
+	} rk[2];
 	uint8_t n_to_delete, n_deleting;
 	uint64_t created, last_heard;	/* ms */
 	char why[160];			/* last failure, for the log */
