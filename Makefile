@@ -318,7 +318,7 @@ $(BUILD)/pki/.done: selftests/certs/make-certs.sh
 	@touch $@
 
 check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm user $(VM_BUILD) \
-		$(if $(filter interop_cert iketcpd_large,$(TESTS)),$(BUILD)/pki/.done)
+		$(if $(filter interop_cert interop_libreswan iketcpd_large,$(TESTS)),$(BUILD)/pki/.done)
 	@start=$$(date +%s); \
 	$(TOP)/selftests/vm/run $(VM_ARGS) --timeout $(VM_TIMEOUT) --module $(VM_KO) \
 		--env IKETCP_MODULE=$(VM_KO) --env IKETCP_TEST_PKI=$(BUILD)/pki -- \
