@@ -50,7 +50,7 @@ DEB_PACKAGES := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
 	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev libinih-dev \
 	libjson-c-dev pkg-config clang sparse \
 	linux-source-6.1 gcc make bc flex bison libelf-dev dkms xz-utils \
-	libclang-rt-14-dev python3 python3-yaml ethtool valgrind \
+	libclang-rt-14-dev python3 python3-yaml ethtool valgrind gnuplot-nox \
 	charon-systemd strongswan-swanctl libstrongswan-standard-plugins \
 	libstrongswan-extra-plugins
 # Debian 12's backported 6.12 kernel (the series Debian 13 ships).
@@ -352,8 +352,9 @@ $(BUILD)/bench/bin/%: selftests/bench/%.c include/uapi/linux/iketcp.h
 
 # One VM boot per kernel: Debian's $(KVER) (ULP round trips, memory, ESP
 # over UDP vs TCP), then the reference kernel if `make kernel-ref` built it
-# (iketcp vs espintcp).  BENCH_* knobs: selftests/bench/run.sh.  Tables:
-# build/bench/README.md.  Never fails on a missed target.
+# (iketcp vs espintcp), then Debian's 6.12 for iketcpd's handshake under loss
+# (selftests/bench/handshake.sh).  BENCH_* knobs: selftests/bench/run.sh and
+# handshake.sh.  Tables: build/bench/README.md.  Never fails on a missed target.
 bench-run: all $(BENCH_BINS)
 	KVER=$(KVER) $(TOP)/selftests/bench/bench.sh $(BUILD)/bench
 

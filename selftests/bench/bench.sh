@@ -5,8 +5,8 @@
 # kernel with OUTDIR shared read-write, run selftests/bench/run.sh in it,
 # and write OUTDIR/README.md, an index of the tables.
 #
-#   bench.sh [OUTDIR] [kex] [deb] [icount] [ref] [index]
-#                       default: build/bench, kex deb icount ref
+#   bench.sh [OUTDIR] [kex] [deb] [icount] [ref] [handshake] [index]
+#                       default: build/bench, kex deb icount ref handshake
 #                       (index: only rewrite README.md)
 #
 #   kex  on the host, no VM: ML-KEM-768 (the project's and libcrypto's when
@@ -27,6 +27,13 @@
 #        build/mod-ref/kernel/iketcp.ko (built here with `make module-vm
 #        KERNEL=ref`): issue 10.  Skipped, with a note, when that kernel has
 #        not been built (building it takes about 15 minutes).
+#   handshake  Debian's 6.12 kernel (HS_KVER, default the newest installed
+#        6.12 with headers) with build/mod-6.12/kernel/iketcp.ko: iketcpd's
+#        handshake with a ~33 KB IKE_AUTH and x25519 + ML-KEM-768 under
+#        netem loss, over UDP with fragmentation, TCP and separate transports
+#        (issue 21; selftests/bench/handshake.sh, BENCH_HS_* knobs there);
+#        then handshake-plot.py on the host: handshake.md, handshake.png.
+#        About 20-25 minutes.
 #
 # BENCH_* variables (see run.sh) are passed to the VM.  Never fails on a
 # missed target; exits non-zero only when a part could not run.
@@ -36,7 +43,7 @@ repo=$(cd "$here/../.." && pwd)
 out=${1:-$repo/build/bench}
 shift || true
 parts=("$@")
-[ ${#parts[@]} = 0 ] && parts=(kex deb icount ref)
+[ ${#parts[@]} = 0 ] && parts=(kex deb icount ref handshake)
 # icount: 2^4 ns of guest time per instruction
 ICOUNT_SHIFT=4
 CC=${CC:-cc}
@@ -142,10 +149,57 @@ for part in "${parts[@]}"; do
 			"$here/run.sh" "$out" ref 2>&1 | tee "$out/vm-ref.log"
 		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part ref failed"; rc=1; }
 		;;
+	handshake)
+		hk=${HS_KVER:-$(ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null |
+			sed 's|.*/linux-headers-||' | sort -V | tail -1)}
+		if [ -z "$hk" ] || [ ! -e "/boot/vmlinuz-$hk" ]; then
+			echo "bench: part handshake skipped: no Debian 6.12 kernel (make deps-6.12)"
+			echo "Skipped: no Debian 6.12 kernel; run \`make deps-6.12\` first." \
+				> "$out/handshake.md"
+			continue
+		fi
+		# module-vm builds from scratch: only when a source is newer
+		ko=$repo/build/mod-6.12/kernel/iketcp.ko
+		if [ ! -f "$ko" ] || [ -n "$(find "$repo/kernel" "$repo/include" "$repo/Kbuild" \
+			-newer "$ko" -name '*.[ch]' -o -newer "$ko" -name Kbuild | head -1)" ]; then
+			make -C "$repo" --no-print-directory module-vm KERNEL=6.12 >/dev/null ||
+				{ echo "bench: part handshake: module build failed"; rc=1; continue; }
+		fi
+		make -C "$repo/user" --no-print-directory >/dev/null ||
+			{ echo "bench: part handshake: iketcpd build failed"; rc=1; continue; }
+		rm -f "$out"/raw/handshake.csv "$out"/raw/info-handshake.csv
+		echo "bench: part handshake (issue 21) on $hk"
+		# Another VM on this host takes CPU from ours and skews the
+		# times: count the host's QEMU processes every 20 s meanwhile.
+		hs_host=$out/raw/handshake-host.txt
+		( while sleep 20; do
+			echo "$(date +%s) $(pgrep -c -x qemu-system-x86) $(cut -d' ' -f1 /proc/loadavg)"
+		  done ) > "$hs_host" &
+		sampler=$!
+		"$repo/selftests/vm/run" --kver "$hk" \
+			--module "$repo/build/mod-6.12/kernel/iketcp.ko" \
+			--rw "$out" --timeout 2700 --no-kmemleak "${envs[@]}" -- \
+			"$here/handshake.sh" "$out" 2>&1 | tee "$out/vm-handshake.log"
+		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part handshake failed"; rc=1; }
+		kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+		n=$(awk '$2 > 1' "$hs_host" | wc -l) ns=$(wc -l < "$hs_host")
+		if [ "$n" -gt 0 ]; then
+			echo "bench: another QEMU ran on the host during part handshake ($n of $ns samples): its times are suspect"
+			echo "note: another QEMU ran on the host in $n of $ns samples (every 20 s, raw/handshake-host.txt): these times are suspect" \
+				>> "$out/raw/handshake-meta.txt"
+		else
+			echo "note: no other QEMU ran on the host during the run ($ns samples, every 20 s)" \
+				>> "$out/raw/handshake-meta.txt"
+		fi
+		if [ -s "$out/raw/handshake.csv" ]; then
+			/usr/bin/python3 "$here/handshake-plot.py" "$out" ||
+				{ echo "bench: handshake-plot.py failed"; rc=1; }
+		fi
+		;;
 	index)
 		continue ;;	# only rewrite README.md
 	*)
-		echo "bench: unknown part $part (kex, deb, icount, ref, index)"; exit 2 ;;
+		echo "bench: unknown part $part (kex, deb, icount, ref, handshake, index)"; exit 2 ;;
 	esac
 	took[$part]=$(( $(date +%s) - t ))
 	echo "bench: part $part took ${took[$part]} s"
@@ -158,8 +212,8 @@ done
 	echo "Written by \`make bench\` (selftests/bench/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
 	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)[,)].*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
 	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs (icount part: 1, in virtual time)."
-	echo "Console logs of the VM runs: vm-deb.log, vm-icount*.log, vm-ref.log."
-	for part in deb icount ref; do
+	echo "Console logs of the VM runs: vm-deb.log, vm-icount*.log, vm-ref.log, vm-handshake.log."
+	for part in deb icount ref handshake; do
 		for f in "$out"/raw/info-$part.csv "$out"/raw/info-$part*.*.csv; do
 			[ -f "$f" ] && IFS=, read -r p k s < "$f" &&
 				echo "Part $p: kernel $k, benchmarks ${s} s in the VM."
@@ -169,9 +223,11 @@ done
 	echo
 	echo "Tables (each also as .csv beside it): rr-icount.md, rr-icount-noerms.md,"
 	echo "rr.md, mem.md (issue 3), memq.md, tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md,"
-	echo "ping-ref.md (issue 10), kex.md (issue 21).  Raw per-run results: raw/*.csv."
+	echo "ping-ref.md (issue 10), kex.md, handshake.md and handshake.png (issue 21)."
+	echo "Raw per-run results: raw/*.csv."
 	echo
-	for t in rr-icount rr-icount-noerms rr mem memq tunnel-deb ping-deb tunnel-ref ping-ref kex; do
+	for t in rr-icount rr-icount-noerms rr mem memq tunnel-deb ping-deb tunnel-ref ping-ref kex \
+		handshake; do
 		[ -f "$out/$t.md" ] && { cat "$out/$t.md"; echo; }
 	done
 } > "$out/README.md"
