@@ -161,10 +161,10 @@ static void send_for(struct ik_daemon *d, struct ike_sa *sa,
 /*
  * When to rekey a new SA: its rekey time t (rekey_time or ike_rekey_time)
  * less up to rekey_jitter percent at random, so that a fleet does not rekey
- * at once; the responder waits a twentieth longer, so that the initiator's
+ * at once; the responder waits a tenth longer, so that the initiator's
  * rekey normally comes first (create.c resolves simultaneous Child SA
- * rekeys, rekey.c refuses an IKE SA rekey that meets ours), and still
- * before the default lifetime, a tenth longer.  Never, for t = 0.
+ * rekeys, rekey.c refuses an IKE SA rekey that meets ours).  Never, for
+ * t = 0.
  */
 static uint64_t rekey_after(const struct ike_sa *sa,
 			    const struct ik_conn *conn, uint64_t t)
@@ -176,7 +176,7 @@ static uint64_t rekey_after(const struct ike_sa *sa,
 	if (conn->rekey_jitter && !ik_random(&r, sizeof(r)))
 		t -= t * (r % (conn->rekey_jitter + 1)) / 100;
 	if (!sa->initiator)
-		t += t / 20;
+		t += t / 10;
 	return now_ms() + t;
 }
 

@@ -488,7 +488,16 @@ static int initiator_child_up(struct ike_sa *sa, struct child_sa *c,
 			      struct ike_effects *fx)
 {
 	struct child_sa *old = ike_child_by_spi_in(sa, sa->creating_old_spi);
+	struct child_sa *sib = NULL;
 
+	/* the peer's DELETE of old came first, after its own rekey of old:
+	 * that rekey's SA holds old's reqid and policies, and keeps them */
+	if (!old && sa->rk_old_spi == sa->creating_old_spi && sa->rk[1].set)
+		sib = ike_child_by_spi_in(sa, sa->rk[1].new_spi_in);
+	if (sib) {
+		c->reqid = sib->reqid;
+		c->owns_policies = false;
+	}
 	note_rekey(sa, sa->creating_old_spi, 0, sa->cnonce,
 		   sizeof(sa->cnonce), nr, nr_len, c->spi_in);
 	if (old) {
