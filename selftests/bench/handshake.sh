@@ -27,7 +27,10 @@
 # Child SA is not up within BENCH_HS_LIMIT seconds (60) of starting the
 # initiator, or when the initiator gives up first.  Loss rates are the
 # outer loop; within one, the modes take turns run by run (the order
-# rotating), so a drift in the host's speed touches all three alike.  One
+# rotating), so a drift in the host's speed touches all three alike.
+# Another VM on the host would skew the times: under bench.sh, which
+# watches the host (raw/handshake-busy), a run waits until no other VM
+# runs, and a run that overlapped one is not counted but run again.  One
 # handshake per mode goes first, uncounted: the first start of the daemon
 # in a fresh VM reads its files cold over 9p.
 #
@@ -215,14 +218,38 @@ udp_rcvbuf_errors() {
 		$1 == "Udp:" { print $c + 0; exit }' /proc/net/snmp
 }
 
+# The host: bench.sh samples its QEMU processes every 2 s into
+# raw/handshake-busy, "COUNT busy|free", COUNT the samples so far that saw
+# another VM than ours (which takes CPU from this one and skews the times).
+# host_state reads it into HB_N and HB_S (0 and free without the file).
+busyf=$out/raw/handshake-busy
+HB_WATCHED=0
+[ -r "$busyf" ] && HB_WATCHED=1
+host_state() {
+	HB_N=0 HB_S=free
+	if [ -r "$busyf" ]; then read -r HB_N HB_S < "$busyf" || true; fi
+}
+# wait_host: until no other VM runs on the host
+wait_host() {
+	host_state
+	[ "$HB_S" = busy ] || return 0
+	say "another VM runs on the host: waiting"
+	while [ "$HB_S" = busy ]; do sleep 5; host_state; done
+	say "the host is free again"
+}
+REPEATS=0
+
 keys() { echo "auth=pubkey cert=$pki/$1.pem key=$pki/$1.key ca=$pki/ca.pem ike=$IKE $EXTRA"; }
 
 # one_run LOSS MODE RUN [warm-up]: one handshake, one line of the CSV
-# (a warm-up run writes none)
+# (a warm-up run writes none); 1 when another VM ran on the host meanwhile:
+# nothing is written then, and the caller runs it again
 DROPS=0		# netem's drop count after the last run
 one_run() {
 	local loss=$1 mode=$2 run=$3 warm=${4:-} tag="$1-$2-$3${4:+w}" rc up=0 ms='' ms0=''
-	local sent drops tot tok=0 t_init t_up auth frags prop u5 i45 t45 t1 t2 t3 t4
+	local sent drops tot tok=0 t_init t_up auth frags prop u5 i45 t45 t1 t2 t3 t4 n0
+	wait_host
+	n0=$HB_N
 	usec; t1=$U
 	mid_zero
 	if ! start_timed "$tag" "ike_transport=$mode $(keys a)" "$(keys b)"; then
@@ -253,6 +280,12 @@ one_run() {
 	tot=$(netem_drops)
 	drops=$((tot - DROPS))
 	DROPS=$tot
+	host_state
+	if [ "$HB_N" != "$n0" ]; then
+		say "loss $loss% $mode run $run$warm: another VM ran on the host meanwhile: not counted, run again"
+		REPEATS=$((REPEATS + 1))
+		return 1
+	fi
 	[ "$auth" = - ] && auth=''
 	[ "$frags" = - ] && frags=''
 	transport_ok "$mode" "$u5" "$i45" "$t45" && tok=1
@@ -273,6 +306,7 @@ one_run() {
 		cp "$work/a.log" "$logs/$tag.a.log"
 		cp "$work/b.log" "$logs/$tag.b.log"
 	fi
+	return 0
 }
 
 for m in esp4 xfrm_user dummy veth sch_netem nf_tables nft_chain_nat nft_nat \
@@ -318,14 +352,16 @@ netem_set() {
 # One handshake per mode first, not counted: the first start of the
 # daemon in a fresh VM reads its files cold over 9p.
 netem_set 0
-for mode in "${MODES[@]}"; do one_run 0 "$mode" 0 " (warm-up)"; done
+for mode in "${MODES[@]}"; do
+	until one_run 0 "$mode" 0 " (warm-up)"; do :; done
+done
 for loss in $LOSSES; do
 	netem_set "$loss"
 	ra=$(udp_rcvbuf_errors "$na") rb=$(udp_rcvbuf_errors "$nb")
 	t=$(date +%s)
 	for run in $(seq 1 "$RUNS"); do
 		for i in $(seq 0 $((nm_ - 1))); do
-			one_run "$loss" "${MODES[$(( (i + run) % nm_ ))]}" "$run"
+			until one_run "$loss" "${MODES[$(( (i + run) % nm_ ))]}" "$run"; do :; done
 		done
 	done
 	say "loss $loss% took $(( $(date +%s) - t )) s"
@@ -333,6 +369,13 @@ for loss in $LOSSES; do
 	echo "note: UDP receive-buffer drops (RcvbufErrors, losses besides netem's) at $loss %: initiator $ra, responder $rb" \
 		>> "$out/raw/handshake-meta.txt"
 done
+if [ "$HB_WATCHED" = 1 ]; then
+	echo "note: $REPEATS runs overlapped another VM on the host (bench.sh samples its QEMU processes every 2 s) and were run again" \
+		>> "$out/raw/handshake-meta.txt"
+else
+	echo "note: the host was not watched for other VMs (handshake.sh ran without bench.sh): these times are suspect if one ran" \
+		>> "$out/raw/handshake-meta.txt"
+fi
 echo "handshake,$(uname -r),$(( $(date +%s) - start ))" > "$out/raw/info-handshake.csv"
 say "done"
 exit 0
