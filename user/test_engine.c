@@ -788,6 +788,39 @@ static void fragmented_intermediate_and_auth(void)
 	teardown();
 }
 
+/*
+ * The answer to a fragmented IKE_INTERMEDIATE with an ADDKE is lost: the
+ * responder has moved to the exchange's new keys, but the retransmitted
+ * request still comes under the old ones and must get the answer again.
+ */
+static void lost_intermediate_answer_is_resent(void)
+{
+	struct ike_out *out, *again;
+	int n;
+
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	I.conn.frag = R.conn.frag = true;
+	I.conn.frag_size = R.conn.frag_size = 576;
+	out = deliver(&R, &I, deliver(&I, &R, initiate()));
+	CHECK(out && out->frags.n >= 3 && I.sa->req.msgid == 1);
+	if (!out)
+		goto out;
+	CHECK(deliver_frags(&I, &R, out, &n) != NULL);	/* then lost */
+	CHECK(R.sa && R.sa->int_auth_n == 1);
+	again = deliver_frags(&I, &R, &I.sa->req, &n);	/* retransmitted */
+	CHECK(again == &R.sa->resp && R.sa->int_auth_n == 1);
+	if (!again)
+		goto out;
+	converse_from(&R, again);
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(R.sa && R.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+out:
+	teardown();
+}
+
 /* Without the notify from both, nothing is fragmented. */
 static void no_fragments_unless_both_support_them(void)
 {
@@ -1093,6 +1126,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(pure_mlkem1024_is_not_offered_over_udp),
 	KTAP_CASE(hybrid_x25519_mlkem768_mlkem1024),
 	KTAP_CASE(fragmented_intermediate_and_auth),
+	KTAP_CASE(lost_intermediate_answer_is_resent),
 	KTAP_CASE(no_fragments_unless_both_support_them),
 	KTAP_CASE(child_rekey_with_additional_key_exchanges),
 	KTAP_CASE(ike_rekey_with_additional_key_exchanges),

@@ -230,7 +230,9 @@ int ike_inter_request(struct ike_sa *sa, const struct ike_msg *m,
 	}
 	ike_w_init(&w, buf, sizeof(buf));
 	ike_w_ke(&w, sa->alg.addke[sa->addke_next], pub, plen);
-	/* the response goes out under the keys of this exchange */
+	/* the response goes out under the keys of this exchange; its
+	 * request's retransmissions come under them too */
+	ike_sa_keep_rx_key(sa, m->hdr.msgid);
 	if (send_inter(sa, true, m->hdr.msgid, &w, &sa->resp) ||
 	    update_keys(sa, sk, n)) {
 		OPENSSL_cleanse(sk, sizeof(sk));

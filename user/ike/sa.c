@@ -130,6 +130,7 @@ void ike_sa_free(struct ike_sa *sa)
 	OPENSSL_cleanse(sa->cnonce, sizeof(sa->cnonce));
 	ik_kex_free(sa->kex);
 	ike_keys_wipe(&sa->keys);
+	OPENSSL_cleanse(&sa->resp_rx_key, sizeof(sa->resp_rx_key));
 	OPENSSL_cleanse(sa->ni, sizeof(sa->ni));
 	OPENSSL_cleanse(sa->nr, sizeof(sa->nr));
 	free(sa->init_req);
@@ -317,7 +318,17 @@ bool ike_frag_first_authentic(const struct ike_sa *sa,
 			      const struct ike_msg *m)
 {
 	static uint8_t plain[IKE_MAX_MSG];
+	const struct ik_sk_key *key = rx_key(sa);
 
+	if (sa->resp_rx_key_set && sa->resp_rx_msgid == m->hdr.msgid)
+		key = &sa->resp_rx_key;
 	return m->has_skf && m->skf.number == 1 && sa->have_keys &&
-	       ike_frag_open(rx_key(sa), m, plain, sizeof(plain)) >= 0;
+	       ike_frag_open(key, m, plain, sizeof(plain)) >= 0;
+}
+
+void ike_sa_keep_rx_key(struct ike_sa *sa, uint32_t msgid)
+{
+	sa->resp_rx_key = *rx_key(sa);
+	sa->resp_rx_msgid = msgid;
+	sa->resp_rx_key_set = true;
 }

@@ -205,6 +205,12 @@ struct ike_sa {
 	uint32_t peer_msgid;		/* the peer's next request, expected */
 	struct ike_out req;		/* outstanding request; len 0: none */
 	struct ike_out resp;		/* last response, resent on a replay */
+	/* The peer's key that protected the request resp answers, when
+	 * that exchange replaced the keys (an RFC 9370 ADDKE): its
+	 * retransmitted fragments still come under it. */
+	struct ik_sk_key resp_rx_key;
+	uint32_t resp_rx_msgid;
+	bool resp_rx_key_set;
 	unsigned int tries;
 
 	struct child_sa *children;
@@ -339,6 +345,9 @@ int ike_frag_input(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain,
  * fragment (RFC 7383 2.6.1). */
 bool ike_frag_first_authentic(const struct ike_sa *sa,
 			      const struct ike_msg *m);
+/* Before an exchange replaces the keys: keep the peer's current key for
+ * authenticating retransmissions of request msgid. */
+void ike_sa_keep_rx_key(struct ike_sa *sa, uint32_t msgid);
 /* The reassembly memory all IKE SAs share. */
 struct ike_frag_budget *ike_frag_budget(void);
 
