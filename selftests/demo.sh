@@ -68,9 +68,10 @@ else:
         r = s.recv(70000)
         print(f"initiator: sent {size} bytes, got a {len(r)}-byte response")
     time.sleep(0.3)
-    os.system("/work/main/user/iketcpd module status 2>/dev/null || true")
+    os.system(os.environ["IKETCPD"] + " module status 2>/dev/null || true")
     s.close()
 PY
+export IKETCPD="$repo/user/iketcpd"
 ip netns exec ike-r python3 /tmp/demo.py r &
 ip netns exec ike-i python3 /tmp/demo.py i
 wait
