@@ -292,7 +292,8 @@ static void bind_children(struct ik_daemon *d, struct ike_sa *sa)
 		bind_child(d, sa, c);
 }
 
-static void child_up(struct ik_daemon *d, struct ike_sa *sa,
+/* c into the kernel; false (logged) when the kernel refused it. */
+static bool child_up(struct ik_daemon *d, struct ike_sa *sa,
 		     struct child_sa *c)
 {
 	const struct ik_conn *conn = conn_of(d, sa);
@@ -311,9 +312,9 @@ static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 	rc = ik_child_install(&d->xfrm, sa, c, conn, &d->cfg->global,
 			      !successor, &e);
 	if (rc) {
-		SA_LOG(IK_LOG_ERR, sa, "Child SA %08x/%08x not installed: %s",
-		       c->spi_in, c->spi_out, e.msg);
-		return;
+		SA_LOG(IK_LOG_ERR, sa, "Child SA %08x/%08x not installed: %s; "
+		       "deleted with the peer", c->spi_in, c->spi_out, e.msg);
+		return false;
 	}
 	c->installed = true;
 	bind_child(d, sa, c);
@@ -325,6 +326,7 @@ static void child_up(struct ik_daemon *d, struct ike_sa *sa,
 	       ike_prop_name(&c->alg, false, name, sizeof(name)),
 	       c->transport ? "transport" : "tunnel",
 	       ik_esp_via_name(c->esp_via), c->esp_why);
+	return true;
 }
 
 static void child_down(struct ik_daemon *d, struct ike_sa *sa,
@@ -482,9 +484,49 @@ static void adopt(struct ik_daemon *d, struct ike_sa *old, struct ike_sa *ns)
 }
 
 static void apply(struct ik_daemon *d, struct ike_sa *sa,
+		  const struct ik_addrs *a, struct ike_effects *fx);
+
+/* 2.8.2: the redundant new SA of a simultaneous IKE SA rekey joins the
+ * table until its initiator's DELETE; ours goes out now. */
+static void adopt_redundant(struct ik_daemon *d, struct ike_sa *old,
+			    struct ike_sa *ns)
+{
+	ike_engine_adopt(&d->eng, ns);
+	ns->tcp = old->tcp;
+	ns->on_tcp = old->on_tcp;
+	ns->ike_why = old->ike_why;
+	ns->created = ns->last_heard = now_ms();
+	ns->ike_rekey_at = UINT64_MAX;
+	SA_LOG(IK_LOG_NOTICE, ns, "IKE SA %016llx/%016llx is redundant "
+	       "(simultaneous rekeys): %s", (unsigned long long)ns->spi_i,
+	       (unsigned long long)ns->spi_r,
+	       ns->req.len ? "deleting it" : "the peer deletes it");
+	if (ns->req.len) {
+		arm_retransmit(d, ns);
+		send_for(d, ns, &ns->req);
+	}
+}
+
+/* The kernel refused the Child SAs in failed[0..n): each is deleted with
+ * the peer and freed; the IKE SA stays. */
+static void children_failed(struct ik_daemon *d, struct ike_sa *sa,
+			    struct child_sa **failed, int n)
+{
+	struct ike_effects fx = { 0 };
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ike_info_child_failed(sa, failed[i], &fx))
+			SA_LOG(IK_LOG_WARNING, sa, "Child SA %08x: %s",
+			       failed[i]->spi_in, sa->why);
+	apply(d, sa, NULL, &fx);
+}
+
+static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		  const struct ik_addrs *a, struct ike_effects *fx)
 {
-	int i;
+	struct child_sa *failed[2];
+	int i, n_failed = 0;
 
 	if (!sa) {
 		if (fx->send && a) {
@@ -530,14 +572,19 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 	}
 	if (fx->rekeyed)
 		adopt(d, sa, fx->rekeyed);
+	if (fx->redundant)
+		adopt_redundant(d, sa, fx->redundant);
 	for (i = 0; i < fx->n_install; i++)
-		child_up(d, sa, fx->install[i]);
+		if (!child_up(d, sa, fx->install[i]))
+			failed[n_failed++] = fx->install[i];
 	for (i = 0; i < fx->n_remove; i++) {
 		child_down(d, sa, fx->remove[i]);
 		child_sa_free(fx->remove[i]);
 	}
 	if (fx->dead)
 		sa_dead(d, sa);
+	else if (n_failed)
+		children_failed(d, sa, failed, n_failed);
 }
 
 /* ---- IKE over TCP (net/tcp.c): connections and the SAs riding them ---- */

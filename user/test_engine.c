@@ -24,7 +24,14 @@ struct side {
 	int installed, removed;
 	struct child_sa *child;
 	struct ike_sa *rekeyed;		/* the new SA of an IKE SA rekey */
+	struct ike_sa *redundant;	/* 2.8.2: the other one */
 	bool dead_seen;
+	struct ike_sa *dead[8];		/* SAs the daemon would have dropped */
+	int n_dead;
+	/* the kernel refuses this side's Child SAs: the DELETE that follows */
+	bool fail_install;
+	struct ike_out *queued;
+	int removed_owning;		/* removed with their policies */
 	char why[256];
 };
 
@@ -108,9 +115,25 @@ static void apply(struct side *s, const struct ike_effects *fx)
 	for (i = 0; i < fx->n_remove; i++) {
 		if (fx->remove[i] == s->child)
 			s->child = NULL;
+		s->removed_owning += fx->remove[i]->owns_policies;
 		child_sa_free(fx->remove[i]);
 		s->removed++;
 	}
+}
+
+/* What the daemon does when the kernel refuses the new Child SAs: the
+ * engine deletes them with the peer (that DELETE waits in s->queued). */
+static void refuse_installs(struct side *s, struct ike_sa *sa,
+			    struct ike_effects *fx)
+{
+	struct ike_effects del = { 0 };
+	int i;
+
+	for (i = 0; i < fx->n_install; i++)
+		CHECK(ike_info_child_failed(sa, fx->install[i], &del) == 0);
+	fx->n_install = 0;
+	apply(s, &del);
+	s->queued = del.send;
 }
 
 /* Deliver `out` from one side to the other; returns the answer, if any. */
@@ -126,13 +149,22 @@ static struct ike_out *deliver(struct side *from, struct side *to,
 			      &fx, to->why, sizeof(to->why));
 	if (sa)
 		to->sa = sa;
-	apply(to, &fx);
 	if (fx.rekeyed) {
 		ike_engine_adopt(&to->e, fx.rekeyed);
 		to->rekeyed = fx.rekeyed;
 	}
-	if (fx.dead && sa)	/* the daemon would drop it now */
+	if (fx.redundant) {
+		ike_engine_adopt(&to->e, fx.redundant);
+		to->redundant = fx.redundant;
+	}
+	if (to->fail_install && sa && fx.n_install)
+		refuse_installs(to, sa, &fx);
+	apply(to, &fx);
+	if (fx.dead && sa) {	/* the daemon would drop it now */
 		to->dead_seen = true;
+		if (to->n_dead < 8)
+			to->dead[to->n_dead++] = sa;
+	}
 	if (to->why[0])
 		printf("# %s: %s\n", to == &I ? "initiator" : "responder",
 		       to->why);
@@ -175,6 +207,14 @@ static void teardown(void)
 		I.child = NULL;
 	ike_engine_destroy(&I.e);
 	ike_engine_destroy(&R.e);
+}
+
+/* teardown(), and both sides wiped for a test that reads their flags */
+static void teardown_all(void)
+{
+	teardown();
+	memset(&I, 0, sizeof(I));
+	memset(&R, 0, sizeof(R));
 }
 
 static bool keys_mirror(const struct child_sa *a, const struct child_sa *b)
@@ -394,6 +434,17 @@ static void rekey_from_initiator(void)
 		converse_from(&I, fx.send);
 }
 
+/* An IKE SA pair (after its rekey) works: a Child SA rekey on it. */
+static void child_rekey_on(struct ike_sa *si, struct ike_sa *sr)
+{
+	I.sa = si;
+	R.sa = sr;
+	I.child = si->children;
+	rekey_from_initiator();
+	CHECK(n_children(si) == 1 && n_children(sr) == 1 &&
+	      keys_mirror(si->children, sr->children));
+}
+
 static void child_rekey_replaces_the_pair(void)
 {
 	uint32_t old_in, old_out;
@@ -531,17 +582,10 @@ static void ike_sa_rekey_moves_the_child_and_deletes_the_old_sa(void)
 	CHECK(I.removed == 0 && R.removed == 0);
 	/* the new SA works: message IDs from 0, a Child SA rekey on it */
 	CHECK(I.rekeyed->next_msgid == 0);
-	I.sa = I.rekeyed;
-	R.sa = R.rekeyed;
-	I.child = I.rekeyed->children;
-	rekey_from_initiator();
+	child_rekey_on(I.rekeyed, R.rekeyed);
 	CHECK(I.installed == 2 && R.installed == 2);
-	CHECK(n_children(I.rekeyed) == 1 &&
-	      keys_mirror(I.rekeyed->children, R.rekeyed->children));
 out:
-	teardown();
-	memset(&I, 0, sizeof(I));
-	memset(&R, 0, sizeof(R));
+	teardown_all();
 }
 
 /* A rekey proposal with a group the responder does not take. */
@@ -559,9 +603,7 @@ static void ike_sa_rekey_with_a_wrong_group_is_refused(void)
 	CHECK(!I.rekeyed && !R.rekeyed);
 	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED && !I.sa->rekey_new);
 	CHECK(n_children(I.sa) == 1);
-	teardown();
-	memset(&I, 0, sizeof(I));
-	memset(&R, 0, sizeof(R));
+	teardown_all();
 }
 
 /* ---- IKE_INTERMEDIATE and RFC 9370 additional key exchanges ---- */
@@ -882,16 +924,9 @@ static void ike_rekey_with_additional_key_exchanges(void)
 		      I.rekeyed->keys.prf_len));
 	CHECK(n_children(I.rekeyed) == 1 && n_children(R.rekeyed) == 1);
 	/* the new SA works: a Child SA rekey on it */
-	I.sa = I.rekeyed;
-	R.sa = R.rekeyed;
-	I.child = I.rekeyed->children;
-	rekey_from_initiator();
-	CHECK(n_children(I.rekeyed) == 1 &&
-	      keys_mirror(I.rekeyed->children, R.rekeyed->children));
+	child_rekey_on(I.rekeyed, R.rekeyed);
 out:
-	teardown();
-	memset(&I, 0, sizeof(I));
-	memset(&R, 0, sizeof(R));
+	teardown_all();
 }
 
 /* A follow-up whose link the responder does not know: STATE_NOT_FOUND. */
@@ -1043,9 +1078,7 @@ static void one_simultaneous_rekey(void)
 	CHECK(I.sa->children && I.sa->children->owns_policies &&
 	      R.sa->children && R.sa->children->owns_policies);
 out:
-	teardown();
-	memset(&I, 0, sizeof(I));
-	memset(&R, 0, sizeof(R));
+	teardown_all();
 }
 
 /*
@@ -1061,6 +1094,277 @@ static void simultaneous_child_rekeys_leave_one_pair(void)
 
 	for (i = 0; i < 8; i++)
 		one_simultaneous_rekey();
+}
+
+/* ---- RFC 7296 2.8.2: simultaneous IKE SA rekeys ---- */
+
+static bool is_dead(const struct side *s, const struct ike_sa *sa)
+{
+	int i;
+
+	for (i = 0; i < s->n_dead; i++)
+		if (s->dead[i] == sa)
+			return true;
+	return false;
+}
+
+/* The IKE SAs a side still has (the daemon drops the dead ones), and the
+ * last of them. */
+static int live_sas(const struct side *s, struct ike_sa **last)
+{
+	struct ike_sa *sa;
+	int n = 0;
+
+	*last = NULL;
+	for (sa = s->e.table.head; sa; sa = sa->next) {
+		if (is_dead(s, sa))
+			continue;
+		*last = sa;
+		n++;
+	}
+	return n;
+}
+
+/* A message kept aside while others are delivered. */
+struct held {
+	struct ike_out o;
+	uint8_t buf[IKE_MAX_MSG];
+};
+
+static struct ike_out *hold(struct held *h, const struct ike_out *o)
+{
+	if (!o)
+		return NULL;
+	memcpy(h->buf, o->buf, o->len);
+	h->o = (struct ike_out){ .buf = h->buf, .len = o->len,
+				 .msgid = o->msgid };
+	return &h->o;
+}
+
+/* The DELETE a side sends on its redundant new SA, and the answer. */
+static void delete_redundant(struct side *s)
+{
+	struct ike_sa *ns = s->redundant;
+
+	if (ns && ns->req.len && ns->state == IKE_S_DELETING)
+		converse_from(s, &ns->req);
+}
+
+/*
+ * After the rekeys: one IKE SA on each side, the same one (SPIs and
+ * keys), with the Child SA that was there before, its XFRM states never
+ * touched; the old SA is gone on both sides, and the survivor works (a
+ * Child SA rekey on it).
+ */
+static void one_survivor(struct ike_sa *old_i, struct ike_sa *old_r,
+			 struct child_sa *child_i, struct child_sa *child_r,
+			 bool redundant)
+{
+	struct ike_sa *si, *sr;
+
+	CHECK(live_sas(&I, &si) == 1 && live_sas(&R, &sr) == 1);
+	CHECK(is_dead(&I, old_i) && is_dead(&R, old_r));
+	CHECK(!!I.redundant == redundant && !!R.redundant == redundant);
+	if (!si || !sr)
+		return;
+	CHECK(si != old_i && sr != old_r);
+	CHECK(si->spi_i == sr->spi_i && si->spi_r == sr->spi_r);
+	CHECK(si->initiator != sr->initiator);
+	CHECK(!memcmp(si->keys.sk_d, sr->keys.sk_d, si->keys.prf_len));
+	CHECK(si->children == child_i && n_children(si) == 1);
+	CHECK(sr->children == child_r && n_children(sr) == 1);
+	CHECK(!si->req.len && !sr->req.len);
+	CHECK(I.installed == 1 && R.installed == 1);
+	CHECK(I.removed == 0 && R.removed == 0);
+	child_rekey_on(si, sr);
+}
+
+/* An IKE SA up with its Child SA, and both sides' rekey requests out. */
+struct both_rekeys {
+	struct ike_sa *old_i, *old_r;
+	struct child_sa *child_i, *child_r;
+	struct held reqi, reqr;
+};
+
+static bool start_both_rekeys(struct both_rekeys *x)
+{
+	struct ike_effects fi = { 0 }, fr = { 0 };
+
+	setup();
+	converse(initiate());
+	x->old_i = I.sa;
+	x->old_r = R.sa;
+	if (!I.sa || !R.sa || !I.sa->children || !R.sa->children)
+		return false;
+	x->child_i = I.sa->children;
+	x->child_r = R.sa->children;
+	CHECK(ike_rekey_start(I.sa, &fi) == 0 && fi.send);
+	CHECK(ike_rekey_start(R.sa, &fr) == 0 && fr.send);
+	return hold(&x->reqi, fi.send) && hold(&x->reqr, fr.send);
+}
+
+/*
+ * Both sides rekey the IKE SA at once, the requests crossing; both
+ * answers go out.  I gets its answer first.  When I's rekey survives, I
+ * deletes the old SA, and with delete_first that DELETE reaches R before
+ * R's own answer does.  Returns whether that race was run.
+ */
+static bool one_simultaneous_ike_rekey(bool delete_first)
+{
+	static struct held respi, respr;
+	struct ike_out *ri, *rr, *di, *dr, *a;
+	static struct both_rekeys x;
+	bool raced = false;
+
+	if (!start_both_rekeys(&x))
+		goto out;
+	ri = deliver(&I, &R, &x.reqi.o);
+	rr = deliver(&R, &I, &x.reqr.o);
+	CHECK(ri && rr);
+	if (!ri || !rr)
+		goto out;
+	ri = hold(&respi, ri);
+	rr = hold(&respr, rr);
+	di = deliver(&R, &I, ri);	/* I's answer: I resolves */
+	if (delete_first && di) {
+		raced = true;
+		a = deliver(&I, &R, di);	/* before R's answer */
+		CHECK(a && !is_dead(&R, x.old_r));
+		if (a)
+			deliver(&R, &I, a);
+		dr = deliver(&I, &R, rr);
+		CHECK(!dr && is_dead(&R, x.old_r));
+	} else {
+		dr = deliver(&I, &R, rr);	/* R resolves */
+		CHECK(!di != !dr);	/* one of them deletes the old SA */
+		if (di)
+			converse_from(&I, di);
+		if (dr)
+			converse_from(&R, dr);
+	}
+	delete_redundant(&I);
+	delete_redundant(&R);
+	one_survivor(x.old_i, x.old_r, x.child_i, x.child_r, true);
+out:
+	teardown_all();
+	return raced;
+}
+
+/*
+ * RFC 7296 2.8.2: three IKE SAs after both rekeys, the new one made with
+ * the lowest nonce is deleted by its initiator, the Child SAs move to the
+ * other, the old SA is deleted.  Nonces are random: rounds until I's
+ * rekey survived, and its DELETE of the old SA raced R's answer, twice.
+ */
+static void simultaneous_ike_rekeys_leave_one_sa(void)
+{
+	int i, races = 0;
+
+	for (i = 0; i < 6; i++)
+		one_simultaneous_ike_rekey(false);
+	for (i = 0; i < 40 && races < 2; i++)
+		races += one_simultaneous_ike_rekey(true);
+	CHECK(races == 2);
+}
+
+/*
+ * Only R sees the collision: I's answer comes before R's request, I has
+ * rekeyed and is deleting the old SA, so R's request gets
+ * TEMPORARY_FAILURE; R's parked new SA (I's) takes the Child SA whether
+ * I's DELETE of the old SA or that answer comes first.
+ */
+static void one_sided_collision(bool delete_first)
+{
+	static struct held del;
+	struct ike_out *ri, *rr, *di, *a;
+	static struct both_rekeys x;
+
+	if (!start_both_rekeys(&x))
+		goto out;
+	ri = deliver(&I, &R, &x.reqi.o);	/* R parks I's */
+	di = ri ? hold(&del, deliver(&R, &I, ri)) : NULL;
+	CHECK(di && x.old_i->state == IKE_S_DELETING);
+	rr = deliver(&R, &I, &x.reqr.o);	/* TEMPORARY_FAILURE */
+	CHECK(rr && I.why[0] && strstr(I.why, "TEMPORARY_FAILURE"));
+	if (!di || !rr)
+		goto out;
+	if (delete_first) {
+		a = deliver(&I, &R, di);
+		if (a)
+			deliver(&R, &I, a);
+		CHECK(!deliver(&I, &R, rr));
+	} else {
+		CHECK(!deliver(&I, &R, rr));
+		CHECK(!is_dead(&R, x.old_r) && n_children(x.old_r) == 0);
+		converse_from(&I, di);
+	}
+	one_survivor(x.old_i, x.old_r, x.child_i, x.child_r, false);
+out:
+	teardown_all();
+}
+
+static void one_sided_ike_rekey_collision(void)
+{
+	one_sided_collision(false);
+	one_sided_collision(true);
+}
+
+/* ---- a Child SA the kernel refuses ---- */
+
+/*
+ * The initiator's first Child SA does not install: it is deleted with
+ * the peer (whose pair goes too) and freed, the IKE SA stays and takes a
+ * new Child SA.
+ */
+static void child_sa_the_kernel_refuses_is_deleted(void)
+{
+	struct ike_effects fx = { 0 };
+
+	setup();
+	I.fail_install = true;
+	converse(initiate());
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED && I.queued);
+	if (!I.sa || !I.queued)
+		goto out;
+	CHECK(n_children(I.sa) == 0 && I.installed == 0 && I.removed == 1);
+	converse_from(&I, I.queued);
+	CHECK(R.removed == 1 && n_children(R.sa) == 0);
+	CHECK(I.sa->state == IKE_S_ESTABLISHED && !I.sa->req.len &&
+	      R.sa->state == IKE_S_ESTABLISHED && !I.dead_seen &&
+	      !R.dead_seen);
+	I.fail_install = false;
+	CHECK(ike_create_child(I.sa, NULL, &fx) == 0 && fx.send);
+	if (fx.send)
+		converse_from(&I, fx.send);
+	CHECK(n_children(I.sa) == 1 && n_children(R.sa) == 1 &&
+	      keys_mirror(I.sa->children, R.sa->children));
+out:
+	teardown_all();
+}
+
+/*
+ * The responder's rekeyed Child SA does not install: the policies it took
+ * over go back to the old pair, so they leave the kernel with it (no
+ * policy is left behind on either side), and both pairs are deleted.
+ */
+static void rekeyed_child_sa_the_kernel_refuses_gives_back_policies(void)
+{
+	setup();
+	converse(initiate());
+	if (!I.sa || !R.sa || !I.child)
+		goto out;
+	R.fail_install = true;
+	rekey_from_initiator();
+	CHECK(R.queued);
+	if (R.queued)
+		converse_from(&R, R.queued);
+	CHECK(n_children(I.sa) == 0 && n_children(R.sa) == 0);
+	CHECK(I.removed == 2 && R.removed == 2);
+	CHECK(I.removed_owning == 1 && R.removed_owning == 1);
+	CHECK(I.sa->state == IKE_S_ESTABLISHED &&
+	      R.sa->state == IKE_S_ESTABLISHED);
+out:
+	teardown_all();
 }
 
 /* RFC 9242: an IKE_INTERMEDIATE without KE when no ADDKE is left (as
@@ -1134,6 +1438,10 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(mlkem_key_out_of_range_gets_invalid_syntax),
 	KTAP_CASE(bad_addke_key_in_intermediate_ends_the_sa),
 	KTAP_CASE(simultaneous_child_rekeys_leave_one_pair),
+	KTAP_CASE(simultaneous_ike_rekeys_leave_one_sa),
+	KTAP_CASE(one_sided_ike_rekey_collision),
+	KTAP_CASE(child_sa_the_kernel_refuses_is_deleted),
+	KTAP_CASE(rekeyed_child_sa_the_kernel_refuses_gives_back_policies),
 	KTAP_CASE(an_empty_intermediate_gets_an_empty_answer),
 };
 

@@ -142,9 +142,8 @@ static int responder_kex(struct ike_sa *sa, struct child_sa *c,
 	return 0;
 }
 
-/* Byte strings in order, a prefix first. */
-static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-		     size_t blen)
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+		  size_t blen)
 {
 	int c = memcmp(a, b, alen < blen ? alen : blen);
 
@@ -163,7 +162,7 @@ static void resolve_simultaneous(struct ike_sa *sa)
 {
 	if (!sa->rk[0].set || !sa->rk[1].set)
 		return;
-	if (nonce_cmp(sa->rk[0].nonce, sa->rk[0].len, sa->rk[1].nonce,
+	if (ike_nonce_cmp(sa->rk[0].nonce, sa->rk[0].len, sa->rk[1].nonce,
 		      sa->rk[1].len) < 0 &&
 	    sa->n_to_delete < IKE_FX_REMOVE_MAX)
 		sa->to_delete[sa->n_to_delete++] = sa->rk[0].new_spi_in;
@@ -176,7 +175,7 @@ static void note_rekey(struct ike_sa *sa, uint32_t old_spi, int which,
 		       const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 		       size_t nr_len, uint32_t new_spi_in)
 {
-	bool i_low = nonce_cmp(ni, ni_len, nr, nr_len) < 0;
+	bool i_low = ike_nonce_cmp(ni, ni_len, nr, nr_len) < 0;
 	const uint8_t *low = i_low ? ni : nr;
 	size_t len = i_low ? ni_len : nr_len;
 
@@ -295,6 +294,9 @@ int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 	struct ike_proposal reply;
 	int plen, n, rc;
 
+	/* an SA we are closing takes nothing new (2.8.2: nor its rekey) */
+	if (sa->state == IKE_S_DELETING)
+		return error_reply(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0, fx);
 	if (sa->state != IKE_S_ESTABLISHED || !m->has_sa || !m->has_nonce)
 		return error_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, fx);
 	if (m->sa.n && m->sa.p[0].protocol == IKE_PROTO_IKE)

@@ -128,6 +128,10 @@ int ike_create_request(struct ike_sa *sa, const struct ike_msg *m,
 		       struct ike_effects *fx);
 int ike_create_response(struct ike_sa *sa, const struct ike_msg *m,
 			struct ike_effects *fx);
+/* Nonces in order (bytes, then a prefix first), for RFC 7296 2.8.1 and
+ * 2.8.2's lowest nonce. */
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+		  size_t blen);
 
 /* ---- rekey.c: the IKE SA's own rekey ---- */
 
@@ -139,6 +143,14 @@ int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 /* Initiator: the answer; on success the old SA's DELETE goes out. */
 int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
 		       struct ike_effects *fx);
+/* Our rekey failed (sa->why says why): a rekey of the peer's that
+ * waited on it takes the Child SAs (the peer did not see ours, 2.8.2);
+ * if the peer deleted sa meanwhile, it ends.  Returns -1. */
+int ike_rekey_failed(struct ike_sa *sa, struct ike_effects *fx);
+/* The peer deletes sa: a rekey of the peer's that waited on ours takes
+ * the Child SAs (2.8.2: the peer's survived).  True when sa must stay
+ * until our own rekey's answer comes (its new SA is then redundant). */
+bool ike_rekey_peer_deletes(struct ike_sa *sa, struct ike_effects *fx);
 
 /* ---- info.c ---- */
 
@@ -155,6 +167,15 @@ int ike_info_liveness(struct ike_sa *sa, struct ike_effects *fx);
 /* If no request is out and Child SAs wait to be deleted (sa->to_delete),
  * send their DELETE; 1 if one went out, 0 if nothing to do, -1. */
 int ike_info_flush_deletes(struct ike_sa *sa, struct ike_effects *fx);
+
+/*
+ * The daemon could not install c (the kernel refused it): c leaves sa now
+ * (unlinked into fx->remove; the policies it took over go back to the
+ * pair it was to replace) and the peer is told with a DELETE of its SPI,
+ * now or when no request is out.  The IKE SA stays.  0 or -1.
+ */
+int ike_info_child_failed(struct ike_sa *sa, struct child_sa *c,
+			  struct ike_effects *fx);
 
 /* A response to a request we do not handle (wrong state, unknown exchange):
  * an encrypted response with one error notify. */

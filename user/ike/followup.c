@@ -150,8 +150,8 @@ int ike_fu_send(struct ike_sa *sa, struct ike_effects *fx)
 static int abandon(struct ike_sa *sa, struct ike_effects *fx)
 {
 	struct child_sa *old = ike_child_by_spi_in(sa, sa->creating_old_spi);
+	bool ike_rekey = sa->rekey_new != NULL;
 
-	(void)fx;
 	ike_fu_clear(&sa->fu[0]);
 	child_sa_free(sa->creating);
 	sa->creating = NULL;
@@ -159,7 +159,7 @@ static int abandon(struct ike_sa *sa, struct ike_effects *fx)
 	sa->rekey_new = NULL;
 	if (old)
 		old->rekeying = false;	/* the daemon tries again later */
-	return -1;
+	return ike_rekey ? ike_rekey_failed(sa, fx) : -1;
 }
 
 int ike_followup_response(struct ike_sa *sa, const struct ike_msg *m,

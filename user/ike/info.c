@@ -33,6 +33,20 @@ static struct child_sa *take_child_by_out(struct ike_sa *sa, uint32_t spi)
 	return NULL;
 }
 
+/* Unlink c from sa's Child SAs; false if it is not there. */
+static bool unlink_child(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_sa **pp;
+
+	for (pp = &sa->children; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (!*pp)
+		return false;
+	*pp = c->next;
+	c->next = NULL;
+	return true;
+}
+
 /*
  * c leaves: when it holds the policies that a sibling of the same reqid
  * (a simultaneous rekey's other new SA, RFC 7296 2.8.1) still needs, the
@@ -105,7 +119,15 @@ int ike_info_request(struct ike_sa *sa, const struct ike_msg *m,
 		const struct ike_delete_pl *d = &m->deletes[i];
 
 		if (d->protocol == IKE_PROTO_IKE) {
-			/* the IKE SA and all its children go (1.4.1) */
+			/* the IKE SA and all its children go (1.4.1), but
+			 * to the peer's rekey's new SA if one waited on
+			 * ours (2.8.2), whose answer may still be due */
+			if (ike_rekey_peer_deletes(sa, fx)) {
+				ike_sa_fail(sa, "peer deleted the IKE SA, "
+					    "its rekey took over; ours waits "
+					    "for its answer");
+				return respond(sa, m, &w, fx);
+			}
 			fx->dead = true;
 			ike_sa_fail(sa, "peer deleted the IKE SA");
 			return respond(sa, m, &w, fx);
@@ -133,14 +155,10 @@ int ike_info_response(struct ike_sa *sa, const struct ike_msg *m,
 	/* the Child SAs our DELETE named are gone on both sides now */
 	for (i = 0; i < sa->n_deleting; i++) {
 		struct child_sa *c = ike_child_by_spi_in(sa, sa->deleting[i]);
-		struct child_sa **pp;
 
-		if (!c || fx->n_remove >= IKE_FX_REMOVE_MAX)
+		if (!c || fx->n_remove >= IKE_FX_REMOVE_MAX ||
+		    !unlink_child(sa, c))
 			continue;
-		for (pp = &sa->children; *pp != c; pp = &(*pp)->next)
-			;
-		*pp = c->next;
-		c->next = NULL;
 		pass_policies(sa, c);
 		fx->remove[fx->n_remove++] = c;
 	}
@@ -167,6 +185,18 @@ int ike_info_flush_deletes(struct ike_sa *sa, struct ike_effects *fx)
 	if (request(sa, &w, fx))
 		return -1;
 	return 1;
+}
+
+int ike_info_child_failed(struct ike_sa *sa, struct child_sa *c,
+			  struct ike_effects *fx)
+{
+	if (fx->n_remove >= IKE_FX_REMOVE_MAX || !unlink_child(sa, c))
+		return -1;
+	pass_policies(sa, c);	/* back to the pair it was to replace */
+	if (sa->n_to_delete < IKE_FX_REMOVE_MAX)
+		sa->to_delete[sa->n_to_delete++] = c->spi_in;
+	fx->remove[fx->n_remove++] = c;
+	return ike_info_flush_deletes(sa, fx) < 0 ? -1 : 0;
 }
 
 static int request(struct ike_sa *sa, const struct ike_wbuf *w,

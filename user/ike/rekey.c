@@ -10,9 +10,15 @@
  * The new SA is not in the table until the exchange is done: the engine's
  * caller adopts it from ike_effects.rekeyed (ike_engine_adopt()).  With
  * RFC 9370 additional key exchanges "done" is after the IKE_FOLLOWUP_KE
- * exchanges (followup.c), whose secrets join g^ir in SKEYSEED.  A rekey
- * request that meets our own (2.8.2) is answered TEMPORARY_FAILURE: the
- * peer retries later, after ours.
+ * exchanges (followup.c), whose secrets join g^ir in SKEYSEED.
+ *
+ * Simultaneous rekeys (2.8.2): a peer's rekey that meets our own is
+ * answered as usual, and its new SA waits (sa->rekey_peer) until ours is
+ * done.  Then three IKE SAs exist: the exchange with the lowest of the four
+ * nonces made the redundant new SA, which its initiator deletes; the other
+ * takes the Child SAs, and its initiator deletes the old SA.  A peer that
+ * finished its rekey before it saw ours answers ours TEMPORARY_FAILURE (it
+ * is closing the old SA) or deletes the old SA first: its rekey survives.
  */
 #include <string.h>
 
@@ -91,6 +97,124 @@ static void take_children(struct ike_sa *old, struct ike_sa *ns,
 	fx->rekeyed = ns;
 }
 
+/* The lower nonce of ns's CREATE_CHILD_SA exchange. */
+static void low_nonce(const struct ike_sa *ns, const uint8_t **p,
+		      size_t *len)
+{
+	bool i_low = ike_nonce_cmp(ns->ni, ns->ni_len, ns->nr, ns->nr_len) < 0;
+
+	*p = i_low ? ns->ni : ns->nr;
+	*len = i_low ? ns->ni_len : ns->nr_len;
+}
+
+/* 2.8.2: did our exchange make the redundant SA (the lowest of the four
+ * nonces)?  Both sides see the same nonces, so they agree. */
+static bool ours_redundant(const struct ike_sa *ours,
+			   const struct ike_sa *peers)
+{
+	const uint8_t *a, *b;
+	size_t alen, blen;
+
+	low_nonce(ours, &a, &alen);
+	low_nonce(peers, &b, &blen);
+	return ike_nonce_cmp(a, alen, b, blen) < 0;
+}
+
+/* 2.8.2: our redundant new SA joins the table without Child SAs, its
+ * DELETE (sent on itself, by us, its initiator) ready in its req. */
+static void drop_ours(struct ike_sa *ns, struct ike_effects *fx)
+{
+	struct ike_effects own = { 0 };
+
+	ns->state = IKE_S_ESTABLISHED;
+	fx->redundant = ns;
+	if (ike_info_delete_ike(ns, &own))
+		ns->req.len = 0;	/* the peer's liveness check ends it */
+}
+
+/* A line for the log that is no failure. */
+static int note(struct ike_sa *sa, const char *what)
+{
+	ike_sa_fail(sa, "simultaneous IKE SA rekeys (RFC 7296 2.8.2): %s",
+		    what);
+	return 0;
+}
+
+/*
+ * Our rekey's new SA ns is keyed.  Alone, it takes the Child SAs and we
+ * delete the old SA (2.18).  Beside the peer's (2.8.2) the nonces pick the
+ * survivor, which takes the Child SAs; the old SA is deleted by the
+ * survivor's initiator.  When the peer deleted the old SA already, its
+ * rekey survived (the Child SAs went to it then).
+ */
+static int ours_done(struct ike_sa *sa, struct ike_sa *ns,
+		     struct ike_effects *fx)
+{
+	struct ike_sa *peers = sa->rekey_peer;
+
+	sa->rekey_peer = NULL;
+	if (sa->peer_deleted) {
+		drop_ours(ns, fx);
+		fx->dead = true;
+		return note(sa, "the peer's survived and it deleted this SA, "
+			    "ours is deleted");
+	}
+	if (!peers) {
+		take_children(sa, ns, fx);
+		return ike_info_delete_ike(sa, fx);
+	}
+	if (ours_redundant(ns, peers)) {
+		take_children(sa, peers, fx);
+		drop_ours(ns, fx);
+		return note(sa, "the peer's survives, ours is deleted; the "
+			    "peer deletes this SA");
+	}
+	take_children(sa, ns, fx);
+	peers->state = IKE_S_ESTABLISHED;
+	fx->redundant = peers;		/* the peer deletes it */
+	note(sa, "ours survives, the peer deletes its own; this SA goes");
+	return ike_info_delete_ike(sa, fx);
+}
+
+int ike_rekey_failed(struct ike_sa *sa, struct ike_effects *fx)
+{
+	struct ike_sa *peers = sa->rekey_peer;
+
+	sa->rekey_peer = NULL;
+	if (peers)
+		take_children(sa, peers, fx);
+	if (sa->peer_deleted)
+		fx->dead = true;
+	return -1;
+}
+
+/* The peer's rekey's new SA ns is keyed: it takes the Child SAs, or
+ * waits while ours is out (2.8.2). */
+static int peers_done(struct ike_sa *sa, struct ike_sa *ns,
+		      struct ike_effects *fx)
+{
+	if (sa->rekey_new) {
+		sa->rekey_peer = ns;
+		return 0;
+	}
+	take_children(sa, ns, fx);
+	return 0;
+}
+
+bool ike_rekey_peer_deletes(struct ike_sa *sa, struct ike_effects *fx)
+{
+	struct ike_sa *peers = sa->rekey_peer;
+
+	if (!peers)
+		return false;
+	sa->rekey_peer = NULL;
+	take_children(sa, peers, fx);
+	if (!sa->rekey_new)
+		return false;
+	sa->peer_deleted = true;
+	return true;
+}
+
 /*
  * RFC 9370: the new SA is keyed once its IKE_FOLLOWUP_KE exchanges ran,
  * from every secret of the rekey (fu->acc where g^ir stood).
@@ -103,10 +227,10 @@ static int fu_initiator_done(struct ike_sa *sa, struct ike_followup *fu,
 	sa->rekey_new = NULL;
 	if (!ns || new_keys(sa, ns, fu->acc, fu->acc_len)) {
 		ike_sa_free(ns);
-		return ike_sa_fail(sa, "IKE SA rekey: key derivation failed");
+		ike_sa_fail(sa, "IKE SA rekey: key derivation failed");
+		return ike_rekey_failed(sa, fx);
 	}
-	take_children(sa, ns, fx);
-	return ike_info_delete_ike(sa, fx);
+	return ours_done(sa, ns, fx);
 }
 
 static int fu_responder_done(struct ike_sa *sa, struct ike_followup *fu,
@@ -119,8 +243,7 @@ static int fu_responder_done(struct ike_sa *sa, struct ike_followup *fu,
 		ike_sa_free(ns);
 		return ike_sa_fail(sa, "IKE SA rekey: key derivation failed");
 	}
-	take_children(sa, ns, fx);
-	return 0;
+	return peers_done(sa, ns, fx);
 }
 
 int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx)
@@ -238,8 +361,10 @@ int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 
 	if (!m->has_ke || !m->has_nonce)
 		return refuse(sa, m, IKE_N_INVALID_SYNTAX, 0, fx);
-	/* 2.8.2: ours goes first; so does a follow-up still running */
-	if (sa->rekey_new || sa->creating || sa->fu[1].active)
+	/* 2.8.2: one meeting ours goes on (the nonces pick), a second one
+	 * waits; so does one meeting our CREATE_CHILD_SA or a follow-up */
+	if (sa->rekey_peer || sa->peer_deleted || sa->creating ||
+	    sa->fu[1].active)
 		return refuse(sa, m, IKE_N_TEMPORARY_FAILURE, 0, fx);
 	ns = rekey_responder_sa(sa, m, &reply, &err, &group);
 	if (!ns)
@@ -274,10 +399,9 @@ int ike_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 		return ike_sa_fail(sa, "cannot build the IKE SA rekey answer");
 	}
 	fx->send = &sa->resp;
-	if (later)
-		sa->fu[1].ns = ns;	/* keyed after IKE_FOLLOWUP_KE */
-	else
-		take_children(sa, ns, fx);
+	if (!later)
+		return peers_done(sa, ns, fx);
+	sa->fu[1].ns = ns;	/* keyed after IKE_FOLLOWUP_KE */
 	return 0;
 }
 
@@ -294,8 +418,9 @@ int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
 	sa->rekey_new = NULL;
 	if (err) {
 		ike_sa_free(ns);
-		return ike_sa_fail(sa, "peer refused the IKE SA rekey: %s",
-				   ike_notify_name(err->type));
+		ike_sa_fail(sa, "peer refused the IKE SA rekey: %s",
+			    ike_notify_name(err->type));
+		return ike_rekey_failed(sa, fx);
 	}
 	if (!m->has_sa || !m->has_ke || !m->has_nonce ||
 	    m->nonce.len > sizeof(ns->nr) ||
@@ -304,7 +429,8 @@ int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
 	    got.spi_size != 8 || m->ke.group != ns->kex_group ||
 	    ns->alg.ke != ns->kex_group) {
 		ike_sa_free(ns);
-		return ike_sa_fail(sa, "IKE SA rekey answer unacceptable");
+		ike_sa_fail(sa, "IKE SA rekey answer unacceptable");
+		return ike_rekey_failed(sa, fx);
 	}
 	ns->spi_r = spi64_get(got.spi);
 	ns->nr_len = m->nonce.len;
@@ -320,7 +446,8 @@ int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
 			ike_fu_clear(fu);
 			sa->rekey_new = NULL;
 			ike_sa_free(ns);
-			return ike_sa_fail(sa, "IKE SA rekey: no IKE_FOLLOWUP_KE");
+			ike_sa_fail(sa, "IKE SA rekey: no IKE_FOLLOWUP_KE");
+			return ike_rekey_failed(sa, fx);
 		}
 		return 0;
 	}
@@ -328,9 +455,8 @@ int ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m,
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (rc) {
 		ike_sa_free(ns);
-		return ike_sa_fail(sa, "IKE SA rekey: bad key exchange");
+		ike_sa_fail(sa, "IKE SA rekey: bad key exchange");
+		return ike_rekey_failed(sa, fx);
 	}
-	take_children(sa, ns, fx);
-	/* the old SA goes (2.18): its DELETE on the old SA */
-	return ike_info_delete_ike(sa, fx);
+	return ours_done(sa, ns, fx);
 }

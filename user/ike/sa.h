@@ -216,6 +216,12 @@ struct ike_sa {
 	struct child_sa *children;
 	struct child_sa *pending;	/* being negotiated in IKE_AUTH */
 	struct ike_sa *rekey_new;	/* our IKE SA rekey's new SA, if out */
+	/* RFC 7296 2.8.2: the peer's IKE SA rekey, answered while ours was
+	 * out: its new SA waits for ours to end; and whether the peer
+	 * deleted this SA before our rekey's answer came (only that answer
+	 * is awaited then) */
+	struct ike_sa *rekey_peer;
+	bool peer_deleted;
 
 	/* our CREATE_CHILD_SA (create.c): the new Child SA, the one it
 	 * replaces (inbound SPI, 0: none), our nonce and PFS key exchange */
@@ -267,6 +273,10 @@ struct ike_effects {
 	bool established;		/* the IKE SA just came up */
 	struct ike_sa *rekeyed;		/* its rekey's new SA, to adopt: the
 					 * Child SAs moved there */
+	/* RFC 7296 2.8.2: the other new SA of a simultaneous IKE SA rekey,
+	 * to adopt as well: it has no Child SAs and is deleted by whoever
+	 * initiated it (when we did, its req holds that DELETE, to send) */
+	struct ike_sa *redundant;
 	bool authentic;			/* the message passed its integrity check */
 	uint16_t frags_in;		/* it was reassembled from so many
 					 * RFC 7383 fragments (0: it was not) */
