@@ -5,9 +5,10 @@
 # kernel with OUTDIR shared read-write, run selftests/bench/run.sh in it,
 # and write OUTDIR/README.md, an index of the tables.
 #
-#   bench.sh [OUTDIR] [kex] [deb] [icount] [ref] [handshake] [index]
+#   bench.sh [OUTDIR] [kex] [deb] [icount] [ref] [handshake] [peers]
+#            [capacity] [index]
 #                       default: build/bench, kex deb icount ref handshake
-#                       (index: only rewrite README.md)
+#                       peers capacity (index: only rewrite README.md)
 #
 #   kex  on the host, no VM: ML-KEM-768 (the project's and libcrypto's when
 #        it has one) against X25519 through user/crypto/kex.c, kex.md
@@ -35,6 +36,23 @@
 #        then handshake-plot.py on the host: handshake.md, handshake.png.
 #        About 25 minutes, plus any time another VM runs on the host: the
 #        runs wait for it, and one that overlapped it is run again.
+#   peers  Debian's 6.12 kernel, no module: handshake time (IKE SA and
+#        first Child SA, PSK, x25519; median and p90 of BENCH_PEERS_RUNS,
+#        20) with no delay and 25 ms each way, of an iketcpd pair, a
+#        libreswan pair (pluto 4.10, unpacked) and a strongSwan pair
+#        (charon 5.9.8, swanctl), timed from outside the daemons by
+#        hswatch.c (issue 19; selftests/bench/peers.sh, BENCH_PEERS_*
+#        knobs there); then peers-tables.py: peers.md with iketcpd's ratio
+#        to the fastest other pair.  About 25 minutes.
+#   capacity  the same kernel: one responder (iketcpd, charon, pluto in
+#        turn) under the load of ikeload.c (iketcpd's initiator code,
+#        BENCH_CAP_INFLIGHT handshakes in flight from BENCH_CAP_TUNNELS
+#        distinct addresses, 1000): handshakes per second, and VmRSS and
+#        kernel slab per tunnel at 1000 tunnels (issue 19;
+#        selftests/bench/capacity.sh, BENCH_CAP_* knobs there); then
+#        peers-tables.py: capacity.md with the ratios and verdicts.
+#   handshake, peers and capacity watch the host for other VMs
+#   (watch_host below) and run a sample that overlapped one again.
 #
 # BENCH_* variables (see run.sh) are passed to the VM.  Never fails on a
 # missed target; exits non-zero only when a part could not run.
@@ -44,7 +62,7 @@ repo=$(cd "$here/../.." && pwd)
 out=${1:-$repo/build/bench}
 shift || true
 parts=("$@")
-[ ${#parts[@]} = 0 ] && parts=(kex deb icount ref handshake)
+[ ${#parts[@]} = 0 ] && parts=(kex deb icount ref handshake peers capacity)
 # icount: 2^4 ns of guest time per instruction
 ICOUNT_SHIFT=4
 CC=${CC:-cc}
@@ -70,6 +88,58 @@ fi
 
 envs=()
 for v in $(compgen -e | grep '^BENCH_'); do envs+=(--env "$v=${!v}"); done
+
+# Another VM on this 2-core host takes CPU from ours and skews the times.
+# watch_host PART: every 2 s, count the host's QEMU processes; each sample
+# that finds another one bumps the count in raw/PART-busy ("COUNT
+# busy|free"), which the part's script in the VM reads before and after
+# each run (handshake.sh; hostbusy.sh for peers.sh and capacity.sh): it
+# waits while the host is busy and repeats a run that overlapped another
+# VM.  raw/PART-host.txt lists the samples that saw one ("EPOCH COUNT").
+# unwatch_host PART stops it.
+watch_host() {
+	local busy=$out/raw/$1-busy
+	: > "$out/raw/$1-host.txt"
+	echo "0 free" > "$busy"
+	( n=0
+	  while sleep 2; do
+		q=$(pgrep -c -x qemu-system-x86) st=free
+		if [ "$q" -gt 1 ]; then
+			n=$((n + 1)) st=busy
+			echo "$(date +%s) $q" >> "$out/raw/$1-host.txt"
+		fi
+		echo "$n $st" > "$busy.new" && mv "$busy.new" "$busy"
+	  done ) &
+	watcher=$!
+}
+unwatch_host() {
+	kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null
+	rm -f "$out/raw/$1-busy" "$out/raw/$1-busy.new"
+}
+
+# debian_612 PART: Debian's newest 6.12 kernel with headers (or HS_KVER)
+# in $hk; 1, with a note in OUTDIR/PART.md, when there is none
+debian_612() {
+	hk=${HS_KVER:-$(ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null |
+		sed 's|.*/linux-headers-||' | sort -V | tail -1)}
+	[ -n "$hk" ] && [ -e "/boot/vmlinuz-$hk" ] && return 0
+	echo "bench: part $1 skipped: no Debian 6.12 kernel (make deps-6.12)"
+	echo "Skipped: no Debian 6.12 kernel; run \`make deps-6.12\` first." > "$out/$1.md"
+	return 1
+}
+
+# peers_bins: iketcpd and the programs of parts peers and capacity:
+# hswatch, and ikeload linked with iketcpd's objects (all but its main,
+# commands and daemon, which user/Makefile builds into build/user/obj)
+peers_bins() {
+	local o=$repo/build/user/obj objs
+	make -C "$repo/user" --no-print-directory >/dev/null || return 1
+	$CC $CFLAGS_BENCH -o "$bin/hswatch" "$here/hswatch.c" || return 1
+	objs=$(find "$o" -name '*.o' ! -name main.o ! -name commands.o ! -name daemon.o | sort)
+	# shellcheck disable=SC2046,SC2086 # word lists
+	$CC $CFLAGS_BENCH -o "$bin/ikeload" "$here/ikeload.c" $objs \
+		$(pkg-config --libs libnl-xfrm-3.0 libnl-3.0 inih json-c libcrypto libmnl)
+}
 
 rc=0
 declare -A took
@@ -151,14 +221,7 @@ for part in "${parts[@]}"; do
 		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part ref failed"; rc=1; }
 		;;
 	handshake)
-		hk=${HS_KVER:-$(ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null |
-			sed 's|.*/linux-headers-||' | sort -V | tail -1)}
-		if [ -z "$hk" ] || [ ! -e "/boot/vmlinuz-$hk" ]; then
-			echo "bench: part handshake skipped: no Debian 6.12 kernel (make deps-6.12)"
-			echo "Skipped: no Debian 6.12 kernel; run \`make deps-6.12\` first." \
-				> "$out/handshake.md"
-			continue
-		fi
+		debian_612 handshake || continue
 		# module-vm builds from scratch: only when a source is newer
 		ko=$repo/build/mod-6.12/kernel/iketcp.ko
 		if [ ! -f "$ko" ] || [ -n "$(find "$repo/kernel" "$repo/include" "$repo/Kbuild" \
@@ -170,41 +233,38 @@ for part in "${parts[@]}"; do
 			{ echo "bench: part handshake: iketcpd build failed"; rc=1; continue; }
 		rm -f "$out"/raw/handshake.csv "$out"/raw/info-handshake.csv
 		echo "bench: part handshake (issue 21) on $hk"
-		# Another VM on this 2-core host takes CPU from ours and skews
-		# the times.  Every 2 s, count the host's QEMU processes; each
-		# sample that finds another one bumps the count in
-		# raw/handshake-busy ("COUNT busy|free"), which handshake.sh
-		# reads before and after each run: it waits while the host is
-		# busy and repeats a run that overlapped another VM.
-		hs_host=$out/raw/handshake-host.txt hs_busy=$out/raw/handshake-busy
-		: > "$hs_host"
-		echo "0 free" > "$hs_busy"
-		( n=0
-		  while sleep 2; do
-			q=$(pgrep -c -x qemu-system-x86) st=free
-			if [ "$q" -gt 1 ]; then
-				n=$((n + 1)) st=busy
-				echo "$(date +%s) $q" >> "$hs_host"
-			fi
-			echo "$n $st" > "$hs_busy.new" && mv "$hs_busy.new" "$hs_busy"
-		  done ) &
-		sampler=$!
+		watch_host handshake
 		"$repo/selftests/vm/run" --kver "$hk" \
 			--module "$repo/build/mod-6.12/kernel/iketcp.ko" \
 			--rw "$out" --timeout 5400 --no-kmemleak "${envs[@]}" -- \
 			"$here/handshake.sh" "$out" 2>&1 | tee "$out/vm-handshake.log"
 		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part handshake failed"; rc=1; }
-		kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
-		rm -f "$hs_busy" "$hs_busy.new"
+		unwatch_host handshake
 		if [ -s "$out/raw/handshake.csv" ]; then
 			/usr/bin/python3 "$here/handshake-plot.py" "$out" ||
 				{ echo "bench: handshake-plot.py failed"; rc=1; }
 		fi
 		;;
+	peers|capacity)
+		debian_612 "$part" || continue
+		peers_bins || { echo "bench: part $part: build failed"; rc=1; continue; }
+		rm -f "$out/raw/$part.csv" "$out/raw/info-$part.csv"
+		echo "bench: part $part (issue 19) on $hk"
+		watch_host "$part"
+		"$repo/selftests/vm/run" --kver "$hk" --no-module \
+			--rw "$out" --timeout 2700 --no-kmemleak "${envs[@]}" -- \
+			"$here/$part.sh" "$out" 2>&1 | tee "$out/vm-$part.log"
+		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part $part failed"; rc=1; }
+		unwatch_host "$part"
+		if [ -s "$out/raw/$part.csv" ]; then
+			/usr/bin/python3 "$here/peers-tables.py" "$out" "$part" ||
+				{ echo "bench: peers-tables.py $part failed"; rc=1; }
+		fi
+		;;
 	index)
 		continue ;;	# only rewrite README.md
 	*)
-		echo "bench: unknown part $part (kex, deb, icount, ref, handshake, index)"; exit 2 ;;
+		echo "bench: unknown part $part (kex, deb, icount, ref, handshake, peers, capacity, index)"; exit 2 ;;
 	esac
 	took[$part]=$(( $(date +%s) - t ))
 	echo "bench: part $part took ${took[$part]} s"
@@ -217,8 +277,9 @@ done
 	echo "Written by \`make bench\` (selftests/bench/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
 	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)[,)].*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
 	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs (icount part: 1, in virtual time)."
-	echo "Console logs of the VM runs: vm-deb.log, vm-icount*.log, vm-ref.log, vm-handshake.log."
-	for part in deb icount ref handshake; do
+	echo "Console logs of the VM runs: vm-deb.log, vm-icount*.log, vm-ref.log, vm-handshake.log,"
+	echo "vm-peers.log, vm-capacity.log."
+	for part in deb icount ref handshake peers capacity; do
 		for f in "$out"/raw/info-$part.csv "$out"/raw/info-$part*.*.csv; do
 			[ -f "$f" ] && IFS=, read -r p k s < "$f" &&
 				echo "Part $p: kernel $k, benchmarks ${s} s in the VM."
@@ -228,11 +289,12 @@ done
 	echo
 	echo "Tables (each also as .csv beside it): rr-icount.md, rr-icount-noerms.md,"
 	echo "rr.md, mem.md (issue 3), memq.md, tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md,"
-	echo "ping-ref.md (issue 10), kex.md, handshake.md and handshake.png (issue 21)."
+	echo "ping-ref.md (issue 10), kex.md, handshake.md and handshake.png (issue 21), peers.md"
+	echo "and capacity.md (issue 19)."
 	echo "Raw per-run results: raw/*.csv."
 	echo
 	for t in rr-icount rr-icount-noerms rr mem memq tunnel-deb ping-deb tunnel-ref ping-ref kex \
-		handshake; do
+		handshake peers capacity; do
 		[ -f "$out/$t.md" ] && { cat "$out/$t.md"; echo; }
 	done
 } > "$out/README.md"

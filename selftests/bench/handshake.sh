@@ -219,24 +219,9 @@ udp_rcvbuf_errors() {
 }
 
 # The host: bench.sh samples its QEMU processes every 2 s into
-# raw/handshake-busy, "COUNT busy|free", COUNT the samples so far that saw
-# another VM than ours (which takes CPU from this one and skews the times).
-# host_state reads it into HB_N and HB_S (0 and free without the file).
-busyf=$out/raw/handshake-busy
-HB_WATCHED=0
-[ -r "$busyf" ] && HB_WATCHED=1
-host_state() {
-	HB_N=0 HB_S=free
-	if [ -r "$busyf" ]; then read -r HB_N HB_S < "$busyf" || true; fi
-}
-# wait_host: until no other VM runs on the host
-wait_host() {
-	host_state
-	[ "$HB_S" = busy ] || return 0
-	say "another VM runs on the host: waiting"
-	while [ "$HB_S" = busy ]; do sleep 5; host_state; done
-	say "the host is free again"
-}
+# raw/handshake-busy; hostbusy.sh reads it (host_state, wait_host).
+HB_FILE=$out/raw/handshake-busy
+. "$here/hostbusy.sh"
 REPEATS=0
 
 keys() { echo "auth=pubkey cert=$pki/$1.pem key=$pki/$1.key ca=$pki/ca.pem ike=$IKE $EXTRA"; }
@@ -369,13 +354,7 @@ for loss in $LOSSES; do
 	echo "note: UDP receive-buffer drops (RcvbufErrors, losses besides netem's) at $loss %: initiator $ra, responder $rb" \
 		>> "$out/raw/handshake-meta.txt"
 done
-if [ "$HB_WATCHED" = 1 ]; then
-	echo "note: $REPEATS runs overlapped another VM on the host (bench.sh samples its QEMU processes every 2 s) and were run again" \
-		>> "$out/raw/handshake-meta.txt"
-else
-	echo "note: the host was not watched for other VMs (handshake.sh ran without bench.sh): these times are suspect if one ran" \
-		>> "$out/raw/handshake-meta.txt"
-fi
+hb_note runs >> "$out/raw/handshake-meta.txt"
 echo "handshake,$(uname -r),$(( $(date +%s) - start ))" > "$out/raw/info-handshake.csv"
 say "done"
 exit 0
