@@ -128,6 +128,15 @@ debian_612() {
 	return 1
 }
 
+# module_612: build/mod-6.12/kernel/iketcp.ko, in $ko (module-vm builds
+# from scratch: only when a source is newer)
+module_612() {
+	ko=$repo/build/mod-6.12/kernel/iketcp.ko
+	[ -f "$ko" ] && [ -z "$(find "$repo/kernel" "$repo/include" "$repo/Kbuild" \
+		-newer "$ko" -name '*.[ch]' -o -newer "$ko" -name Kbuild | head -1)" ] ||
+		make -C "$repo" --no-print-directory module-vm KERNEL=6.12 >/dev/null
+}
+
 # peers_bins: iketcpd and the programs of parts peers and capacity:
 # hswatch, and ikeload linked with iketcpd's objects (all but its main,
 # commands and daemon, which user/Makefile builds into build/user/obj)
@@ -222,13 +231,7 @@ for part in "${parts[@]}"; do
 		;;
 	handshake)
 		debian_612 handshake || continue
-		# module-vm builds from scratch: only when a source is newer
-		ko=$repo/build/mod-6.12/kernel/iketcp.ko
-		if [ ! -f "$ko" ] || [ -n "$(find "$repo/kernel" "$repo/include" "$repo/Kbuild" \
-			-newer "$ko" -name '*.[ch]' -o -newer "$ko" -name Kbuild | head -1)" ]; then
-			make -C "$repo" --no-print-directory module-vm KERNEL=6.12 >/dev/null ||
-				{ echo "bench: part handshake: module build failed"; rc=1; continue; }
-		fi
+		module_612 || { echo "bench: part handshake: module build failed"; rc=1; continue; }
 		make -C "$repo/user" --no-print-directory >/dev/null ||
 			{ echo "bench: part handshake: iketcpd build failed"; rc=1; continue; }
 		rm -f "$out"/raw/handshake.csv "$out"/raw/info-handshake.csv
@@ -247,11 +250,11 @@ for part in "${parts[@]}"; do
 		;;
 	peers|capacity)
 		debian_612 "$part" || continue
-		peers_bins || { echo "bench: part $part: build failed"; rc=1; continue; }
+		module_612 && peers_bins || { echo "bench: part $part: build failed"; rc=1; continue; }
 		rm -f "$out/raw/$part.csv" "$out/raw/info-$part.csv"
 		echo "bench: part $part (issue 19) on $hk"
 		watch_host "$part"
-		"$repo/selftests/vm/run" --kver "$hk" --no-module \
+		"$repo/selftests/vm/run" --kver "$hk" --module "$ko" \
 			--rw "$out" --timeout 2700 --no-kmemleak "${envs[@]}" -- \
 			"$here/$part.sh" "$out" 2>&1 | tee "$out/vm-$part.log"
 		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part $part failed"; rc=1; }

@@ -35,7 +35,9 @@
 # BENCH_CAP_TUNNELS (1000), BENCH_CAP_INFLIGHT (24), BENCH_CAP_REPEATS (3),
 # BENCH_CAP_LIMIT (900 s for one repetition), BENCH_CAP_LOGS (set: keep
 # the responder's log and the generator's output of each repetition in
-# raw/capacity-logs/; PEER_IKD_LOG=info or debug makes iketcpd's verbose).
+# raw/capacity-logs/; PEER_IKD_LOG=info or debug makes iketcpd's verbose),
+# BENCH_CAP_PERF (set: perf record the responder during the load, its
+# report in raw/capacity-logs/KIND-REP.perf.txt).
 set -u
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,14 +65,15 @@ PIDR='' PIDG=''
 # shellcheck disable=SC2086 # the PIDs that are set
 trap 'bench_cleanup "$work" $ng $nr $PIDG $PIDR' EXIT
 
-# the generator's addresses: 198.18.0.1 on, 250 per /24
+# the generator's addresses: 198.18.0.1 on, one after the other (ikeload
+# sends from FIRST + i), all in the link's /15
 topo() {
 	local i
 	ns_pair $ng $nr || return 1
 	ip -n $nr addr add $R/15 dev $nr-v
 	ip -n $nr addr add 10.202.0.1/24 dev lo
-	for ((i = 0; i < TUNNELS; i++)); do
-		echo "addr add 198.18.$((i / 250)).$((i % 250 + 1))/15 dev $ng-v"
+	for ((i = 1; i <= TUNNELS; i++)); do
+		echo "addr add 198.18.$((i >> 8)).$((i & 255))/15 dev $ng-v"
 	done | ip -n $ng -batch - || return 1
 	# the responder's answers to 1000 peers need 1000 neighbour entries
 	# (the table's limits are the initial namespace's, for all of them)
@@ -103,16 +106,26 @@ one_rep() {
 	PIDR=$PEER_PID
 	sleep 2
 	rss0=$(rss_kb "$PIDR") sl0=$(slab_kb)
+	if [ -n "${BENCH_CAP_PERF:-}" ]; then
+		mkdir -p "$out/raw/capacity-logs"
+		perf record -q -F 499 -g -p "$PIDR" -o "$work/perf.data" 2> /dev/null &
+		PIDP=$!
+	fi
 	taskset -c 1 ip netns exec $ng "$gen" $R $FIRST "$TUNNELS" "$INFLIGHT" \
 		--hold "$LIMIT" > "$work/gen.out" 2> "$work/gen.err" &
 	PIDG=$!
 	for ((i = 0; i < LIMIT * 10; i++)); do
-		grep -q '^up=' "$work/gen.out" && break
+		grep -qs '^up=' "$work/gen.out" && break
 		kill -0 "$PIDG" 2>/dev/null || break
 		sleep 0.1
 	done
 	[ -s "$work/gen.out" ] || { kill "$PIDG" 2>/dev/null; sleep 1; }
 	line=$(grep '^up=' "$work/gen.out")
+	if [ -n "${BENCH_CAP_PERF:-}" ]; then
+		kill -INT "$PIDP"; wait "$PIDP"
+		perf report -i "$work/perf.data" --no-children --stdio 2> /dev/null |
+			grep -v '^$' | head -n 300 > "$out/raw/capacity-logs/$kind-$rep.perf.txt"
+	fi
 	# what the responder installed while every peer is still there
 	sleep 3
 	st=$(ip -n $nr xfrm state | grep -c '^src')

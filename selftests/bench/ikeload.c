@@ -29,14 +29,17 @@
  *     --rto MS        first retransmission wait (3000), --retries N (4)
  *     --hold S        stay up S seconds after the last handshake (0), so
  *                     the responder's tunnels are measured while every
- *                     peer is still there (SIGTERM ends it early)
+ *                     peer is still there, answering the responder's
+ *                     requests (liveness checks; SIGTERM ends it early)
  *
  * Peer i sends from FIRST_SRC + i (the addresses must exist on an
- * interface) with ID_IPV4_ADDR its address.  Output, one line of
+ * interface) with ID_IPV4_ADDR its address.  Its established IKE SA
+ * answers the responder's requests (liveness checks) through the engine.  Output, one line of
  * KEY=VALUE words on stdout: up, failed, retransmits, cookies (COOKIE
  * round trips), secs (first send to last handshake), rate (up / secs),
  * p50_ms and p90_ms (per handshake, first send to Child SA); then a line
- * "# fail i: why" per failure (at most 20).
+ * "# fail i: why" per failure (at most 20), and after the hold "# answered
+ * N requests of the responder".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -69,7 +72,7 @@ struct load {
 	struct ike_engine e;
 	struct peer *peers;
 	unsigned int total, inflight, next, running, up, failed;
-	unsigned long retransmits, cookies;
+	unsigned long retransmits, cookies, answered;
 	struct sockaddr_storage remote;
 	uint32_t first_src;		/* host order */
 	int fd;
@@ -208,6 +211,9 @@ static void apply(struct load *l, struct peer *p, struct ike_effects *fx,
 	if (fx->established && fx->n_install > 0 && p->sa &&
 	    p->sa->state == IKE_S_ESTABLISHED)
 		peer_end(l, p, P_UP, "");
+	else if (fx->established)
+		peer_end(l, p, P_FAILED, why[0] ? why :
+			 "IKE SA up without its Child SA");
 	else if (fx->dead)
 		peer_end(l, p, P_FAILED, why[0] ? why : "the IKE SA failed");
 }
@@ -269,11 +275,17 @@ static int receive_one(struct load *l)
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
 			pi = (struct in_pktinfo *)CMSG_DATA(c);
 	p = pi ? peer_of(l, &pi->ipi_addr) : NULL;
-	if (!p || p->st != P_RUNNING)
+	if (!p || p->st == P_IDLE || p->st == P_FAILED)
 		return 1;
 	l->e.now = now_ms();
 	ike_engine_input(&l->e, buf, n, &p->local, &from, &fx, why,
 			 sizeof(why));
+	if (p->st == P_UP && fx.send) {
+		/* a request of the responder's (a liveness check): answered,
+		 * or it would take the peer for dead and drop its tunnel */
+		send_from(l, p, fx.send);
+		l->answered++;
+	}
 	apply(l, p, &fx, why);
 	return 1;
 }
@@ -290,7 +302,9 @@ static void timers(struct load *l)
 		if (p->st != P_RUNNING || now < p->rtx_at || !p->sa)
 			continue;
 		if (p->tries >= l->retries) {
-			peer_end(l, p, P_FAILED, "no answer");
+			peer_end(l, p, P_FAILED, p->sa->state == IKE_S_INIT_SENT ?
+				 "no answer to IKE_SA_INIT" :
+				 "no answer to IKE_AUTH");
 			continue;
 		}
 		p->tries++;
@@ -379,6 +393,7 @@ int main(int argc, char **argv)
 	uint32_t inner = 10u << 24 | 201u << 16, tsr, tsr_mask, dummy;
 	struct in_addr a;
 	unsigned int hold = 0, i;
+	uint64_t t_end;
 	struct pollfd pfd;
 	int k;
 
@@ -441,8 +456,12 @@ int main(int argc, char **argv)
 		timers(&l);
 	}
 	report(&l);
-	while (!stop && hold--)
-		sleep(1);
+	/* holding the tunnels: answer what the responder asks */
+	for (t_end = now_ms() + hold * 1000ull; !stop && now_ms() < t_end;)
+		if (poll(&pfd, 1, 200) > 0)
+			for (k = 0; k < 64 && receive_one(&l); k++)
+				;
+	printf("# answered %lu requests of the responder\n", l.answered);
 	ike_engine_destroy(&l.e);
 	free(l.peers);
 	close(l.fd);
