@@ -17,19 +17,23 @@
 # daemons' COOKIE thresholds (iketcpd 50, charon 30, pluto 25000), so the
 # rates compare handshakes, not cookie round trips.
 #
-# Per responder and repetition (BENCH_CAP_REPEATS, each with a fresh
-# responder): the generator's rate (handshakes up / seconds from its first
-# send to the last one up), then, with the generator still holding every
-# peer: the responder's kernel states and SA policies (a handshake the
-# generator counts must have left two ESP states there), the responder's
-# VmRSS before the load and after it, and the kernel's unreclaimable slab
-# (SUnreclaim in /proc/meminfo: XFRM states and policies live there) before
-# and after.  A repetition that overlapped another VM on the host
-# (hostbusy.sh) is not counted but run again.
+# After an uncounted warm-up (below), per responder and repetition
+# (BENCH_CAP_REPEATS, each with a fresh responder): the generator's rate
+# (handshakes up / seconds from its first send to the last one up), then,
+# with the generator still holding every peer: the responder's kernel
+# states and SA policies (a handshake the generator counts must have left
+# two ESP states there), the responder's VmRSS before the load and after
+# it, and the kernel's unreclaimable slab (SUnreclaim in /proc/meminfo:
+# XFRM states and policies live there) before and after.  A repetition
+# that overlapped another VM on the host (hostbusy.sh) is not counted but
+# run again.
 #
 # Output: OUTDIR/raw/capacity.csv, one line per repetition:
 #   kind,rep,up,failed,retransmits,cookies,secs,rate,p50_ms,p90_ms,
-#   states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb
+#   states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb,cpu_ms,gen_cpu_ms
+# (cpu_ms: CPU time the responder used during the load, all its threads;
+# gen_cpu_ms: the generator's, to show whether it or the responder was
+# the bottleneck)
 # raw/capacity-meta.txt (versions, setup, generator failures, notes) and
 # raw/info-capacity.csv.  Knobs: BENCH_CAP_KINDS ("iketcpd charon pluto"),
 # BENCH_CAP_TUNNELS (1000), BENCH_CAP_INFLIGHT (24), BENCH_CAP_REPEATS (3),
@@ -82,13 +86,19 @@ topo() {
 	return 0
 }
 
+# cpu_ms PID: user + system time the process used so far (all threads)
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 slab_kb() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
 flush_xfrm() { ip -n $nr xfrm state flush; ip -n $nr xfrm policy flush; }
 
-# one_rep KIND REP: one CSV line; 1 when another VM ran meanwhile
+# one_rep KIND REP [N]: one CSV line; 1 when another VM ran meanwhile.
+# With N: a warm-up of N handshakes, not written
 one_rep() {
-	local kind=$1 rep=$2 n0 rss0 rss1 sl0 sl1 st pol line i
+	local kind=$1 rep=$2 n=${3:-$TUNNELS} n0 rss0 rss1 sl0 sl1 st pol line i c0 c1 g1
 	wait_host
 	n0=$HB_N
 	flush_xfrm
@@ -100,18 +110,18 @@ one_rep() {
 		say "$kind: the responder did not start"
 		peer_logs "$kind" "$work/r"
 		peer_stop "$PEER_PID"
-		echo "$kind,$rep,0,$TUNNELS,,,,,,,,,,,," >> "$csv"
+		echo "$kind,$rep,0,$TUNNELS,,,,,,,,,,,,,," >> "$csv"
 		return 0
 	fi
 	PIDR=$PEER_PID
 	sleep 2
-	rss0=$(rss_kb "$PIDR") sl0=$(slab_kb)
+	rss0=$(rss_kb "$PIDR") sl0=$(slab_kb) c0=$(cpu_ms "$PIDR")
 	if [ -n "${BENCH_CAP_PERF:-}" ]; then
 		mkdir -p "$out/raw/capacity-logs"
 		perf record -q -F 499 -g -p "$PIDR" -o "$work/perf.data" 2> /dev/null &
 		PIDP=$!
 	fi
-	taskset -c 1 ip netns exec $ng "$gen" $R $FIRST "$TUNNELS" "$INFLIGHT" \
+	taskset -c 1 ip netns exec $ng "$gen" $R $FIRST "$n" "$INFLIGHT" \
 		--hold "$LIMIT" > "$work/gen.out" 2> "$work/gen.err" &
 	PIDG=$!
 	for ((i = 0; i < LIMIT * 10; i++)); do
@@ -121,6 +131,7 @@ one_rep() {
 	done
 	[ -s "$work/gen.out" ] || { kill "$PIDG" 2>/dev/null; sleep 1; }
 	line=$(grep '^up=' "$work/gen.out")
+	c1=$(cpu_ms "$PIDR") g1=$(cpu_ms "$PIDG")
 	if [ -n "${BENCH_CAP_PERF:-}" ]; then
 		kill -INT "$PIDP"; wait "$PIDP"
 		perf report -i "$work/perf.data" --no-children --stdio 2> /dev/null |
@@ -148,20 +159,21 @@ one_rep() {
 		REPEATS=$((REPEATS + 1))
 		return 1
 	fi
-	say "$kind rep $rep: ${line:-no result} states=$st policies=$pol rss ${rss0}->${rss1} kB slab ${sl0}->${sl1} kB"
+	say "$kind rep $rep: ${line:-no result} states=$st policies=$pol rss ${rss0}->${rss1} kB slab ${sl0}->${sl1} kB cpu ms: responder $((c1 - c0)) generator $g1"
+	[ -z "${3:-}" ] || return 0
 	if grep -q '^# fail' "$work/gen.out"; then
 		grep '^# fail' "$work/gen.out" | head -n 5 | sed "s/^# /# capacity: $kind rep $rep: /"
 		echo "failures: $kind rep $rep: $(grep '^# fail' "$work/gen.out" | head -n 3 | tr '\n' ' ')" >> "$meta"
 	fi
 	[ -s "$work/gen.err" ] && sed 's/^/# ikeload: /' "$work/gen.err" | head -n 5
 	if [ -z "$line" ]; then
-		echo "$kind,$rep,0,$TUNNELS,,,,,,,$st,$pol,$rss0,$rss1,$sl0,$sl1" >> "$csv"
+		echo "$kind,$rep,0,$TUNNELS,,,,,,,$st,$pol,$rss0,$rss1,$sl0,$sl1,$((c1 - c0)),$g1" >> "$csv"
 		return 0
 	fi
 	# up=U failed=F retransmits=R cookies=C secs=S rate=X p50_ms=P p90_ms=Q
 	# shellcheck disable=SC2086 # the words of the line
 	set -- $(echo "$line" | tr ' =' '\n\n' | awk 'NR % 2 == 0')
-	echo "$kind,$rep,$1,$2,$3,$4,$5,$6,$7,$8,$st,$pol,$rss0,$rss1,$sl0,$sl1" >> "$csv"
+	echo "$kind,$rep,$1,$2,$3,$4,$5,$6,$7,$8,$st,$pol,$rss0,$rss1,$sl0,$sl1,$((c1 - c0)),$g1" >> "$csv"
 	return 0
 }
 
@@ -176,10 +188,23 @@ kinds_usable "$work"
 	echo "load: $TUNNELS peers (one address and IKE SA each), $INFLIGHT handshakes in flight, $REPS repetitions per responder"
 } > "$meta"
 say "$(tr '\n' ';' < "$meta")"
-echo "kind,rep,up,failed,retransmits,cookies,secs,rate,p50_ms,p90_ms,states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb" > "$csv"
+echo "kind,rep,up,failed,retransmits,cookies,secs,rate,p50_ms,p90_ms,states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb,cpu_ms,gen_cpu_ms" > "$csv"
 REPEATS=0
+# Warm-up, not counted: the first start of each daemon in a fresh VM reads
+# its files cold over 9p; the first Child SA loads the kernel's AES-GCM
+# modules, and the first 1000 tunnels grow the neighbour table and the
+# XFRM hash tables, which stay grown: costs only the responder that came
+# first would pay.  So the first warm-up brings all tunnels up, the
+# others a few.  Then the responders take turns, the order rotating.
+nk=${#KINDS[@]}
+for ((i = 0; i < nk; i++)); do
+	n=$INFLIGHT
+	[ "$i" = 0 ] && n=$TUNNELS
+	until one_rep "${KINDS[$i]}" warm-up "$n"; do :; done
+done
 for rep in $(seq 1 "$REPS"); do
-	for k in "${KINDS[@]}"; do
+	for ((i = 0; i < nk; i++)); do
+		k=${KINDS[$(( (i + rep - 1) % nk ))]}
 		until one_rep "$k" "$rep"; do :; done
 	done
 done

@@ -119,18 +119,21 @@ def capacity(out):
           "handshakes up / seconds from the first send to the last one up.  Memory, with "
           "every tunnel still up: the responder's VmRSS growth and the kernel's unreclaimable "
           "slab growth (XFRM states and policies), each divided by the tunnels up.  "
-          "Medians over the repetitions.", ""]
+          "Responder CPU: its user + system time during the load (all threads) per tunnel up; "
+          "generator CPU busy: the generator's CPU time over the load's duration (near 100 %: "
+          "the generator, not the responder, set the pace).  Medians over the repetitions.", ""]
     md += [f"- {m}" for m in meta if not m.startswith("failures: ")]
     md += ["", "| responder | reps | up (min of reps) | failed | retransmits | rate /s | "
-           "p50 ms | p90 ms | kernel states | VmRSS kB/tunnel | slab kB/tunnel | kB/tunnel both |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "p50 ms | p90 ms | responder CPU ms/handshake | generator CPU busy | kernel states | "
+           "VmRSS kB/tunnel | slab kB/tunnel | kB/tunnel both |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     agg, table = {}, []
     for k in kinds:
         rs = [r for r in rows if r["kind"] == k]
         ups = [num(r, "up") or 0 for r in rs]
         ok = [r for r in rs if (num(r, "up") or 0) > 0 and num(r, "rate") is not None]
         if not ok:
-            md.append(f"| {NAMES[k]} | {len(rs)} | 0 | {tunnels} | - | - | - | - | - | - | - | - |")
+            md.append(f"| {NAMES[k]} | {len(rs)} | 0 | {tunnels} | - | - | - | - | - | - | - | - | - | - |")
             agg[k] = None
             continue
 
@@ -145,17 +148,20 @@ def capacity(out):
         per = lambda r: max(1.0, num(r, "up"))
         rss = statistics.median([(num(r, "rss1_kb") - num(r, "rss0_kb")) / per(r) for r in ok])
         slab = statistics.median([(num(r, "slab1_kb") - num(r, "slab0_kb")) / per(r) for r in ok])
+        cpu = med("cpu_ms", per)
+        gbusy = med("gen_cpu_ms", lambda r: 10 * max(0.001, num(r, "secs")))
         a = {"rate": med("rate"), "rss": rss, "slab": slab, "up": min(ups),
-             "all": min(ups) >= tunnels > 0}
+             "all": min(ups) >= tunnels > 0, "cpu": cpu}
         agg[k] = a
         md.append(f"| {NAMES[k]} | {len(rs)} | {min(ups):.0f}/{tunnels} | {med('failed'):.0f} | "
                   f"{med('retransmits'):.0f} | {a['rate']:.1f} | {med('p50_ms'):.0f} | "
-                  f"{med('p90_ms'):.0f} | {med('states'):.0f} | {rss:.2f} | {slab:.2f} | "
+                  f"{med('p90_ms'):.0f} | {cpu:.1f} | {gbusy:.0f} % | {med('states'):.0f} | "
+                  f"{rss:.2f} | {slab:.2f} | "
                   f"{rss + slab:.2f} |")
-        table.append([k, len(rs), f"{min(ups):.0f}", f"{a['rate']:.2f}", f"{rss:.3f}",
-                      f"{slab:.3f}"])
+        table.append([k, len(rs), f"{min(ups):.0f}", f"{a['rate']:.2f}", f"{cpu:.2f}",
+                      f"{rss:.3f}", f"{slab:.3f}"])
     write_csv(os.path.join(out, "capacity.csv"),
-              ["kind", "reps", "min_up", "rate_per_s", "rss_kb_per_tunnel",
+              ["kind", "reps", "min_up", "rate_per_s", "cpu_ms_per_handshake", "rss_kb_per_tunnel",
                "slab_kb_per_tunnel"], table)
     md += ["", "iketcpd against the others (targets: rate >= 1.5x the better peer's; less "
            "memory per tunnel than either):", ""]
@@ -174,6 +180,11 @@ def capacity(out):
         md.append(f"- Rate: iketcpd {me['rate']:.1f}/s, the better peer {NAMES[bk]} "
                   f"{usable[bk]['rate']:.1f}/s: **{r:.2f}x** (target 1.5x): "
                   f"{'met' if r >= 1.5 else 'missed'}.")
+        cb = min(usable, key=lambda k: usable[k]["cpu"])
+        if me["cpu"] > 0 and usable[cb]["cpu"] > 0:
+            md.append(f"- Responder CPU per handshake: iketcpd {me['cpu']:.1f} ms, the thriftiest "
+                      f"peer {NAMES[cb]} {usable[cb]['cpu']:.1f} ms: iketcpd does "
+                      f"**{usable[cb]['cpu'] / me['cpu']:.2f}x** its handshakes per CPU second.")
         for key, what in (("rss", "VmRSS"), ("slab", "kernel slab")):
             worse = [k for k in usable if me[key] >= usable[k][key]]
             ratios = ", ".join(f"{NAMES[k]} {usable[k][key]:.2f} kB "
@@ -193,13 +204,14 @@ def capacity(out):
         md += [f"- {f}" for f in fails]
     md += ["", "Every repetition:", "",
            "| responder | rep | up | failed | retransmits | cookies | secs | rate /s | kernel states | "
-           "SA policies in | VmRSS kB before | after | slab kB before | after |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "SA policies in | VmRSS kB before | after | slab kB before | after | responder CPU ms | "
+           "generator CPU ms |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         md.append("| " + " | ".join([NAMES.get(r["kind"], r["kind"])] + [
-            r[c] or "-" for c in ("rep", "up", "failed", "retransmits", "cookies", "secs", "rate",
+            r.get(c) or "-" for c in ("rep", "up", "failed", "retransmits", "cookies", "secs", "rate",
                                   "states", "policies", "rss0_kb", "rss1_kb", "slab0_kb",
-                                  "slab1_kb")]) + " |")
+                                  "slab1_kb", "cpu_ms", "gen_cpu_ms")]) + " |")
     with open(os.path.join(out, "capacity.md"), "w") as f:
         f.write("\n".join(md) + "\n")
 
