@@ -30,10 +30,11 @@
 #
 # Output: OUTDIR/raw/capacity.csv, one line per repetition:
 #   kind,rep,up,failed,retransmits,cookies,secs,rate,p50_ms,p90_ms,
-#   states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb,cpu_ms,gen_cpu_ms
+#   states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb,cpu_ms,gen_cpu_ms,
+#   host_busy
 # (cpu_ms: CPU time the responder used during the load, all its threads;
 # gen_cpu_ms: the generator's, to show whether it or the responder was
-# the bottleneck)
+# the bottleneck; host_busy: 1 when kept although another VM ran)
 # raw/capacity-meta.txt (versions, setup, generator failures, notes) and
 # raw/info-capacity.csv.  Knobs: BENCH_CAP_KINDS ("iketcpd charon pluto"),
 # BENCH_CAP_TUNNELS (1000), BENCH_CAP_INFLIGHT (24), BENCH_CAP_REPEATS (3),
@@ -110,7 +111,7 @@ one_rep() {
 		say "$kind: the responder did not start"
 		peer_logs "$kind" "$work/r"
 		peer_stop "$PEER_PID"
-		echo "$kind,$rep,0,$TUNNELS,,,,,,,,,,,,,," >> "$csv"
+		echo "$kind,$rep,0,$TUNNELS,,,,,,,,,,,,,,,0" >> "$csv"
 		return 0
 	fi
 	PIDR=$PEER_PID
@@ -153,10 +154,8 @@ one_rep() {
 		done
 	fi
 	flush_xfrm
-	host_state
-	if [ "$HB_N" != "$n0" ]; then
+	if hb_rerun "$n0"; then
 		say "$kind rep $rep: another VM ran on the host meanwhile: run again"
-		REPEATS=$((REPEATS + 1))
 		return 1
 	fi
 	say "$kind rep $rep: ${line:-no result} states=$st policies=$pol rss ${rss0}->${rss1} kB slab ${sl0}->${sl1} kB cpu ms: responder $((c1 - c0)) generator $g1"
@@ -167,13 +166,13 @@ one_rep() {
 	fi
 	[ -s "$work/gen.err" ] && sed 's/^/# ikeload: /' "$work/gen.err" | head -n 5
 	if [ -z "$line" ]; then
-		echo "$kind,$rep,0,$TUNNELS,,,,,,,$st,$pol,$rss0,$rss1,$sl0,$sl1,$((c1 - c0)),$g1" >> "$csv"
+		echo "$kind,$rep,0,$TUNNELS,,,,,,,$st,$pol,$rss0,$rss1,$sl0,$sl1,$((c1 - c0)),$g1,$HB_BUSY" >> "$csv"
 		return 0
 	fi
 	# up=U failed=F retransmits=R cookies=C secs=S rate=X p50_ms=P p90_ms=Q
 	# shellcheck disable=SC2086 # the words of the line
 	set -- $(echo "$line" | tr ' =' '\n\n' | awk 'NR % 2 == 0')
-	echo "$kind,$rep,$1,$2,$3,$4,$5,$6,$7,$8,$st,$pol,$rss0,$rss1,$sl0,$sl1,$((c1 - c0)),$g1" >> "$csv"
+	echo "$kind,$rep,$1,$2,$3,$4,$5,$6,$7,$8,$st,$pol,$rss0,$rss1,$sl0,$sl1,$((c1 - c0)),$g1,$HB_BUSY" >> "$csv"
 	return 0
 }
 
@@ -188,8 +187,7 @@ kinds_usable "$work"
 	echo "load: $TUNNELS peers (one address and IKE SA each), $INFLIGHT handshakes in flight, $REPS repetitions per responder"
 } > "$meta"
 say "$(tr '\n' ';' < "$meta")"
-echo "kind,rep,up,failed,retransmits,cookies,secs,rate,p50_ms,p90_ms,states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb,cpu_ms,gen_cpu_ms" > "$csv"
-REPEATS=0
+echo "kind,rep,up,failed,retransmits,cookies,secs,rate,p50_ms,p90_ms,states,policies,rss0_kb,rss1_kb,slab0_kb,slab1_kb,cpu_ms,gen_cpu_ms,host_busy" > "$csv"
 # Warm-up, not counted: the first start of each daemon in a fresh VM reads
 # its files cold over 9p; the first Child SA loads the kernel's AES-GCM
 # modules, and the first 1000 tunnels grow the neighbour table and the
@@ -200,11 +198,13 @@ nk=${#KINDS[@]}
 for ((i = 0; i < nk; i++)); do
 	n=$INFLIGHT
 	[ "$i" = 0 ] && n=$TUNNELS
+	HB_TRY=0
 	until one_rep "${KINDS[$i]}" warm-up "$n"; do :; done
 done
 for rep in $(seq 1 "$REPS"); do
 	for ((i = 0; i < nk; i++)); do
 		k=${KINDS[$(( (i + rep - 1) % nk ))]}
+		HB_TRY=0
 		until one_rep "$k" "$rep"; do :; done
 	done
 done

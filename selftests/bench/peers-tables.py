@@ -64,6 +64,9 @@ def peers(out):
           "the responder's kernel holds its two states too.",
           ""]
     md += [f"- {m}" for m in meta_lines(out, "peers")]
+    busy = sum(1 for r in rows if r.get("host_busy") == "1")
+    if busy:
+        md.append(f"- {busy} counted runs overlapped another VM on the host (kept after the retries)")
     md += ["", "| delay each way | daemon pair | up | median ms | p90 ms | min ms | max ms |",
            "|---:|---|---:|---:|---:|---:|---:|"]
     stats, table = {}, []
@@ -123,6 +126,9 @@ def capacity(out):
           "generator CPU busy: the generator's CPU time over the load's duration (near 100 %: "
           "the generator, not the responder, set the pace).  Medians over the repetitions.", ""]
     md += [f"- {m}" for m in meta if not m.startswith("failures: ")]
+    busy = sum(1 for r in rows if r.get("host_busy") == "1")
+    if busy:
+        md.append(f"- {busy} repetitions overlapped another VM on the host (kept after the retries)")
     md += ["", "| responder | reps | up (min of reps) | failed | retransmits | rate /s | "
            "p50 ms | p90 ms | responder CPU ms/handshake | generator CPU busy | kernel states | "
            "VmRSS kB/tunnel | slab kB/tunnel | kB/tunnel both |",

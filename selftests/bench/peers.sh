@@ -25,7 +25,8 @@
 # A run that overlapped another VM on the host (hostbusy.sh) is not
 # counted but run again.
 #
-# Output: OUTDIR/raw/peers.csv, "delay,kind,run,up,ms", and
+# Output: OUTDIR/raw/peers.csv, "delay,kind,run,up,ms,host_busy" (1: kept
+# although another VM ran, hostbusy.sh), and
 # raw/peers-meta.txt (versions, setup, notes), raw/info-peers.csv.
 # Knobs: BENCH_PEERS_RUNS (20), BENCH_PEERS_DELAYS ("0 25"),
 # BENCH_PEERS_KINDS ("iketcpd pluto charon"), BENCH_PEERS_LIMIT (30 s).
@@ -101,10 +102,8 @@ one_run() {
 	fi
 	peer_stop "$PIDA"; peer_stop "$PIDB"
 	PIDA='' PIDB=''
-	host_state
-	if [ "$HB_N" != "$n0" ]; then
+	if hb_rerun "$n0"; then
 		say "delay $delay ms $kind run $run$warm: another VM ran on the host meanwhile: run again"
-		REPEATS=$((REPEATS + 1))
 		return 1
 	fi
 	if [ "$up" = 1 ]; then
@@ -113,7 +112,7 @@ one_run() {
 		say "delay $delay ms $kind run $run$warm: FAILED ($(tr '\n' ' ' < "$work/hs.out"))"
 		peer_logs "$kind-a" "$work/a"; peer_logs "$kind-b" "$work/b"
 	fi
-	[ -n "$warm" ] || echo "$delay,$kind,$run,$up,$ms" >> "$csv"
+	[ -n "$warm" ] || echo "$delay,$kind,$run,$up,$ms,$HB_BUSY" >> "$csv"
 	return 0
 }
 
@@ -129,8 +128,7 @@ kinds_usable "$work"
 	echo "timer: hswatch, first IKE packet out of the initiator to its kernel's second keyed ESP state"
 } > "$meta"
 say "$(tr '\n' ';' < "$meta")"
-echo "delay,kind,run,up,ms" > "$csv"
-REPEATS=0
+echo "delay,kind,run,up,ms,host_busy" > "$csv"
 nk=${#KINDS[@]}
 for delay in $DELAYS; do
 	for dev in "$na $na-v" "$nb $nb-v"; do
@@ -145,10 +143,12 @@ for delay in $DELAYS; do
 		fi
 	done
 	for k in "${KINDS[@]}"; do
+		HB_TRY=0
 		until one_run "$delay" "$k" 0 " (warm-up)"; do :; done
 	done
 	for run in $(seq 1 "$RUNS"); do
 		for i in $(seq 0 $((nk - 1))); do
+			HB_TRY=0
 			until one_run "$delay" "${KINDS[$(( (i + run) % nk ))]}" "$run"; do :; done
 		done
 	done
