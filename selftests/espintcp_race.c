@@ -81,6 +81,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/iketcp_test.h"
+
 #ifndef TCP_ULP
 #define TCP_ULP 31
 #endif
@@ -128,22 +130,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st))
-		return 128;
-	return WEXITSTATUS(st);
 }
 
 static long tainted(void)
@@ -335,9 +321,9 @@ static int enter(const char *ns)
 
 static int setup_netns(void)
 {
-	sh("ip netns del " NS_A " 2>/dev/null; ip netns del " NS_B
+	ikt_sh("ip netns del " NS_A " 2>/dev/null; ip netns del " NS_B
 	   " 2>/dev/null; true");
-	return sh("set -e; ip netns add " NS_A "; ip netns add " NS_B "; "
+	return ikt_sh("set -e; ip netns add " NS_A "; ip netns add " NS_B "; "
 		  "ip -n " NS_A " link set lo up; ip -n " NS_B " link set lo up; "
 		  "ip link add erace-a netns " NS_A " type veth peer name erace-b "
 		  "netns " NS_B "; "
@@ -701,9 +687,9 @@ usage:
 	/* handle_nonesp() counts its drops (queue over sk_rcvbuf, or no memory) as XfrmInError */
 	printf("# nonzero /proc/net/xfrm_stat counters, per namespace:\n");
 	fflush(stdout);
-	sh("for n in " NS_A " " NS_B "; do ip netns exec $n cat /proc/net/xfrm_stat "
+	ikt_sh("for n in " NS_A " " NS_B "; do ip netns exec $n cat /proc/net/xfrm_stat "
 	   "2>/dev/null | grep -vE '\\s0$' | sed \"s/^/#   $n: /\"; done; true");
-	sh("ip netns del " NS_A " 2>/dev/null; ip netns del " NS_B
+	ikt_sh("ip netns del " NS_A " 2>/dev/null; ip netns del " NS_B
 	   " 2>/dev/null; true");
 	usleep(500000);
 	t = tainted();

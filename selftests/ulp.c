@@ -65,19 +65,6 @@ static const char *const cnt_names[__IKETCP_CNT_MAX] = {
 	"tx_drop_esp_too_big", "reset_urgent",
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-static void msleep(int ms)
-{
-	usleep(ms * 1000);
-}
-
 static char stat_state(const char *path);
 
 /* The scheduler state of thread tid of this process ('R', 'S', ...). */
@@ -123,9 +110,9 @@ static char stat_state(const char *path)
 static bool wait_thread_blocked(const volatile pid_t *tid,
 				const volatile int *done)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 
-	while (now_ms() - t0 < TIMEOUT_MS) {
+	while (ikt_now_ms() - t0 < TIMEOUT_MS) {
 		if (*done)
 			return false;
 		if (*tid && task_state(*tid) == 'S' && !*done)
@@ -149,9 +136,9 @@ static int tcp_state(int fd)
 /* Wait up to TIMEOUT_MS for fd's TCP state to become state. */
 static bool wait_tcp_state(int fd, int state)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 
-	while (now_ms() - t0 < TIMEOUT_MS) {
+	while (ikt_now_ms() - t0 < TIMEOUT_MS) {
 		if (tcp_state(fd) == state)
 			return true;
 		usleep(1000);
@@ -179,10 +166,10 @@ static bool wait_peer_error(int fd, int err)
 /* Wait up to TIMEOUT_MS until the peer acknowledged all fd sent. */
 static bool wait_outq_empty(int fd)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 	int outq;
 
-	while (now_ms() - t0 < TIMEOUT_MS) {
+	while (ikt_now_ms() - t0 < TIMEOUT_MS) {
 		if (!ioctl(fd, SIOCOUTQ, &outq) && !outq)
 			return true;
 		usleep(1000);
@@ -193,10 +180,10 @@ static bool wait_outq_empty(int fd)
 /* Wait up to TIMEOUT_MS until fd's TCP receive queue holds want bytes. */
 static bool wait_inq(int fd, int want)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 	int inq;
 
-	while (now_ms() - t0 < TIMEOUT_MS) {
+	while (ikt_now_ms() - t0 < TIMEOUT_MS) {
 		if (!ioctl(fd, SIOCINQ, &inq) && inq >= want)
 			return inq == want;
 		usleep(1000);
@@ -355,7 +342,7 @@ static int fill_send_queue(struct __test_metadata *_metadata, int ike,
 		if (errno != EAGAIN)
 			break;
 		quiet++;
-		msleep(30);
+		ikt_msleep(30);
 	}
 	return ok;
 }
@@ -526,7 +513,7 @@ TEST_F(attach, acceptor_prefix_dribbled_is_accepted)
 	ASSERT_EQ(ikt_attach(self->srv, IKETCP_FRAMING_RFC9329), 0);
 	for (i = 0; i < IKT_PREFIX_LEN; i++) {
 		ASSERT_EQ(ikt_write_all(self->cli, IKT_PREFIX + i, 1), 0);
-		msleep(5);
+		ikt_msleep(5);
 	}
 	peer_send(_metadata, self->cli, IKETCP_FRAMING_RFC9329, 4, 28);
 	ike_expect(_metadata, self->srv, 4, 28);
@@ -1097,7 +1084,7 @@ TEST_F(ulp, epoll_in_whole_message_out_when_largest_fits)
 		if (q1 > limit - IKETCP_MAX_RECORD) {
 			stable = q1 == q0 ? stable + 1 : 1;
 			q0 = q1;
-			msleep(20);
+			ikt_msleep(20);
 			continue;
 		}
 		stable = 0;
@@ -1303,10 +1290,10 @@ TEST_F(ulp, send_sndtimeo_eagain)
 	 */
 	for (tries = 0; tries < 500; tries++) {
 		ikt_msg(msg, sizeof(msg), ok++);
-		t0 = now_ms();
+		t0 = ikt_now_ms();
 		n = send(self->ike, msg, sizeof(msg), 0);
 		err = errno;
-		dt = now_ms() - t0;
+		dt = ikt_now_ms() - t0;
 		if (n < 0)
 			break;
 	}
@@ -1511,12 +1498,12 @@ static void wait_readable(struct __test_metadata *_metadata, int fd)
 static void wait_counter(struct __test_metadata *_metadata,
 			 enum iketcp_counter c, long long want)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 	long long v;
 
 	while ((v = counter(_metadata, c)) < want &&
-	       now_ms() - t0 < TIMEOUT_MS)
-		msleep(10);
+	       ikt_now_ms() - t0 < TIMEOUT_MS)
+		ikt_msleep(10);
 	ASSERT_EQ(v, want) TH_LOG("counter %s", cnt_names[c]);
 }
 
@@ -1595,11 +1582,11 @@ TEST_F(ulp, recv_lone_message_then_fin_message_then_eof)
 TEST_F(ulp, recv_dontwait_eagain)
 {
 	uint8_t b[100];
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 
 	EXPECT_EQ(recv(self->ike, b, sizeof(b), MSG_DONTWAIT), -1);
 	EXPECT_EQ(errno, EAGAIN);
-	EXPECT_LT(now_ms() - t0, 1000u);
+	EXPECT_LT(ikt_now_ms() - t0, 1000u);
 }
 
 TEST_F(ulp, recv_rcvtimeo_eagain_after_timeout)
@@ -1608,10 +1595,10 @@ TEST_F(ulp, recv_rcvtimeo_eagain_after_timeout)
 	uint64_t t0, dt;
 
 	ASSERT_EQ(ikt_set_timeouts(self->ike, 300, TIMEOUT_MS), 0);
-	t0 = now_ms();
+	t0 = ikt_now_ms();
 	EXPECT_EQ(recv(self->ike, b, sizeof(b), 0), -1);
 	EXPECT_EQ(errno, EAGAIN);
-	dt = now_ms() - t0;
+	dt = ikt_now_ms() - t0;
 	EXPECT_GE(dt, 250u);
 	EXPECT_LT(dt, 3000u);
 }
@@ -1628,10 +1615,10 @@ TEST_F(ulp, recv_waitall_ignored)
 	ASSERT_EQ(ikt_set_timeouts(self->ike, 3000, TIMEOUT_MS), 0);
 	peer_send(_metadata, self->peer, variant->framing, 1, 100);
 	wait_readable(_metadata, self->ike);
-	t0 = now_ms();
+	t0 = ikt_now_ms();
 	EXPECT_EQ(recv(self->ike, b, sizeof(b), MSG_WAITALL), 100)
 		TH_LOG("recv: %s", strerror(errno));
-	dt = now_ms() - t0;
+	dt = ikt_now_ms() - t0;
 	EXPECT_LT(dt, 1000u) TH_LOG("MSG_WAITALL recv took %llu ms",
 				    (unsigned long long)dt);
 	EXPECT_TRUE(ikt_msg_ok(b, 100, NULL));
@@ -1639,10 +1626,10 @@ TEST_F(ulp, recv_waitall_ignored)
 	peer_send(_metadata, self->peer, variant->framing, 2, 150);
 	peer_send(_metadata, self->peer, variant->framing, 3, 120);
 	wait_counter(_metadata, IKETCP_CNT_RX_IKE_MSGS, 3);
-	t0 = now_ms();
+	t0 = ikt_now_ms();
 	EXPECT_EQ(recv(self->ike, b, sizeof(b), MSG_WAITALL), 150);
 	EXPECT_EQ(recv(self->ike, b, sizeof(b), MSG_WAITALL), 120);
-	dt = now_ms() - t0;
+	dt = ikt_now_ms() - t0;
 	EXPECT_LT(dt, 1000u);
 }
 
@@ -1902,7 +1889,7 @@ TEST_F_TIMEOUT(ulp, bounded_memory_backpressure_loses_nothing, 120)
 	ASSERT_EQ(pthread_create(&t, NULL, peer_writer, &in), 0);
 	/* Wait until the queue stops growing: reading has paused. */
 	for (i = 0; i < 100; i++) {
-		msleep(50);
+		ikt_msleep(50);
 		ASSERT_GE(ikt_get_socket(ino, &si, &found), 1);
 		ASSERT_TRUE(found);
 		if (si.cnt[IKETCP_CNT_RX_BACKPRESSURE] &&
@@ -1954,14 +1941,14 @@ TEST_F(ulp, bounded_memory_large_messages)
 		_exit(0);
 	}
 	/* Reading pauses once the limit is reached. */
-	t0 = now_ms();
+	t0 = ikt_now_ms();
 	do {
 		ASSERT_GE(ikt_get_socket(ino, &si, &found), 1);
 		ASSERT_TRUE(found);
 		if (si.cnt[IKETCP_CNT_RX_BACKPRESSURE])
 			break;
 		usleep(2000);
-	} while (now_ms() - t0 < TIMEOUT_MS);
+	} while (ikt_now_ms() - t0 < TIMEOUT_MS);
 	ASSERT_GE(si.cnt[IKETCP_CNT_RX_BACKPRESSURE], 1u)
 		TH_LOG("reading never paused (rx_queued %u)", si.rx_queued);
 	EXPECT_GE(si.rx_mem, (uint32_t)IKETCP_QUEUE_LIMIT_MIN);
@@ -1972,7 +1959,7 @@ TEST_F(ulp, bounded_memory_large_messages)
 	 * The window closed: the peer (not done) sleeps in write() with
 	 * bytes it cannot send.
 	 */
-	t0 = now_ms();
+	t0 = ikt_now_ms();
 	do {
 		ASSERT_EQ(ioctl(self->peer, SIOCOUTQ, &outq), 0);
 		if (outq > 0 && proc_state(pid) == 'S' &&
@@ -1980,7 +1967,7 @@ TEST_F(ulp, bounded_memory_large_messages)
 			break;
 		outq = 0;
 		usleep(2000);
-	} while (now_ms() - t0 < TIMEOUT_MS);
+	} while (ikt_now_ms() - t0 < TIMEOUT_MS);
 	EXPECT_GT(outq, 0) TH_LOG("the peer is not held back");
 	for (i = 0; i < 40; i++)
 		ike_expect(_metadata, self->ike, i, 60000);
@@ -2046,21 +2033,21 @@ TEST_F(ulp, shutdown_wakes_recv_blocked_in_other_thread)
 	uint64_t t0;
 
 	start_blocked(_metadata, &th, blocked_recv, &c);
-	t0 = now_ms();
+	t0 = ikt_now_ms();
 	ASSERT_EQ(shutdown(self->ike, SHUT_RD), 0);
 	pthread_join(th, NULL);
 	EXPECT_EQ(c.ret, 0) TH_LOG("recv: %s", strerror(c.err));
 	/* Woken by the shutdown, not by SO_RCVTIMEO (5 s). */
-	EXPECT_LT(now_ms() - t0, 2000u);
+	EXPECT_LT(ikt_now_ms() - t0, 2000u);
 }
 
 /* nr_sockets of this netns reaches want within TIMEOUT_MS. */
 static bool wait_nr_sockets(uint32_t want)
 {
 	struct ikt_netns_info ni;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 
-	while (now_ms() - t0 < TIMEOUT_MS) {
+	while (ikt_now_ms() - t0 < TIMEOUT_MS) {
 		if (!ikt_get_netns(&ni) && ni.nr_sockets == want)
 			return true;
 		usleep(2000);
@@ -2202,7 +2189,7 @@ TEST_F(ulp, counters_get_sockets_lists_socket_by_inode)
 		ASSERT_TRUE(found);
 		if (si.rx_queued)
 			break;
-		msleep(20);
+		ikt_msleep(20);
 	}
 	EXPECT_EQ(si.family, variant->family);
 	EXPECT_EQ(si.framing, variant->framing);
@@ -2891,7 +2878,7 @@ TEST_F_TIMEOUT(garbage, random_streams_reset_or_counted_drops, 600)
 	int streams = env ? atoi(env) : 1000;
 	struct ikt_netns_info prev, cur;
 	static uint8_t s[GARBAGE_MAX], buf[BIG];
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ikt_now_ms();
 	int i, c, ike, peer, got, resets = 0, msgs = 0;
 	unsigned int seed;
 	struct model m;
@@ -2969,7 +2956,7 @@ TEST_F_TIMEOUT(garbage, random_streams_reset_or_counted_drops, 600)
 	}
 	ASSERT_EQ(cur.nr_sockets, 0u);
 	TH_LOG("%d streams in %llu ms: %d reset, %d IKE messages", i,
-	       (unsigned long long)(now_ms() - t0), resets, msgs);
+	       (unsigned long long)(ikt_now_ms() - t0), resets, msgs);
 }
 
 TEST_HARNESS_MAIN

@@ -28,6 +28,13 @@
 #define IKT_IKE_HDR	28	/* IKE header; its length field is at 24 */
 #define IKT_RFC_HDR	6	/* RFC 9329 IKE record: length(2) + marker(4) */
 
+/* ---- time and commands --------------------------------------------------- */
+
+uint64_t ikt_now_ms(void);		/* CLOCK_MONOTONIC */
+void ikt_msleep(int ms);
+/* system() of the formatted command: its exit status, 128 if none. */
+int ikt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- namespace and sockets ---------------------------------------------- */
 
 /* Move the calling process into a new network namespace with lo up. */
