@@ -8,8 +8,10 @@
 # least two rekeys; without and with PFS (x25519).  Each rekey installs the
 # new pair on both sides and deletes the old one (2 states left on each),
 # and the flood loses at most a few packets (the number is printed).
-# Also: IKE SA rekeys under the flood, a dead peer found by liveness
-# checks, and an IKE SA that ends at ike_lifetime when its rekey fails.
+# Also: IKE SA rekeys under the flood, simultaneous IKE SA rekeys by both
+# sides (RFC 7296 2.8.2), a Child SA the kernel refuses, a dead peer found
+# by liveness checks, and an IKE SA that ends at ike_lifetime when its
+# rekey fails.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -132,6 +134,95 @@ ike_scenario() {
 	stop_all
 }
 
+# ike_count NS_LETTER: the IKE SAs the daemon reports
+ike_count() {
+	ip netns exec "rk-$1" "$ikd" status --socket "$work/$1.conf.ctl" |
+		awk '/^[0-9]+ IKE SA/ { print $1; exit }'
+}
+
+# Both sides rekey the IKE SA at the same moment (RFC 7296 2.8.2): the
+# responder waits a tenth longer than its ike_rekey_time, so 10 s there and
+# 11 s on the initiator fall due together (the 200 ms ticks apart), and
+# with 400 ms each way on the link from then on the two requests cross.
+# A 40 s ping crosses that and the later rekeys.
+# (ike_lifetime's default, ike_rekey_time plus 10%, would end the
+# responder's IKE SA at the moment of its rekey.)
+# Both exchanges complete, the redundant new IKE SA and the old one are
+# deleted, one IKE SA is left on each side with the Child SA's states
+# untouched, and the ping goes on crossing.
+ike_collision() {
+	local tag=ike_collision loss spis pping
+	pair_topo 4 94 || { fail "$tag.topology"; return; }
+	conf "$work/a.conf" $OA $OB a.example b.example initiate 10.94.1.0/24 10.94.2.0/24 \
+		aes256gcm16 1h "$(printf 'ike_rekey_time = 11s\nike_lifetime = 60s')"
+	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 \
+		aes256gcm16 1h "$(printf 'ike_rekey_time = 10s\nike_lifetime = 60s')"
+	start_both
+	if ! wait_log "$work/a.log" "Child SA up" 30; then
+		fail "$tag.child_sa_up"; tail -20 "$work/a.log" | sed 's/^/#   /'
+		stop_all; return
+	fi
+	ok "$tag.child_sa_up"
+	spis=$(ip -n $na xfrm state | awk '/^\tproto esp spi/ { print $4 }' | sort | tr '\n' ' ')
+	tc -n $na qdisc add dev $na-v root netem delay 400ms
+	tc -n $nb qdisc add dev $nb-v root netem delay 400ms
+	qa ping -q -i 0.05 -c 800 -W 3 -I $IA $IB > "$work/ping" 2>&1 &
+	pping=$!
+	# A starved VM may tick one side late, past the window, for the first
+	# rekey: then the next ones (every 11 s) fall due together again.
+	# The checks come before the survivor's own rekey, 10 s later.
+	wait_log "$work/a.log" "is redundant" 40 && wait_log "$work/b.log" "is redundant" 5
+	sleep 3	# the DELETEs' round trips, 0.8 s each
+	check "$tag.both_saw_the_collision" eval \
+		'grep -q "simultaneous IKE SA rekeys" "$work/a.log" &&
+		 grep -q "simultaneous IKE SA rekeys" "$work/b.log"'
+	check "$tag.one_redundant_sa_deleted_by_its_initiator" test \
+		"$(grep -h 'is redundant' "$work/a.log" "$work/b.log" | grep -c 'deleting it')" = 1
+	check "$tag.one_ike_sa_left_on_each_side" test "$(ike_count a)" = 1 -a "$(ike_count b)" = 1
+	check "$tag.child_sa_kept_its_states" test \
+		"$(ip -n $na xfrm state | awk '/^\tproto esp spi/ { print $4 }' | sort | tr '\n' ' ')" = "$spis"
+	check "$tag.exactly_the_child_sa_states" test "$(nstates ip -n $na)" = 2 -a "$(nstates ip -n $nb)" = 2
+	check "$tag.policies_still_in_place" test "$(npolicies ip -n $na)" = 3 -a "$(npolicies ip -n $nb)" = 3
+	wait $pping
+	loss=$(awk '/packets transmitted/ { print $1 - $4 }' "$work/ping")
+	echo "# $tag: $loss of 800 pings lost across the simultaneous rekeys" \
+		"($(grep -c 'IKE SA rekeyed' "$work/a.log") IKE SA rekeys)"
+	check "$tag.no_ping_lost" test "${loss:-9999}" = 0
+	check "$tag.ping_after_the_rekeys" qa ping -c 2 -i 0.2 -W 3 -I $IA $IB
+	if [ $nfail != 0 ]; then
+		grep -i "rekey\|IKE SA\|refused\|fail" "$work/a.log" "$work/b.log" | tail -30 | sed 's/^/#   /'
+	fi
+	stop_all
+}
+
+# The kernel refuses the initiator's Child SA: a forwarding policy of the
+# test's own holds the selectors iketcpd's fwd policy needs (EEXIST, the
+# last of its three).  iketcpd logs why, takes back what it installed,
+# deletes the Child SA with the peer (whose states and policies go) and
+# keeps the IKE SA; the Child SA is not offered for rekey again.
+install_refused() {
+	local tag=install_refused
+	pair_topo 4 94 || { fail "$tag.topology"; return; }
+	ip -n $na xfrm policy add src 10.94.2.0/24 dst 10.94.1.0/24 dir fwd action block
+	conf "$work/a.conf" $OA $OB a.example b.example initiate 10.94.1.0/24 10.94.2.0/24 \
+		aes256gcm16 1h ""
+	conf "$work/b.conf" $OB $OA b.example a.example listen 10.94.2.0/24 10.94.1.0/24 \
+		aes256gcm16 1h ""
+	start_both
+	check "$tag.refusal_logged" wait_log "$work/a.log" "not installed: .*deleted with the peer" 30
+	check "$tag.peer_deleted_its_pair" wait_log "$work/b.log" "Child SA .* deleted" 10
+	sleep 3	# a rekey would come at once (its time was never set)
+	check "$tag.no_state_left" test "$(nstates ip -n $na)" = 0 -a "$(nstates ip -n $nb)" = 0
+	check "$tag.only_the_tests_policy_left" test "$(npolicies ip -n $na)" = 1 -a \
+		"$(npolicies ip -n $nb)" = 0
+	check "$tag.ike_sa_kept" test "$(ike_count a)" = 1 -a "$(ike_count b)" = 1
+	check "$tag.not_offered_for_rekey" test "$(grep -c 'rekeying Child SA' "$work/a.log")" = 0
+	if [ $nfail != 0 ]; then
+		tail -20 "$work/a.log" "$work/b.log" | sed 's/^/#   /'
+	fi
+	stop_all
+}
+
 # The peer dies (SIGKILL: no DELETE): with liveness_interval = 1s and
 # liveness_timeout = 3s the survivor declares it dead within seconds and
 # takes its states and policies out of the kernel.
@@ -176,11 +267,21 @@ ike_lifetime_ends() {
 
 for m in esp4 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..32"
+# IKETCP_REKEY_ONLY="ike_collision install_refused": only these scenarios
+# (the plan comes last then)
+if [ -n "${IKETCP_REKEY_ONLY:-}" ]; then
+	for f in $IKETCP_REKEY_ONLY; do $f; done
+	echo "1..$ntest"
+	echo "# $((ntest - nfail)) passed, $nfail failed"
+	[ $nfail = 0 ]; exit
+fi
+echo "1..47"
 scenario rekey.no_pfs aes256gcm16
 scenario rekey.pfs_x25519 aes256gcm16-x25519
 ike_scenario ike_rekey.udp udp
 ike_scenario ike_rekey.tcp tcp
+ike_collision
+install_refused
 dead_peer
 ike_lifetime_ends
 echo "# $((ntest - nfail)) passed, $nfail failed"
