@@ -27,11 +27,8 @@
 #  │ 192.0.93.1            │   UDP 500    │ 192.0.93.2            │
 #  └───────────────────────┘              └───────────────────────┘
 #
-# libreswan conflicts with strongSwan (interop.sh) as a package, so it runs
-# unpacked from the tree that peers/libreswan-prefix.sh makes (make deps).
-# pluto insists on /usr/libexec/ipsec/addconn, and the VM's root is
-# read-only: the script runs in a mount namespace of its own where a tmpfs
-# over /usr/libexec holds links to the real entries and to the tree's ipsec/.
+# pluto runs unpacked, in a mount namespace of this script's own
+# (lib/libreswan.sh says why).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -44,15 +41,9 @@ if [ -z "${IKETCP_LSW_NS:-}" ]; then
 	IKETCP_LSW_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
 fi
 
-. "$here/lib/ikepair.sh"
-
-# the unpacked tree, read only: in the VM nothing can be installed
-lsw=$(ls -d "${IKETCP_CACHE:-/var/cache/iketcp}"/libreswan-*/usr/libexec/ipsec 2>/dev/null |
-	tail -n 1)
-lsw=${lsw%/usr/libexec/ipsec}
-pluto=$lsw/usr/libexec/ipsec/pluto
-whack=$lsw/usr/libexec/ipsec/whack
 work=$(mktemp -d)
+. "$here/lib/ikepair.sh"
+. "$here/lib/libreswan.sh"
 pki=$work/pki
 
 PIDA= PIDP=
@@ -64,25 +55,10 @@ stop_all() {
 cleanup() {
 	stop_all
 	pair_del
-	umount /usr/libexec 2>/dev/null
-	umount "$work/libexec.orig" 2>/dev/null
+	libexec_undo
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-# /usr/libexec/ipsec -> the tree, the rest as it was (NOTES-VM.md)
-libexec_overlay() {
-	local e
-	mkdir -p "$work/libexec.orig" &&
-	mount --bind /usr/libexec "$work/libexec.orig" &&
-	mount -t tmpfs -o mode=755 tmpfs /usr/libexec || return 1
-	for e in "$work"/libexec.orig/*; do
-		ln -s "$e" "/usr/libexec/${e##*/}"
-	done
-	rm -f /usr/libexec/ipsec
-	ln -s "$lsw/usr/libexec/ipsec" /usr/libexec/ipsec
-	test -x /usr/libexec/ipsec/addconn
-}
 
 # iketcpd's side: conf START IKE ESP [PKI_TYPE]; with a PKI type (rsa,
 # rsa4096), certificates: a's chain, trust in that type's root
@@ -157,79 +133,6 @@ EOC
 	chmod 600 "$work/ipsec.secrets"
 }
 
-# nss_fill PKI_TYPE: pluto's NSS db trusts the root as a CA (CT,,) and holds
-# b's key and certificate with its intermediates (from a PKCS#12 that
-# openssl makes of b.pem, the chain iketcpd would send), b's nickname
-# b.example
-nss_fill() {
-	local t=$1 db=sql:$work/nss
-	certutil -A -d "$db" -n "$t root" -t CT,, -a -i "$pki/$t/root.pem" &&
-	OPENSSL_CONF=/dev/null openssl pkcs12 -export -name b.example \
-		-inkey "$pki/$t/b.key" -in "$pki/$t/b.pem" \
-		-passout pass: -out "$work/b.p12" &&
-	pk12util -i "$work/b.p12" -d "$db" -W "" &&
-	certutil -L -d "$db" && certutil -K -d "$db"
-}
-
-whack_b() { qb "$whack" --ctlsocket "$work/run/pluto.ctl" "$@"; }
-
-# start_pluto [PKI_TYPE]
-start_pluto() {
-	local i
-	: > "$work/pluto.log"
-	rm -rf "$work/run" "$work/nss" && mkdir -p "$work/run" "$work/nss"
-	certutil -N -d "sql:$work/nss" --empty-password > "$work/pluto.out" 2>&1
-	if [ -n "${1:-}" ] && ! nss_fill "$1" >> "$work/pluto.out" 2>&1; then
-		echo "# filling pluto's NSS db failed"
-		return 1
-	fi
-	ip netns exec $nb "$pluto" --nofork --no-dnssec --config "$work/ipsec.conf" \
-		--secretsfile "$work/ipsec.secrets" --ipsecdir "$work/ipsec.d" \
-		--nssdir "$work/nss" --rundir "$work/run" --dumpdir "$work/run" --logfile "$work/pluto.log" \
-		>> "$work/pluto.out" 2>&1 &
-	PIDP=$!
-	# addconn, forked by pluto, loads the conn a moment after the socket
-	for i in $(seq 1 100); do
-		whack_b --status 2>/dev/null | grep -q '"site":.*[0-9]' && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-show_logs() {
-	echo "# --- iketcpd"; tail -25 "$work/a.log" | sed 's/^/#   /'
-	echo "# --- pluto"; grep -v -E '(^|: )\| ' "$work/pluto.log" | tail -40 | sed 's/^/#   /'
-	tail -20 "$work/pluto.out" "$work/whack.out" 2>/dev/null | sed 's/^/#   /'
-}
-
-# libreswan's own word that its Child SA is in the kernel
-pluto_child_up() {
-	local i
-	for i in $(seq 1 50); do
-		whack_b --trafficstatus 2>/dev/null | grep -q '"site".*type=ESP' &&
-		grep -q '"site".*established Child SA' "$work/pluto.log" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-# no_states_in NS [SECONDS]: its XFRM states gone (a DELETE's work)
-no_states_in() {
-	local i
-	for i in $(seq 1 $((${2:-10} * 5))); do
-		[ "$(nstates ip -n "$1")" = 0 ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-# pluto's policies but the ICMPv6 neighbour discovery holes (types 135
-# and 136, both ways) that it makes when it starts and leaves behind
-# (kernel_xfrm.c: add_icmpv6_bypass_policy): not a tunnel's
-lsw_policies() {
-	ip -n $nb xfrm policy | grep '^src' | grep -v -c 'proto ipv6-icmp type 13[56] *$'
-}
-
 # nothing left in the kernel: no state, no SA policy, on either side
 all_clean() {
 	test "$(nstates ip -n $na)" = 0 -a "$(nstates ip -n $nb)" = 0 \
@@ -255,14 +158,6 @@ pings() {
 	check "$1.ping_libreswan_to_iketcpd" qb ping -c 3 -i 0.2 -W 2 -I 10.93.2.1 10.93.1.1
 	after=$(pkts_total $na)
 	check "$1.pings_went_through_the_sas" test "$after" -ge $((before + 12))
-}
-
-# IKETCP_LSW_LOGS=DIR (a --rw dir in the VM): keep both sides' logs
-keep_logs() {
-	local f
-	[ -n "${IKETCP_LSW_LOGS:-}" ] && for f in a.log pluto.log pluto.out whack.out; do
-		cp "$work/$f" "$IKETCP_LSW_LOGS/$1.$f" 2>/dev/null
-	done
 }
 
 # scenario NAME WHO_INITIATES IKE_IKETCPD ESP_IKETCPD IKE_LIBRESWAN ESP_LIBRESWAN
@@ -356,8 +251,7 @@ cert_scenario() {
 for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
 echo "1..60"
-if [ ! -x "$pluto" ] || [ ! -x "$whack" ] || ! command -v certutil > /dev/null ||
-   ! command -v pk12util > /dev/null; then
+if ! lsw_installed; then
 	# interop is required: a machine without the peer fails, not skips
 	fail "libreswan.installed # no unpacked libreswan, certutil or pk12util: make deps"
 	exit 1
