@@ -40,9 +40,9 @@ echo "1..145"
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
 cell tcp 4 - - tcp tcp "ike_transport=tcp" ""
 cell tcp_esp_blocked 4 - esp tcp tcp "ike_transport=tcp" ""
-cell sep_tcp 4 - - tcp ip "ike_transport=separate-tcp" ""
+cell sep_tcp 4 - - sep-tcp ip "ike_transport=separate-tcp" ""
 cell sep_tcp_no_echo 4 - - tcp tcp "ike_transport=separate-tcp" "global.separate_transports=no"
-cell sep_tcp_nat 4 on - tcp udp "ike_transport=separate-tcp" ""
+cell sep_tcp_nat 4 on - sep-tcp-nat udp "ike_transport=separate-tcp" ""
 cell sep_udp 4 - - sep-udp ip "ike_transport=separate-udp" ""
 cell sep_udp_no_echo 4 - - udp4500 ip "ike_transport=separate-udp" "global.separate_transports=no"
 cell sep_udp_nat 4 random - sep-udp udp "ike_transport=separate-udp" ""
@@ -54,12 +54,31 @@ cell auto_no_announce 4 - - udp-no-tcp500 ip "ike_transport=auto tcp500_threshol
 	"global.tcp500_listen=no"
 cell tcp500 4 - - tcp500 ip "ike_transport=tcp500" ""
 
-# ESP has no path after a TCP start (bare ESP blocked): the watch of the
-# counters moves it into the connection (esp_fail_timeout), the peer
-# follows, ping crosses.  Then ESP in UDP blocked mid-flow under ping -i
-# 0.01, behind a NAT: ESP moves to TCP, ping resumes (the loss is
-# reported), NAT keepalives went on while IKE was on TCP.
-moved() {	# TEST_NAME
+# After a TCP start with the echo, the initiator probes ESP's own path
+# (net/probe.h; draft -04's reachability verification).  Nothing blocked:
+# the probe over bare IP is answered and ESP stays there.  Bare ESP and UDP
+# 4500 blocked: no answer within esp_probe_timeout, so the initiator
+# deletes the IKE SA and starts again over TCP without SEPARATE_TRANSPORTS;
+# ESP then rides the connection, bound on both sides.
+t=sep_tcp_probe_answered
+mid_topo 4 $NET
+start_pair "ike_transport=separate-tcp" ""
+if wait_log "$work/a.log" "ESP probe over ip answered" 30; then
+	ok "$t.probe_over_ip_answered"
+	check "$t.status_says_why" eval 'st_a | grep -q "esp over ip (no NAT, probe answered)"'
+	check "$t.no_restart" test "$(grep -c 'initiating over' "$work/a.log")" = 1
+	mid_zero
+	check "$t.ping_both_ways" pings
+	check "$t.esp_stays_off_tcp" expect_esp ip
+else
+	fail "$t.probe_over_ip_answered"
+	for x in status_says_why no_restart ping_both_ways esp_stays_off_tcp; do fail "$t.$x"; done
+	dump_logs
+fi
+stop_daemons
+
+# moved TEST_NAME: ESP moved into the connection by binding, both sides
+moved() {
 	local t=$1
 	check "$t.initiator_moved_esp" grep -q "ESP moves into the TCP connection" "$work/a.log"
 	check "$t.responder_moved_esp" grep -q "ESP moves into the TCP connection" "$work/b.log"
@@ -71,19 +90,37 @@ moved() {	# TEST_NAME
 }
 
 t=sep_tcp_esp_blocked
-mid_topo 4 $NET && mid_block esp
+mid_topo 4 $NET && mid_block esp udp4500
 start_pair "ike_transport=separate-tcp" ""
-if wait_log "$work/a.log" "Child SA up" 30; then
-	qa ping -c 100 -i 0.1 -W 1 -I "$IA" "$IB" > "$work/ping" 2>&1
-	echo "# $t: ping -i 0.1 from the start: $(grep -o '[0-9]* received, [0-9.]*% packet loss' "$work/ping")"
-	moved $t
+if wait_log "$work/a.log" "starting again over TCP without SEPARATE_TRANSPORTS" 30 &&
+	wait_log "$work/a.log" "Child SA up.*ESP over tcp" 30 &&
+	wait_log "$work/b.log" "Child SA up.*ESP over tcp" 10; then
+	ok "$t.probe_unanswered_restart"
+	echo "# $t: counters: $(mid_counts)"
+	# the probes (bare ESP, SPI 0) reached the router and were dropped
+	check "$t.probes_dropped" test "$(mid_count esp)" -ge 3 -a "$(mid_count dropped)" -ge 3
+	check "$t.no_esp_in_udp_tried" test "$(mid_count espudp)" = 0 -a "$(mid_count ike4500)" = 0
+	check "$t.responder_deleted_the_first_ike_sa" grep -q "IKE SA gone" "$work/b.log"
+	check "$t.two_ike_sas_one_left" eval \
+		'test "$(grep -c "initiating over" "$work/a.log")" = 2 -a "$(st_a | grep -c ": IKE SA ")" = 1'
+	check "$t.status_says_why_ike_is_on_tcp" eval 'st_a | grep -q "separate-tcp after an unanswered ESP probe"'
+	check "$t.status_says_why" eval 'st_a | grep -q "esp over tcp (ESP probe unanswered"'
+	check "$t.both_directions_bound" test "$(bindings $na)" = 2 -a "$(bindings $nb)" = 2
+	mid_zero
+	check "$t.ping_both_ways" pings
+	check "$t.esp_rode_tcp" expect_esp tcp
 else
-	for x in initiator_moved_esp responder_moved_esp status_says_tcp both_directions_bound \
-		ping_both_ways esp_rode_tcp; do fail "$t.$x"; done
+	for x in probe_unanswered_restart probes_dropped no_esp_in_udp_tried \
+		responder_deleted_the_first_ike_sa two_ike_sas_one_left \
+		status_says_why_ike_is_on_tcp status_says_why \
+		both_directions_bound ping_both_ways esp_rode_tcp; do fail "$t.$x"; done
 	dump_logs
 fi
 stop_daemons
 
+# ESP in UDP blocked mid-flow under ping -i 0.01, behind a NAT (UDP
+# discovery, so no probe): ESP moves to TCP by binding, ping resumes (the
+# loss is reported), NAT keepalives went on while IKE was on TCP.
 t=udp_blocked_midflow
 mid_topo 4 $NET && mid_nat random
 start_pair "ike_transport=separate-udp" ""

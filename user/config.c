@@ -182,6 +182,7 @@ static const struct key keys[] = {
 	{ "ike_tcp_supported_notify", G(tcps_notify), p_u16, RANGE(40960, 65535), DEF("48201") },
 	{ "tcp500_idle_timeout", G(tcp500_idle_timeout_ms), p_dur, RANGE(MS_S, MS_H), DEF("5s") },
 	{ "esp_fail_timeout", G(esp_fail_timeout_ms), p_dur, F(K_ZERO), RANGE(MS_S, 10 * MS_M), DEF("3s") },
+	{ "esp_probe_timeout", G(esp_probe_timeout_ms), p_dur, F(K_ZERO), RANGE(MS_S, MS_M), DEF("2s") },
 
 	/* [conn NAME] */
 	{ "local", C(local), p_addr, F(K_REQ) },
@@ -2184,6 +2185,7 @@ bool ik_global_equal(const struct ik_global *a, const struct ik_global *b)
 	       a->sep_notify == b->sep_notify &&
 	       a->tcp_idle_timeout_ms == b->tcp_idle_timeout_ms &&
 	       a->esp_fail_timeout_ms == b->esp_fail_timeout_ms &&
+	       a->esp_probe_timeout_ms == b->esp_probe_timeout_ms &&
 	       a->tcp500_listen == b->tcp500_listen &&
 	       a->tcp500_port == b->tcp500_port &&
 	       a->tcp500_public_port == b->tcp500_public_port &&

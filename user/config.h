@@ -94,6 +94,9 @@ struct ik_global {
 	/* IKE on TCP, ESP on IP or UDP: ESP sent without an answer for this
 	 * long moves into the TCP connection (0: never) */
 	uint64_t esp_fail_timeout_ms;
+	/* after a TCP start with SEPARATE_TRANSPORTS echoed: how long the
+	 * initiator's ESP path probe waits for an answer (0: no probe) */
+	uint64_t esp_probe_timeout_ms;
 	/* IKE over TCP port 500 (draft-ietf-ipsecme-ike-tcp, legacy ULP):
 	 * listen, the port announced in IKE_TCP_SUPPORTED (0: tcp500_port),
 	 * that notify's number, and the idle close of accepted connections */

@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "crypto/crypto.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "ike/choose.h"
 #include "ike/engine.h"
 #include "install.h"
 #include "log.h"
+#include "net/probe.h"
 #include "net/tcp.h"
 #include "net/transport.h"
 #include "net/udp.h"
@@ -39,6 +41,7 @@ struct ik_daemon {
 	struct ik_udp udp;
 	struct ik_tcp tcp;
 	struct ik_espbind bind;
+	struct ik_probe_sock probe;
 	struct ik_xfrm xfrm;
 	int epfd, sigfd, ctlfd, lockfd;
 	uint16_t next_reqid;
@@ -207,6 +210,7 @@ static void choose_esp(struct ik_daemon *d, struct ike_sa *sa,
 		.sep_agreed = sa->sep_agreed,
 		.nat = sa->nat_local || sa->nat_remote,
 		.esp_failed = sa->esp_failed,
+		.probe_ok = sa->probe_ok, .probe_fallback = sa->probe_fallback,
 	};
 	struct ik_esp_choice ch = ik_esp_choose(&f);
 
@@ -292,6 +296,9 @@ static void bind_children(struct ik_daemon *d, struct ike_sa *sa)
 		bind_child(d, sa, c);
 }
 
+static void probe_start(struct ik_daemon *d, struct ike_sa *sa,
+			const struct child_sa *c, const struct ik_conn *conn);
+
 /* c into the kernel; false (logged) when the kernel refused it. */
 static bool child_up(struct ik_daemon *d, struct ike_sa *sa,
 		     struct child_sa *c)
@@ -326,6 +333,7 @@ static bool child_up(struct ik_daemon *d, struct ike_sa *sa,
 	       ike_prop_name(&c->alg, false, name, sizeof(name)),
 	       c->transport ? "transport" : "tunnel",
 	       ik_esp_via_name(c->esp_via), c->esp_why);
+	probe_start(d, sa, c, conn);
 	return true;
 }
 
@@ -474,6 +482,8 @@ static void adopt(struct ik_daemon *d, struct ike_sa *old, struct ike_sa *ns)
 	ns->on_tcp = old->on_tcp;
 	ns->ike_why = old->ike_why;
 	ns->esp_failed = old->esp_failed;
+	ns->probe_ok = old->probe_ok;
+	ns->probe_fallback = old->probe_fallback;
 	ns->created = ns->last_heard = now_ms();
 	ns->ike_rekey_at = ike_rekey_time(d, ns);
 	old->ike_rekey_at = UINT64_MAX;
@@ -997,6 +1007,9 @@ static void tcp_tick(struct ik_daemon *d, uint64_t now)
 	ik_tcp_reap(&d->tcp);
 }
 
+static bool probe_input(struct ik_daemon *d, const uint8_t *ike, size_t n,
+			const struct ik_addrs *a, enum ik_esp_via via);
+
 static void on_udp(struct ik_daemon *d, enum ik_udp_slot s)
 {
 	struct ike_effects fx;
@@ -1011,6 +1024,9 @@ static void on_udp(struct ik_daemon *d, enum ik_udp_slot s)
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
 		if (n <= 0)
+			continue;
+		if (ik_udp_slot_natt(s) &&
+		    probe_input(d, d->rxbuf, n, &a, IK_ESP_UDP))
 			continue;
 		d->eng.now = now_ms();
 		sa = ike_engine_input(&d->eng, d->rxbuf, n, &a.local,
@@ -1180,7 +1196,8 @@ static void esp_watch(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	struct child_sa *c;
 
 	if (!d->cfg->global.esp_fail_timeout_ms || !sa->on_tcp || !sa->tcp ||
-	    sa->tcp->dead || sa->tcp->connecting || now < sa->esp_watch_at)
+	    sa->tcp->dead || sa->tcp->connecting || now < sa->esp_watch_at ||
+	    sa->probe_until)
 		return;
 	sa->esp_watch_at = now + 1000;
 	for (c = sa->children; c; c = c->next)
@@ -1224,6 +1241,201 @@ static void nat_keepalive(struct ik_daemon *d, struct ike_sa *sa,
 		SA_LOG(IK_LOG_DEBUG, sa, "NAT keepalive not sent");
 }
 
+/* ---- the ESP path probe after a TCP start (net/probe.h) ---- */
+
+#define PROBE_EVERY_MS	400
+
+/* Our probe (or answer) over ESP's path: bare IP, or UDP 4500 (both ends
+ * on port 4500 when IKE came over TCP, as ESP in UDP). */
+static void probe_send(struct ik_daemon *d, const struct ike_sa *sa,
+		       const struct ik_addrs *to, enum ik_esp_via via,
+		       bool answer, const uint8_t *token)
+{
+	struct ik_probe_msg m = { .spi_i = sa->spi_i, .spi_r = sa->spi_r,
+				  .answer = answer };
+	uint8_t b[IK_PROBE_LEN];
+	int rc;
+
+	memcpy(m.token, token, IK_PROBE_TOKEN_LEN);
+	ik_probe_encode(&m, b);
+	if (via == IK_ESP_IP)
+		rc = ik_probe_send(&d->probe, &to->local, &to->remote, b);
+	else
+		rc = ik_udp_send(&d->udp, to, b + 4, sizeof(b) - 4);
+	if (rc)
+		SA_LOG(IK_LOG_DEBUG, sa, "ESP probe over %s not sent: %s",
+		       ik_esp_via_name(via), strerror(-rc));
+}
+
+/* Where the initiator's probes go: the peer, over ESP's path. */
+static void probe_path(struct ik_daemon *d, const struct ike_sa *sa,
+		       struct ik_addrs *a)
+{
+	a->local = sa->local;
+	a->remote = sa->remote;
+	if (!sa->natt) {	/* IKE on TCP from the start */
+		set_port(&a->local, d->udp.port_natt);
+		set_port(&a->remote, d->udp.port_natt);
+	}
+	a->slot = ik_udp_slot_for(sa->remote.ss_family, true);
+}
+
+static enum ik_esp_via probe_via(const struct ike_sa *sa)
+{
+	return sa->children ? sa->children->esp_via : IK_ESP_IP;
+}
+
+/*
+ * After a TCP start whose SEPARATE_TRANSPORTS was echoed, the initiator
+ * checks that ESP's own path works (draft -04, "UDP Reachability
+ * Verification"): once per IKE SA, with its first Child SA.
+ */
+static void probe_start(struct ik_daemon *d, struct ike_sa *sa,
+			const struct child_sa *c, const struct ik_conn *conn)
+{
+	uint64_t timeout = d->cfg->global.esp_probe_timeout_ms;
+
+	if (!timeout || !sa->initiator || !sa->on_tcp || !sa->sep_agreed ||
+	    !conn || conn->ike_transport != IK_IKE_SEP_TCP ||
+	    c->esp_via == IK_ESP_TCP || sa->probe_ok || sa->probe_until)
+		return;
+	if (ik_random(sa->probe_token, sizeof(sa->probe_token))) {
+		SA_LOG(IK_LOG_WARNING, sa, "no randomness for the ESP probe");
+		return;
+	}
+	sa->probe_next_at = now_ms();
+	sa->probe_until = sa->probe_next_at + timeout;
+	SA_LOG(IK_LOG_INFO, sa, "probing ESP's path over %s",
+	       ik_esp_via_name(c->esp_via));
+}
+
+/* ESP's path answered: ESP stays there, and status says so. */
+static void probe_answered(struct ik_daemon *d, struct ike_sa *sa,
+			   uint64_t now)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+	struct child_sa *c;
+
+	SA_LOG(IK_LOG_NOTICE, sa, "ESP probe over %s answered in %llu ms: ESP "
+	       "stays off TCP", ik_esp_via_name(probe_via(sa)),
+	       (unsigned long long)(now + d->cfg->global.esp_probe_timeout_ms -
+				    sa->probe_until));
+	sa->probe_ok = true;
+	sa->probe_until = 0;
+	for (c = sa->children; c && conn; c = c->next)
+		if (c->esp_via != IK_ESP_TCP)
+			choose_esp(d, sa, c, conn);
+}
+
+/*
+ * No answer: DELETE the IKE SA and start again over TCP without proposing
+ * separate transports, so that ESP rides the connection (draft -04).
+ */
+static void probe_failed(struct ik_daemon *d, struct ike_sa *sa)
+{
+	struct ike_effects fx = { 0 };
+	ssize_t i = conn_index_of(d, sa);
+
+	if (!ike_info_delete_ike(sa, &fx))
+		send_for(d, sa, fx.send);
+	ike_sa_fail(sa, "ESP probe over %s unanswered in %llu ms: starting "
+		    "again over TCP without SEPARATE_TRANSPORTS",
+		    ik_esp_via_name(probe_via(sa)),
+		    (unsigned long long)d->cfg->global.esp_probe_timeout_ms);
+	SA_LOG(IK_LOG_NOTICE, sa, "%s", sa->why);
+	sa_dead(d, sa);
+	if (i < 0)
+		return;
+	d->eng.no_sep_offer = true;
+	initiate(d, (size_t)i);
+}
+
+/* Send the next probe; true when the IKE SA was given up. */
+static bool probe_tick(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
+{
+	struct ik_addrs a;
+
+	if (!sa->probe_until)
+		return false;
+	if (now >= sa->probe_until) {
+		probe_failed(d, sa);
+		return true;
+	}
+	if (now < sa->probe_next_at)
+		return false;
+	sa->probe_next_at = now + PROBE_EVERY_MS;
+	probe_path(d, sa, &a);
+	probe_send(d, sa, &a, probe_via(sa), false, sa->probe_token);
+	return false;
+}
+
+/* The established IKE SA a probe names, on the side that gets it. */
+static struct ike_sa *probe_sa(struct ik_daemon *d,
+			       const struct ik_probe_msg *m,
+			       const struct sockaddr_storage *from)
+{
+	struct ike_sa *sa;
+
+	for (sa = d->eng.table.head; sa; sa = sa->next)
+		if (sa->spi_i == m->spi_i && sa->spi_r == m->spi_r &&
+		    sa->state == IKE_S_ESTABLISHED &&
+		    sa->initiator == m->answer && sa->sep_agreed &&
+		    sa->on_tcp && ike_same_ip(&sa->remote, from))
+			return sa;
+	return NULL;
+}
+
+/*
+ * A datagram or packet that may be a probe (ike: after the SPI-0 field or
+ * the non-ESP marker), which came over via from a->remote to a->local:
+ * the peer's probe is answered over the same path; an answer to ours ends
+ * our probe.  False if it is not a probe.
+ */
+static bool probe_input(struct ik_daemon *d, const uint8_t *ike, size_t n,
+			const struct ik_addrs *a, enum ik_esp_via via)
+{
+	struct ik_probe_msg m;
+	struct ik_addrs back;
+	struct ike_sa *sa;
+
+	if (!ik_probe_parse(ike, n, &m))
+		return false;
+	sa = probe_sa(d, &m, &a->remote);
+	if (!sa) {
+		ik_log(IK_LOG_DEBUG, "dropped: an ESP probe of no IKE SA");
+		return true;
+	}
+	if (!m.answer) {
+		back = *a;
+		if (via == IK_ESP_IP)
+			back.local = sa->local;
+		probe_send(d, sa, &back, via, true, m.token);
+		SA_LOG(IK_LOG_DEBUG, sa, "answered an ESP probe over %s",
+		       ik_esp_via_name(via));
+	} else if (sa->probe_until && via == probe_via(sa) &&
+		   !memcmp(m.token, sa->probe_token, sizeof(m.token))) {
+		probe_answered(d, sa, now_ms());
+	}
+	return true;
+}
+
+static void on_probe_raw(struct ik_daemon *d, int i)
+{
+	struct ik_addrs a = { 0 };
+	ssize_t n;
+	int budget = 64;
+
+	while (budget--) {
+		n = ik_probe_recv(&d->probe, i, d->rxbuf, sizeof(d->rxbuf),
+				  &a.remote);
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		if (n >= 4)
+			probe_input(d, d->rxbuf + 4, (size_t)n - 4, &a,
+				    IK_ESP_IP);
+	}
+}
+
 static void tick(struct ik_daemon *d)
 {
 	uint64_t now = now_ms();
@@ -1248,6 +1460,8 @@ static void tick(struct ik_daemon *d)
 			rekey_ike(d, sa, now);
 			rekey_children(d, sa, now);
 			nat_keepalive(d, sa, now);
+			if (probe_tick(d, sa, now))
+				continue;
 			esp_watch(d, sa, now);
 		}
 	}
@@ -1321,6 +1535,11 @@ static void initiate(struct ik_daemon *d, size_t i)
 	sa->ike_why = ike_start_why[c->ike_transport];
 	if (c->ike_transport == IK_IKE_SEP_UDP && !sa->sep_offered)
 		sa->ike_why = "separate-udp fallback: UDP only";
+	if (c->ike_transport == IK_IKE_SEP_TCP && !sa->sep_offered) {
+		sa->ike_why = "separate-tcp after an unanswered ESP probe: "
+			      "all over TCP";
+		sa->probe_fallback = true;
+	}
 	SA_LOG(IK_LOG_INFO, sa, "initiating over %s", ike_via(sa));
 	apply(d, sa, NULL, &fx);
 }
@@ -1398,6 +1617,7 @@ static int single_instance(struct ik_daemon *d)
 
 #define TAG_SIGNAL	100
 #define TAG_CTL		101
+#define TAG_PROBE	102	/* + 0 (IPv4) or 1 (IPv6) raw ESP socket */
 
 /* ---- the control socket ---- */
 
@@ -1700,6 +1920,12 @@ static int setup(struct ik_daemon *d, const char *path)
 		if (d->tcp.lfd[s] >= 0 &&
 		    add_fd(d, d->tcp.lfd[s], TAG_TCP_LISTEN + s))
 			return -1;
+	if (ik_probe_open(&d->probe, err, sizeof(err)))
+		ik_log(IK_LOG_WARNING, "%s: no ESP probe over IP", err);
+	for (s = 0; s < 2; s++)
+		if (d->probe.fd[s] >= 0 &&
+		    add_fd(d, d->probe.fd[s], TAG_PROBE + s))
+			return -1;
 	d->ctlfd = ik_ctl_listen(d->cfg->global.ctl_socket, err, sizeof(err));
 	if (d->ctlfd < 0 || add_fd(d, d->ctlfd, TAG_CTL)) {
 		ik_log(IK_LOG_ERR, "%s", err);
@@ -1712,6 +1938,7 @@ static void teardown(struct ik_daemon *d)
 {
 	ike_engine_destroy(&d->eng);
 	ik_udp_close(&d->udp);
+	ik_probe_close(&d->probe);
 	ik_tcp_close_all(&d->tcp);
 	ik_espbind_close(&d->bind);
 	ik_xfrm_close(&d->xfrm);
@@ -1740,6 +1967,7 @@ int ik_daemon_run(const char *config_path)
 
 	ik_log_setup(IK_LOG_INFO);
 	d->epfd = d->sigfd = d->ctlfd = d->lockfd = -1;
+	d->probe.fd[0] = d->probe.fd[1] = -1;
 	for (k = 0; k < IK_TCP_LISTENERS; k++)
 		d->tcp.lfd[k] = -1;
 	if (setup(d, config_path)) {
@@ -1764,6 +1992,10 @@ int ik_daemon_run(const char *config_path)
 				on_signal(d);
 			else if (ev[k].data.u64 == TAG_CTL)
 				ik_ctl_accept(d->ctlfd, ctl_answer, d);
+			else if (ev[k].data.u64 == TAG_PROBE ||
+				 ev[k].data.u64 == TAG_PROBE + 1)
+				on_probe_raw(d, (int)(ev[k].data.u64 -
+						      TAG_PROBE));
 			else if (ev[k].data.u64 >= 1000)
 				on_tcp_conn(d, ev[k].data.ptr, ev[k].events);
 			else if (ev[k].data.u64 >= TAG_TCP_LISTEN)

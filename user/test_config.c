@@ -421,6 +421,7 @@ static void defaults_and_what_connections_inherit(void)
 	CHECK(g->separate_transports && g->sep_notify == 48200);
 	CHECK(g->tcp_idle_timeout_ms == 30000);
 	CHECK(g->esp_fail_timeout_ms == 3000);
+	CHECK(g->esp_probe_timeout_ms == 2000);
 
 	c = ik_config_conn(cfg, "a");
 	CHECK(c != NULL);

@@ -105,6 +105,9 @@ dump_logs() {
 # expect_ike NAME KIND: the counters since the start say IKE rode KIND
 #   udp: UDP 500 only; udp4500: IKE_SA_INIT on 4500 and no TCP; tcp: TCP 4500
 #   and no UDP IKE; sep-udp: IKE on UDP 4500 first, then TCP 4500;
+#   sep-tcp, sep-tcp-nat: IKE on TCP 4500, and the initiator's ESP path
+#   probe (net/probe.h) with its answer over bare IP (counted as esp), or
+#   behind a NAT over UDP 4500 (behind a zero marker: counted as ike4500);
 #   udp-fallback: see below
 expect_ike() {
 	local u5 i45 t45
@@ -113,6 +116,10 @@ expect_ike() {
 	udp) [ "$u5" -ge 2 ] && [ "$t45" = 0 ] ;;
 	udp4500) [ "$i45" -ge 2 ] && [ "$t45" = 0 ] && [ "$u5" = 0 ] ;;
 	tcp) [ "$t45" -ge 4 ] && [ "$u5" = 0 ] && [ "$i45" = 0 ] ;;
+	sep-tcp) [ "$t45" -ge 4 ] && [ "$u5" = 0 ] && [ "$i45" = 0 ] &&
+		[ "$(mid_count esp)" -ge 2 ] ;;
+	sep-tcp-nat) [ "$t45" -ge 4 ] && [ "$u5" = 0 ] && [ "$i45" -ge 2 ] &&
+		[ "$(mid_count esp)" = 0 ] ;;
 	sep-udp) [ "$i45" = 2 ] && [ "$t45" -ge 4 ] && [ "$u5" = 0 ] ;;
 	# TCP tried (SYNs counted before the block), then a new IKE SA on UDP
 	# 4500 without SEPARATE_TRANSPORTS
@@ -144,7 +151,7 @@ expect_esp() {
 # rides TCP)
 expect_state() {
 	local esp=$1 ike=$2 nb_in=0 enc=0
-	case $ike in tcp|sep-udp) nb_in=1 ;; esac
+	case $ike in tcp|sep-*) nb_in=1 ;; esac
 	[ "$esp" = udp ] && enc=2
 	[ "$esp" = tcp ] && nb_in=2
 	[ "$(encaps $na)" = $enc ] && [ "$(encaps $nb)" = $enc ] &&

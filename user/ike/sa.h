@@ -258,6 +258,13 @@ struct ike_sa {
 	bool on_tcp;
 	uint64_t reconnect_at;		/* the originator's next try, ms */
 	bool esp_failed;		/* ESP on IP/UDP had no path: TCP */
+	/* the initiator's ESP path probe after a TCP start (net/probe.h):
+	 * its token, the next send and the deadline (0: not probing), and
+	 * the answer; probe_fallback: this SA replaces one whose probe got
+	 * no answer, started without SEPARATE_TRANSPORTS */
+	uint8_t probe_token[16];
+	uint64_t probe_next_at, probe_until;
+	bool probe_ok, probe_fallback;
 	uint64_t ike_rekey_at;		/* when to rekey the IKE SA, ms */
 	uint64_t esp_watch_at;		/* next look at the counters, ms */
 	const char *ike_why;		/* why IKE is on its transport */

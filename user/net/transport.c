@@ -10,6 +10,10 @@ struct ik_esp_choice ik_esp_choose(const struct ik_esp_facts *f)
 	if (f->ike_on_tcp && f->esp_transport == IK_ENCAP_TCP)
 		return (struct ik_esp_choice){ IK_ESP_TCP,
 					       "esp_transport = tcp" };
+	if (f->ike_on_tcp && !f->sep_agreed && f->probe_fallback)
+		return (struct ik_esp_choice){ IK_ESP_TCP,
+			"ESP probe unanswered: restarted without "
+			"SEPARATE_TRANSPORTS" };
 	if (f->ike_on_tcp && !f->sep_agreed)
 		return (struct ik_esp_choice){ IK_ESP_TCP,
 			"IKE on TCP, no SEPARATE_TRANSPORTS echo" };
@@ -20,11 +24,14 @@ struct ik_esp_choice ik_esp_choose(const struct ik_esp_facts *f)
 		return (struct ik_esp_choice){ IK_ESP_UDP,
 			"NAT detected (bare ESP cannot cross it)" };
 	if (f->nat)
-		return (struct ik_esp_choice){ IK_ESP_UDP, "NAT detected" };
+		return (struct ik_esp_choice){ IK_ESP_UDP, f->probe_ok ?
+			"NAT detected, probe answered" : "NAT detected" };
 	if (f->esp_transport == IK_ENCAP_UDP)
-		return (struct ik_esp_choice){ IK_ESP_UDP,
-					       "esp_transport = udp" };
-	return (struct ik_esp_choice){ IK_ESP_IP, "no NAT" };
+		return (struct ik_esp_choice){ IK_ESP_UDP, f->probe_ok ?
+			"esp_transport = udp, probe answered" :
+			"esp_transport = udp" };
+	return (struct ik_esp_choice){ IK_ESP_IP, f->probe_ok ?
+		"no NAT, probe answered" : "no NAT" };
 }
 
 const char *ik_esp_via_name(enum ik_esp_via via)

@@ -6,6 +6,9 @@
  *   IKE on    echo   NAT   esp_transport   ESP goes       reason
  *   any       any    any   tcp             TCP (if IKE    "esp_transport = tcp"
  *                                          is on TCP)
+ *   TCP       no     any   auto/ip/udp,    TCP            "ESP probe unanswered:
+ *                          after a failed                 restarted without
+ *                          ESP probe                      SEPARATE_TRANSPORTS"
  *   TCP       no     any   auto/ip/udp     TCP            "no SEPARATE_TRANSPORTS echo"
  *   TCP       yes    any   any, earlier    TCP            "ESP had no path over
  *                          ESP failed                     IP/UDP"
@@ -16,7 +19,9 @@
  * ("echo": the responder echoed SEPARATE_TRANSPORTS.  IKE on UDP never
  * puts ESP on TCP: there is no connection to carry it.)  With esp_transport
  * = ip and a NAT, ESP takes UDP anyway, since bare ESP cannot cross a NAT,
- * and the reason says so.  The table is pure, so the tests quote it.
+ * and the reason says so.  Once the ESP path probe (net/probe.h) of a TCP
+ * start was answered, the last three reasons add ", probe answered".  The
+ * table is pure, so the tests quote it.
  */
 #ifndef IKETCPD_NET_TRANSPORT_H
 #define IKETCPD_NET_TRANSPORT_H
@@ -31,6 +36,8 @@ struct ik_esp_facts {
 	bool sep_agreed;
 	bool nat;		/* in front of either side */
 	bool esp_failed;	/* ESP on IP/UDP had no path before */
+	bool probe_ok;		/* the ESP path probe was answered */
+	bool probe_fallback;	/* restarted after an unanswered probe */
 };
 
 struct ik_esp_choice {

@@ -250,17 +250,44 @@ int ik_udp_send_keepalive(struct ik_udp *u, const struct ik_addrs *a)
 	return 0;
 }
 
+size_t ik_pktinfo_cmsg(union ik_pktinfo_buf *cbuf,
+		       const struct sockaddr_storage *local)
+{
+	struct cmsghdr *c = (struct cmsghdr *)cbuf->buf;
+
+	memset(cbuf, 0, sizeof(*cbuf));
+	if (local->ss_family == AF_INET6) {
+		struct in6_pktinfo pi = {
+			.ipi6_addr = ((const struct sockaddr_in6 *)local)->sin6_addr,
+		};
+
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	if (local->ss_family == AF_INET) {
+		struct in_pktinfo pi = {
+			.ipi_spec_dst = ((const struct sockaddr_in *)local)->sin_addr,
+		};
+
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	return 0;
+}
+
 int ik_udp_send(struct ik_udp *u, const struct ik_addrs *a,
 		const uint8_t *msg, size_t len)
 {
 	static const uint8_t marker[NON_ESP_MARKER_LEN];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
+	union ik_pktinfo_buf cbuf;
 	struct iovec iov[2];
 	struct msghdr mh = { 0 };
-	struct cmsghdr *c;
 	int n = 0, fd = u->fd[a->slot];
 
 	if (fd < 0)
@@ -268,37 +295,13 @@ int ik_udp_send(struct ik_udp *u, const struct ik_addrs *a,
 	if (ik_udp_slot_natt(a->slot))
 		iov[n++] = (struct iovec){ (void *)marker, sizeof(marker) };
 	iov[n++] = (struct iovec){ (void *)msg, len };
-	memset(&cbuf, 0, sizeof(cbuf));
 	mh.msg_name = (void *)&a->remote;
 	mh.msg_namelen = a->remote.ss_family == AF_INET6 ?
 		sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	mh.msg_iov = iov;
 	mh.msg_iovlen = n;
-	mh.msg_control = cbuf.buf;
-	c = (struct cmsghdr *)cbuf.buf;
-	if (a->local.ss_family == AF_INET6) {
-		struct in6_pktinfo pi = {
-			.ipi6_addr = ((const struct sockaddr_in6 *)&a->local)->sin6_addr,
-		};
-
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	} else if (a->local.ss_family == AF_INET) {
-		struct in_pktinfo pi = {
-			.ipi_spec_dst = ((const struct sockaddr_in *)&a->local)->sin_addr,
-		};
-
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	} else {
-		mh.msg_control = NULL;
-	}
+	mh.msg_controllen = ik_pktinfo_cmsg(&cbuf, &a->local);
+	mh.msg_control = mh.msg_controllen ? cbuf.buf : NULL;
 	if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0)
 		return -errno;
 	return 0;

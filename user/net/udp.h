@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -66,6 +67,17 @@ int ik_udp_send_keepalive(struct ik_udp *u, const struct ik_addrs *a);
  * a per-socket bypass for both directions (UDP and TCP sockets alike).
  * 0 or -errno. */
 int ik_bypass_policies(int fd, int family);
+
+/* Room for one IP_PKTINFO or IPV6_PKTINFO control message. */
+union ik_pktinfo_buf {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
+/* The control message that makes a datagram leave from local's address
+ * (IPv4 or IPv6); returns its msg_controllen, 0 for another family. */
+size_t ik_pktinfo_cmsg(union ik_pktinfo_buf *cbuf,
+		       const struct sockaddr_storage *local);
 
 /* The slot for family and port kind. */
 enum ik_udp_slot ik_udp_slot_for(int family, bool natt);
