@@ -990,7 +990,10 @@ static void tcp_tick(struct ik_daemon *d, uint64_t now)
 		if (c->dead)
 			continue;
 		if (c->connecting) {
-			if (now - c->created > IK_TCP_CONNECT_TIMEOUT_MS)
+			/* one made during this tick (a restart) is newer
+			 * than now: not yet late */
+			if (now > c->created &&
+			    now - c->created > IK_TCP_CONNECT_TIMEOUT_MS)
 				tcp_lost(d, c, "connect timed out");
 		} else if (conn_carries_sa(d, c)) {
 			continue;
