@@ -52,7 +52,12 @@
 #        selftests/bench/capacity.sh, BENCH_CAP_* knobs there); then
 #        peers-tables.py: capacity.md with the ratios and verdicts.
 #   handshake, peers and capacity watch the host for other VMs
-#   (watch_host below) and run a sample that overlapped one again.
+#   (watch_host below) and run a sample that overlapped one again; peers
+#   and capacity (hostbusy.sh) wait for a busy host at most
+#   BENCH_HOST_WAIT_MAX s (900) and run a sample again at most
+#   BENCH_HOST_TRIES times (3), then keep it marked host_busy (on a host
+#   that other VMs never leave, BENCH_HOST_WAIT_MAX=0 BENCH_HOST_TRIES=0
+#   measures without waiting and marks every sample that overlapped).
 #
 # BENCH_* variables (see run.sh) are passed to the VM.  Never fails on a
 # missed target; exits non-zero only when a part could not run.
