@@ -170,7 +170,7 @@ one_rep() {
 		return 0
 	fi
 	# up=U failed=F retransmits=R cookies=C secs=S rate=X p50_ms=P p90_ms=Q
-	# shellcheck disable=SC2086 # the words of the line
+	# shellcheck disable=SC2046 # the words of the line
 	set -- $(echo "$line" | tr ' =' '\n\n' | awk 'NR % 2 == 0')
 	echo "$kind,$rep,$1,$2,$3,$4,$5,$6,$7,$8,$st,$pol,$rss0,$rss1,$sl0,$sl1,$((c1 - c0)),$g1,$HB_BUSY" >> "$csv"
 	return 0
