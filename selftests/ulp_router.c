@@ -381,6 +381,7 @@ FIXTURE_VARIANT_ADD(netem, ipv6_legacy_mtu1280)
 FIXTURE_SETUP(netem)
 {
 	self->a = self->b = -1;
+	self->ns.a = self->ns.b = -1;
 	ASSERT_EQ(link_setup(&self->ns, variant->mtu, NETEM), 0)
 		TH_LOG("link: %s", strerror(errno));
 	ASSERT_EQ(pair_across(&self->ns, variant->family, &self->a, &self->b),
@@ -391,10 +392,55 @@ FIXTURE_SETUP(netem)
 		TH_LOG("attach: %s", strerror(errno));
 }
 
+/* TCP sockets of the current netns not in TIME_WAIT (/proc/net/tcp*). */
+static int live_tcp_sockets(void)
+{
+	static const char *const files[] = { "/proc/thread-self/net/tcp",
+					     "/proc/thread-self/net/tcp6" };
+	char line[512], st[8];
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "r");
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*s %*s %*s %7s", st) == 1 &&
+			    strcmp(st, "st") && strcmp(st, "06"))
+				n++;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * Close over a clean link, and wait until both ends are gone: when a
+ * namespace dies its veth goes, and a close whose last FIN or ACK netem
+ * dropped would retransmit into nothing for minutes, holding the module.
+ */
 FIXTURE_TEARDOWN(netem)
 {
+	uint64_t t0;
+
+	if (self->ns.a < 0 || self->ns.b < 0)
+		return;
+	run("tc qdisc del dev ikta root");
+	if (!ns_enter(self->ns.b))
+		run("tc qdisc del dev iktb root");
+	ns_enter(self->ns.a);
 	close(self->a);
 	close(self->b);
+	for (t0 = ikt_now_ms(); ikt_now_ms() - t0 < 10000; ikt_msleep(50)) {
+		int n = live_tcp_sockets();
+
+		if (!ns_enter(self->ns.b))
+			n += live_tcp_sockets();
+		ns_enter(self->ns.a);
+		if (!n)
+			break;
+	}
 	link_close(&self->ns);
 }
 
