@@ -156,8 +156,7 @@ wait_one_ike_sa() {
 # 11 s on the initiator fall due together (the 200 ms ticks apart), and
 # with 400 ms each way on the link from then on the two requests cross.
 # A 40 s ping crosses that and the later rekeys.
-# (ike_lifetime's default, ike_rekey_time plus 10%, would end the
-# responder's IKE SA at the moment of its rekey.)
+# (ike_lifetime is set long: here the IKE SAs must end by rekeys alone.)
 # Both exchanges complete, the redundant new IKE SA and the old one are
 # deleted, one IKE SA is left on each side with the Child SA's states
 # untouched, and the ping goes on crossing.

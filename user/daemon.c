@@ -484,7 +484,7 @@ static void adopt(struct ik_daemon *d, struct ike_sa *old, struct ike_sa *ns)
 	ns->esp_failed = old->esp_failed;
 	ns->probe_ok = old->probe_ok;
 	ns->probe_fallback = old->probe_fallback;
-	ns->created = ns->last_heard = now_ms();
+	ns->created = ns->last_heard = ns->up_since = now_ms();
 	ns->ike_rekey_at = ike_rekey_time(d, ns);
 	old->ike_rekey_at = UINT64_MAX;
 	SA_LOG(IK_LOG_NOTICE, ns, "IKE SA rekeyed: SPIs %016llx/%016llx "
@@ -576,6 +576,7 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		       ike_via(sa), sa->ike_why ? sa->ike_why : "-");
 	}
 	if (fx->established) {
+		sa->up_since = now_ms();
 		sa->ike_rekey_at = ike_rekey_time(d, sa);
 		if (sa->initiator)
 			legacy_done(sa);
@@ -1094,16 +1095,17 @@ static bool liveness(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 
 /*
  * ike_lifetime: an IKE SA that was not rekeyed by then ends, its Child SAs
- * with it; the peer is told when no request of ours is out.  True when the
- * SA was dropped.
+ * with it; the peer is told when no request of ours is out.  Counted, like
+ * ike_rekey_time, from when the SA came up: a slow handshake must not eat
+ * the rekey's margin.  True when the SA was dropped.
  */
 static bool ike_expired(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 {
 	const struct ik_conn *conn = conn_of(d, sa);
 	struct ike_effects fx = { 0 };
 
-	if (!conn || !conn->ike_lifetime_ms ||
-	    now - sa->created < conn->ike_lifetime_ms)
+	if (!conn || !conn->ike_lifetime_ms || !sa->up_since ||
+	    now - sa->up_since < conn->ike_lifetime_ms)
 		return false;
 	if (!sa->req.len && !ike_info_delete_ike(sa, &fx) && fx.send)
 		send_for(d, sa, fx.send);

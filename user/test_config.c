@@ -442,9 +442,9 @@ static void defaults_and_what_connections_inherit(void)
 	CHECK(c->mode == IK_MODE_TUNNEL && c->start == IK_START_LISTEN);
 	CHECK(c->ike_transport == IK_IKE_UDP && c->encap == IK_ENCAP_AUTO);
 	CHECK(c->tcp_fallback == IK_TCP_FALLBACK_UDP);
-	CHECK(c->rekey_time_ms == 3600000 && c->lifetime_ms == 3960000);
+	CHECK(c->rekey_time_ms == 3600000 && c->lifetime_ms == 4320000);
 	CHECK(c->ike_rekey_time_ms == 4 * 3600000ULL &&
-	      c->ike_lifetime_ms == 4 * 3960000ULL);
+	      c->ike_lifetime_ms == 4 * 4320000ULL);
 	CHECK(c->rekey_jitter == 10);
 	CHECK(c->liveness_interval_ms == 5000 && c->liveness_timeout_ms == 60000);
 out:

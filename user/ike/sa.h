@@ -246,6 +246,7 @@ struct ike_sa {
 	} rk[2];
 	uint8_t n_to_delete, n_deleting;
 	uint64_t created, last_heard;	/* ms */
+	uint64_t up_since;		/* ms: established; ike_lifetime's start */
 	char why[160];			/* last failure, for the log */
 
 	/* the daemon's: timers and its view of the SA (exchanges ignore them) */
