@@ -37,6 +37,8 @@ endif
 VM_KO = $(VM_MODDIR)/kernel/iketcp.ko
 # Whole VM runs: the debug kernel is 5-10x slower than Debian's.
 VM_TIMEOUT ?= $(if $(filter debug,$(KERNEL)),7200,3600)
+# ... and so is each C test's kselftest_harness timeout (selftests/lib's alarm())
+VM_TIMEOUT_SCALE ?= $(if $(filter debug,$(KERNEL)),8,1)
 
 # Files of linux-source-6.1 the build needs: the kselftest harness and
 # checkpatch.  Extracted once into the cache; build/ksrc points there.
@@ -324,7 +326,8 @@ check-vm: $(if $(filter 6.12,$(KERNEL)),deps-6.12) module-vm user $(VM_BUILD) \
 		$(if $(filter interop_cert interop_libreswan iketcpd_large,$(TESTS)),$(BUILD)/pki/.done)
 	@start=$$(date +%s); \
 	$(TOP)/selftests/vm/run $(VM_ARGS) --timeout $(VM_TIMEOUT) --module $(VM_KO) \
-		--env IKETCP_MODULE=$(VM_KO) --env IKETCP_TEST_PKI=$(BUILD)/pki -- \
+		--env IKETCP_MODULE=$(VM_KO) --env IKETCP_TEST_PKI=$(BUILD)/pki \
+		--env IKETCP_TIMEOUT_SCALE=$(VM_TIMEOUT_SCALE) -- \
 		$(TOP)/selftests/vm-tests.sh $(TESTS); rc=$$?; \
 	echo "check-vm: KERNEL=$(or $(KERNEL),$(KVER)) took $$(( $$(date +%s) - start )) s, exit $$rc"; \
 	exit $$rc

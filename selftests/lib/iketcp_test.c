@@ -24,6 +24,33 @@
 
 #include "iketcp_test.h"
 
+/* ---- test timeouts ----------------------------------------------------- */
+
+/*
+ * kselftest_harness.h arms each test's timeout with alarm(); this alarm(),
+ * which the test programs link before libc's, multiplies it by
+ * IKETCP_TIMEOUT_SCALE (an integer, default 1).  The debug kernel (KASAN,
+ * lockdep) under TCG runs five to ten times slower than Debian's, and a
+ * fixture's setup alone can outlast a 30 s timeout there (make check-vm
+ * KERNEL=debug sets the scale).
+ */
+unsigned int alarm(unsigned int seconds)
+{
+	static unsigned int scale;
+	struct itimerval it = { 0 }, old;
+
+	if (!scale) {
+		const char *s = getenv("IKETCP_TIMEOUT_SCALE");
+		int n = s ? atoi(s) : 1;
+
+		scale = n >= 1 && n <= 100 ? (unsigned int)n : 1;
+	}
+	it.it_value.tv_sec = (time_t)seconds * scale;
+	if (setitimer(ITIMER_REAL, &it, &old))
+		return 0;
+	return (unsigned int)old.it_value.tv_sec + (old.it_value.tv_usec > 0);
+}
+
 /* ---- namespace and sockets ---------------------------------------------- */
 
 uint64_t ikt_now_ms(void)
