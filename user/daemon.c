@@ -532,6 +532,26 @@ static void children_failed(struct ik_daemon *d, struct ike_sa *sa,
 	apply(d, sa, NULL, &fx);
 }
 
+/*
+ * The peer's INITIAL_CONTACT (RFC 7296 2.4): it restarted, so our other
+ * IKE SAs of this connection with it are gone on its side.  They go now,
+ * without a DELETE, before sa's Child SA installs policies for the same
+ * traffic selectors.
+ */
+static void initial_contact(struct ik_daemon *d, struct ike_sa *sa)
+{
+	struct ike_sa *s, *next;
+
+	for (s = d->eng.table.head; s; s = next) {
+		next = s->next;
+		if (s == sa || s->conn != sa->conn ||
+		    !ike_same_ip(&s->remote, &sa->remote))
+			continue;
+		ike_sa_fail(s, "the peer restarted (INITIAL_CONTACT)");
+		sa_dead(d, s);
+	}
+}
+
 static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		  const struct ik_addrs *a, struct ike_effects *fx)
 {
@@ -548,6 +568,8 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 		}
 		return;
 	}
+	if (fx->initial_contact)
+		initial_contact(d, sa);
 	if (!sa->on_tcp)
 		nat_float(d, sa, a, fx->authentic);
 	if (!sa->ike_why)	/* a responder: the peer chose */

@@ -26,6 +26,7 @@ struct side {
 	struct ike_sa *rekeyed;		/* the new SA of an IKE SA rekey */
 	struct ike_sa *redundant;	/* 2.8.2: the other one */
 	bool dead_seen;
+	bool initial_contact_seen;	/* in the peer's IKE_AUTH */
 	struct ike_sa *dead[8];		/* SAs the daemon would have dropped */
 	int n_dead;
 	/* the kernel refuses this side's Child SAs: the DELETE that follows */
@@ -149,6 +150,7 @@ static struct ike_out *deliver(struct side *from, struct side *to,
 			      &fx, to->why, sizeof(to->why));
 	if (sa)
 		to->sa = sa;
+	to->initial_contact_seen |= fx.initial_contact;
 	if (fx.rekeyed) {
 		ike_engine_adopt(&to->e, fx.rekeyed);
 		to->rekeyed = fx.rekeyed;
@@ -734,6 +736,28 @@ static void forged_intermediate_changes_nothing(void)
 	converse(req);
 	CHECK(R.sa && R.sa->state == IKE_S_ESTABLISHED);
 out:
+	teardown();
+}
+
+/*
+ * INITIAL_CONTACT (RFC 7296 2.4): the first IKE SA with a peer says so in
+ * its IKE_AUTH (a restarted daemon's: the peer drops what it still holds);
+ * a second one with the same peer, beside the first, does not.
+ */
+static void initial_contact_only_with_no_other_sa(void)
+{
+	struct ike_sa *first;
+
+	setup();
+	R.initial_contact_seen = false;
+	converse(initiate());
+	first = I.sa;
+	CHECK(first && first->state == IKE_S_ESTABLISHED);
+	CHECK(first && first->initial_contact && R.initial_contact_seen);
+	R.initial_contact_seen = false;
+	converse(initiate());
+	CHECK(I.sa && I.sa != first && I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.sa && !I.sa->initial_contact && !R.initial_contact_seen);
 	teardown();
 }
 
@@ -1426,6 +1450,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(a_peer_without_intermediate_gets_no_addke_proposal),
 	KTAP_CASE(the_responder_may_choose_a_proposal_without_addke),
 	KTAP_CASE(forged_intermediate_changes_nothing),
+	KTAP_CASE(initial_contact_only_with_no_other_sa),
 	KTAP_CASE(pure_mlkem1024_over_tcp),
 	KTAP_CASE(pure_mlkem1024_is_not_offered_over_udp),
 	KTAP_CASE(hybrid_x25519_mlkem768_mlkem1024),

@@ -289,6 +289,8 @@ int ike_auth_start(struct ike_sa *sa, struct ike_effects *fx)
 	ike_w_init(&w, buf, sizeof(buf));
 	if (put_id_auth(sa, &w))
 		return -1;
+	if (sa->initial_contact)
+		ike_w_notify(&w, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	put_child_offer(sa, sa->pending, &w);
 	if (ike_sk_build(sa, IKE_AUTH, false, sa->next_msgid, &w, &sa->req))
 		return ike_sa_fail(sa, "cannot build IKE_AUTH request");
@@ -381,6 +383,7 @@ int ike_auth_request(struct ike_sa *sa, const struct ike_msg *m,
 	fx->send = &sa->resp;
 	sa->state = IKE_S_ESTABLISHED;
 	fx->established = true;
+	fx->initial_contact = ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL;
 	if (c) {
 		c->next = sa->children;
 		sa->children = c;

@@ -268,6 +268,19 @@ struct ike_sa *ike_engine_input(struct ike_engine *e, const uint8_t *buf,
 	return on_sa(e, sa, fx, why, whylen);
 }
 
+/* Has the engine another IKE SA, up or coming up, with sa's peer? */
+static bool other_sa_with(const struct ike_engine *e, const struct ike_sa *sa)
+{
+	const struct ike_sa *s;
+
+	for (s = e->table.head; s; s = s->next)
+		if (s != sa && s->state != IKE_S_DELETING &&
+		    s->state != IKE_S_DEAD &&
+		    ike_same_ip(&s->remote, &sa->remote))
+			return true;
+	return false;
+}
+
 struct ike_sa *ike_engine_initiate(struct ike_engine *e,
 				   const struct ike_conn_params *conn,
 				   const struct sockaddr_storage *local,
@@ -285,6 +298,7 @@ struct ike_sa *ike_engine_initiate(struct ike_engine *e,
 	}
 	sa->local = *local;
 	sa->remote = *remote;
+	sa->initial_contact = !other_sa_with(e, sa);
 	sa->init_tcp = e->in_tcp;
 	sa->sep_offered = conn->sep_offer && !e->no_sep_offer;
 	e->no_sep_offer = false;

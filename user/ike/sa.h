@@ -173,6 +173,8 @@ struct ike_sa {
 	bool natt;			/* on port 4500 */
 	bool nat_local, nat_remote;	/* NAT in front of us / of the peer */
 	bool sep_offered;		/* SEPARATE_TRANSPORTS in IKE_SA_INIT */
+	bool initial_contact;		/* ours, in IKE_AUTH: no other IKE SA
+					 * with this peer (RFC 7296 2.4) */
 	bool sep_agreed;		/* ... and echoed by the responder */
 	uint16_t peer_tcp_port;		/* its IKE_TCP_SUPPORTED; 0: none */
 	bool init_tcp;			/* our IKE_SA_INIT goes over TCP */
@@ -279,6 +281,10 @@ struct ike_effects {
 	struct child_sa *remove[IKE_FX_REMOVE_MAX];	/* unlinked: daemon frees */
 	int n_remove;
 	bool established;		/* the IKE SA just came up */
+	/* the peer's IKE_AUTH said INITIAL_CONTACT: its other IKE SAs with
+	 * us are gone on its side (a restart), so ours go before this SA's
+	 * Child SA takes their traffic selectors */
+	bool initial_contact;
 	struct ike_sa *rekeyed;		/* its rekey's new SA, to adopt: the
 					 * Child SAs moved there */
 	/* RFC 7296 2.8.2: the other new SA of a simultaneous IKE SA rekey,
