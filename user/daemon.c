@@ -590,6 +590,11 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 			arm_retransmit(d, sa);
 		send_for(d, sa, fx->send);
 	}
+	if (fx->send_after) {
+		if (fx->send_after == &sa->req)
+			arm_retransmit(d, sa);
+		send_for(d, sa, fx->send_after);
+	}
 	if (fx->established) {
 		char name[80];
 
@@ -1143,7 +1148,7 @@ static void rekey_ike(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	struct ike_effects fx = { 0 };
 
 	if (now < sa->ike_rekey_at || sa->req.len || sa->creating ||
-	    sa->rekey_new)
+	    sa->rekey_new || sa->rekey_ours)
 		return;
 	sa->ike_rekey_at = now + 10000;	/* the retry, should it fail */
 	SA_LOG(IK_LOG_INFO, sa, "rekeying the IKE SA");

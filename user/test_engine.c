@@ -167,6 +167,8 @@ static struct ike_out *deliver(struct side *from, struct side *to,
 		if (to->n_dead < 8)
 			to->dead[to->n_dead++] = sa;
 	}
+	if (fx.send_after)	/* the daemon sends it after the answer */
+		to->queued = fx.send_after;
 	if (to->why[0])
 		printf("# %s: %s\n", to == &I ? "initiator" : "responder",
 		       to->why);
@@ -1165,6 +1167,16 @@ static struct ike_out *hold(struct held *h, const struct ike_out *o)
 	return &h->o;
 }
 
+/* What a side sent after an answer (ike_effects.send_after), delivered. */
+static void send_queued(struct side *s)
+{
+	struct ike_out *q = s->queued;
+
+	s->queued = NULL;
+	if (q && q->len)
+		converse_from(s, q);
+}
+
 /* The DELETE a side sends on its redundant new SA, and the answer. */
 static void delete_redundant(struct side *s)
 {
@@ -1210,11 +1222,15 @@ struct both_rekeys {
 	struct held reqi, reqr;
 };
 
-static bool start_both_rekeys(struct both_rekeys *x)
+static bool start_both_rekeys(struct both_rekeys *x, bool followups)
 {
 	struct ike_effects fi = { 0 }, fr = { 0 };
 
 	setup();
+	if (followups) {	/* RFC 9370: each rekey ends in IKE_FOLLOWUP_KE */
+		with_addke(&I.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+		with_addke(&R.conn, IKE_KE_X25519, IKE_KE_ECP256, 0);
+	}
 	converse(initiate());
 	x->old_i = I.sa;
 	x->old_r = R.sa;
@@ -1240,7 +1256,7 @@ static bool one_simultaneous_ike_rekey(bool delete_first)
 	static struct both_rekeys x;
 	bool raced = false;
 
-	if (!start_both_rekeys(&x))
+	if (!start_both_rekeys(&x, false))
 		goto out;
 	ri = deliver(&I, &R, &x.reqi.o);
 	rr = deliver(&R, &I, &x.reqr.o);
@@ -1292,6 +1308,64 @@ static void simultaneous_ike_rekeys_leave_one_sa(void)
 }
 
 /*
+ * RFC 7296 2.8.2 with RFC 9370 follow-ups (an x25519 + ecp256 IKE SA):
+ * the two CREATE_CHILD_SA requests cross, each rekey then completes with
+ * its IKE_FOLLOWUP_KE exchange, and only then do the nonces decide: one
+ * IKE SA survives on both sides, as without follow-ups.  Nonces are random:
+ * rounds until each side's rekey has survived twice.  Returns 1 when I's
+ * survived, 0 when R's, -1 when neither did.
+ */
+static int one_simultaneous_rekey_with_followups(void)
+{
+	static struct held respi, respr, fui, fur;
+	struct ike_out *ri, *rr, *ni, *nr;
+	static struct both_rekeys x;
+	struct ike_sa *si = NULL;
+	int won = -1;
+
+	if (!start_both_rekeys(&x, true))
+		goto out;
+	CHECK(x.old_i->alg.addke[0] == IKE_KE_ECP256);
+	ri = hold(&respi, deliver(&I, &R, &x.reqi.o));
+	rr = hold(&respr, deliver(&R, &I, &x.reqr.o));
+	CHECK(ri && rr);
+	if (!ri || !rr)
+		goto out;
+	ni = hold(&fui, deliver(&R, &I, ri));	/* I's follow-up request */
+	nr = hold(&fur, deliver(&I, &R, rr));	/* R's */
+	CHECK(ni && ni->buf[18] == IKE_FOLLOWUP_KE);
+	CHECK(nr && nr->buf[18] == IKE_FOLLOWUP_KE);
+	if (!ni || !nr)
+		goto out;
+	converse_from(&I, ni);
+	converse_from(&R, nr);
+	send_queued(&I);
+	send_queued(&R);
+	delete_redundant(&I);
+	delete_redundant(&R);
+	one_survivor(x.old_i, x.old_r, x.child_i, x.child_r, true);
+	if (live_sas(&I, &si) == 1)
+		won = si->initiator;	/* a rekey's initiator initiates */
+out:
+	teardown_all();
+	return won;
+}
+
+static void simultaneous_ike_rekeys_with_followups_leave_one_sa(void)
+{
+	int i, won[2] = { 0, 0 }, w;
+
+	for (i = 0; i < 40 && (won[0] < 2 || won[1] < 2); i++) {
+		w = one_simultaneous_rekey_with_followups();
+		CHECK(w >= 0);
+		if (w < 0)
+			break;
+		won[w]++;
+	}
+	CHECK(won[0] >= 2 && won[1] >= 2);
+}
+
+/*
  * Only R sees the collision: I's answer comes before R's request, I has
  * rekeyed and is deleting the old SA, so R's request gets
  * TEMPORARY_FAILURE; R's parked new SA (I's) takes the Child SA whether
@@ -1303,7 +1377,7 @@ static void one_sided_collision(bool delete_first)
 	struct ike_out *ri, *rr, *di, *a;
 	static struct both_rekeys x;
 
-	if (!start_both_rekeys(&x))
+	if (!start_both_rekeys(&x, false))
 		goto out;
 	ri = deliver(&I, &R, &x.reqi.o);	/* R parks I's */
 	di = ri ? hold(&del, deliver(&R, &I, ri)) : NULL;
@@ -1465,6 +1539,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(simultaneous_child_rekeys_leave_one_pair),
 	KTAP_CASE(simultaneous_ike_rekeys_leave_one_sa),
 	KTAP_CASE(one_sided_ike_rekey_collision),
+	KTAP_CASE(simultaneous_ike_rekeys_with_followups_leave_one_sa),
 	KTAP_CASE(child_sa_the_kernel_refuses_is_deleted),
 	KTAP_CASE(rekeyed_child_sa_the_kernel_refuses_gives_back_policies),
 	KTAP_CASE(an_empty_intermediate_gets_an_empty_answer),

@@ -151,6 +151,9 @@ int ike_rekey_failed(struct ike_sa *sa, struct ike_effects *fx);
  * the Child SAs (2.8.2: the peer's survived).  True when sa must stay
  * until our own rekey's answer comes (its new SA is then redundant). */
 bool ike_rekey_peer_deletes(struct ike_sa *sa, struct ike_effects *fx);
+/* The peer's IKE SA rekey failed in an IKE_FOLLOWUP_KE we refused (its
+ * state already cleared): ours, keyed and waiting on it, goes on alone. */
+int ike_rekey_peer_failed(struct ike_sa *sa, struct ike_effects *fx);
 
 /* ---- info.c ---- */
 

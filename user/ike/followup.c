@@ -213,6 +213,19 @@ static int refuse(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
 			   m->hdr.msgid, ike_notify_name(type));
 }
 
+/* Refused for good: the peer's exchange is over, and a rekey of ours that
+ * waited for it (2.8.2) goes on alone. */
+static int give_up(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+		   struct ike_effects *fx)
+{
+	int rc;
+
+	ike_fu_clear(&sa->fu[1]);
+	rc = refuse(sa, m, type, fx);
+	ike_rekey_peer_failed(sa, fx);
+	return rc;
+}
+
 int ike_followup_request(struct ike_sa *sa, const struct ike_msg *m,
 			 struct ike_effects *fx)
 {
@@ -227,10 +240,8 @@ int ike_followup_request(struct ike_sa *sa, const struct ike_msg *m,
 	if (!fu->active || !get_link(m, link, sizeof(link)) ||
 	    CRYPTO_memcmp(link, fu->link, sizeof(link)))
 		return refuse(sa, m, IKE_N_STATE_NOT_FOUND, fx);
-	if (!ke_ok(fu, m, false)) {
-		ike_fu_clear(fu);
-		return refuse(sa, m, IKE_N_INVALID_SYNTAX, fx);
-	}
+	if (!ke_ok(fu, m, false))
+		return give_up(sa, m, IKE_N_INVALID_SYNTAX, fx);
 	k = ik_kex_new_responder(fu->groups[fu->next]);
 	n = k ? ik_kex_shared(k, m->ke.data.p, m->ke.data.len, sk,
 			      sizeof(sk)) : -1;
@@ -238,17 +249,13 @@ int ike_followup_request(struct ike_sa *sa, const struct ike_msg *m,
 	rc = plen < 0 ? -1 : fu_add(fu, sk, n);
 	OPENSSL_cleanse(sk, sizeof(sk));
 	ik_kex_free(k);
-	if (rc) {
-		ike_fu_clear(fu);
-		return refuse(sa, m, IKE_N_INVALID_SYNTAX, fx);
-	}
+	if (rc)
+		return give_up(sa, m, IKE_N_INVALID_SYNTAX, fx);
 	ike_w_init(&w, buf, sizeof(buf));
 	ike_w_ke(&w, fu->groups[fu->next], pub, plen);
 	if (++fu->next < fu->n) {
-		if (new_link(fu)) {
-			ike_fu_clear(fu);
-			return refuse(sa, m, IKE_N_TEMPORARY_FAILURE, fx);
-		}
+		if (new_link(fu))
+			return give_up(sa, m, IKE_N_TEMPORARY_FAILURE, fx);
 		ike_fu_put_link(&w, fu);
 	}
 	if (ike_sk_build(sa, IKE_FOLLOWUP_KE, true, m->hdr.msgid, &w,

@@ -19,6 +19,9 @@
  * takes the Child SAs, and its initiator deletes the old SA.  A peer that
  * finished its rekey before it saw ours answers ours TEMPORARY_FAILURE (it
  * is closing the old SA) or deletes the old SA first: its rekey survives.
+ * With RFC 9370 follow-ups the nonces decide once both rekeys have run all
+ * their IKE_FOLLOWUP_KE exchanges: whichever new SA is keyed first waits
+ * for the other (sa->rekey_ours, sa->rekey_peer).
  */
 #include <string.h>
 
@@ -159,6 +162,10 @@ static int ours_done(struct ike_sa *sa, struct ike_sa *ns,
 		return note(sa, "the peer's survived and it deleted this SA, "
 			    "ours is deleted");
 	}
+	if (!peers && sa->fu[1].active && sa->fu[1].ns) {
+		sa->rekey_ours = ns;	/* the peer's follow-ups still run */
+		return 0;
+	}
 	if (!peers) {
 		take_children(sa, ns, fx);
 		return ike_info_delete_ike(sa, fx);
@@ -188,11 +195,34 @@ int ike_rekey_failed(struct ike_sa *sa, struct ike_effects *fx)
 	return -1;
 }
 
+/*
+ * Ours was keyed first and waited: now the nonces decide, or ours stands
+ * alone (peers NULL: the peer's follow-up failed).  This runs while we
+ * answer the peer's IKE_FOLLOWUP_KE, so that answer goes first and our
+ * DELETE of the old SA, if ours survives, right after it.
+ */
+static int resolve_waiting(struct ike_sa *sa, struct ike_sa *peers,
+			   struct ike_effects *fx)
+{
+	struct ike_sa *ours = sa->rekey_ours;
+	struct ike_out *answer = fx->send;
+	int rc;
+
+	sa->rekey_ours = NULL;
+	sa->rekey_peer = peers;
+	rc = ours_done(sa, ours, fx);
+	fx->send_after = fx->send != answer ? fx->send : NULL;
+	fx->send = answer;
+	return rc;
+}
+
 /* The peer's rekey's new SA ns is keyed: it takes the Child SAs, or
- * waits while ours is out (2.8.2). */
+ * waits while ours is out (2.8.2), or decides against ours, keyed. */
 static int peers_done(struct ike_sa *sa, struct ike_sa *ns,
 		      struct ike_effects *fx)
 {
+	if (sa->rekey_ours)
+		return resolve_waiting(sa, ns, fx);
 	if (sa->rekey_new) {
 		sa->rekey_peer = ns;
 		return 0;
@@ -201,10 +231,22 @@ static int peers_done(struct ike_sa *sa, struct ike_sa *ns,
 	return 0;
 }
 
+int ike_rekey_peer_failed(struct ike_sa *sa, struct ike_effects *fx)
+{
+	return sa->rekey_ours ? resolve_waiting(sa, NULL, fx) : 0;
+}
+
 bool ike_rekey_peer_deletes(struct ike_sa *sa, struct ike_effects *fx)
 {
 	struct ike_sa *peers = sa->rekey_peer;
 
+	if (sa->rekey_ours) {
+		/* the peer gave its own up: ours, keyed, takes over */
+		take_children(sa, sa->rekey_ours, fx);
+		sa->rekey_ours = NULL;
+		ike_fu_clear(&sa->fu[1]);
+		return false;
+	}
 	if (!peers)
 		return false;
 	sa->rekey_peer = NULL;
@@ -255,7 +297,7 @@ int ike_rekey_start(struct ike_sa *sa, struct ike_effects *fx)
 	int plen;
 
 	if (sa->state != IKE_S_ESTABLISHED || sa->req.len || sa->creating ||
-	    sa->rekey_new)
+	    sa->rekey_new || sa->rekey_ours)
 		return ike_sa_fail(sa, "busy: IKE SA rekey not started");
 	ns = successor(sa, true);
 	if (!ns)

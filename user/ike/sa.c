@@ -126,6 +126,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_fu_clear(&sa->fu[1]);
 	ike_sa_free(sa->rekey_new);
 	ike_sa_free(sa->rekey_peer);
+	ike_sa_free(sa->rekey_ours);
 	child_sa_free(sa->creating);
 	ik_kex_free(sa->ckex);
 	OPENSSL_cleanse(sa->cnonce, sizeof(sa->cnonce));

@@ -224,6 +224,10 @@ struct ike_sa {
 	 * is awaited then) */
 	struct ike_sa *rekey_peer;
 	bool peer_deleted;
+	/* the same with RFC 9370 follow-ups: our new SA, keyed, waits while
+	 * the peer's rekey still has IKE_FOLLOWUP_KE exchanges to run, since
+	 * only both new SAs let the nonces decide (rekey.c) */
+	struct ike_sa *rekey_ours;
 
 	/* our CREATE_CHILD_SA (create.c): the new Child SA, the one it
 	 * replaces (inbound SPI, 0: none), our nonce and PFS key exchange */
@@ -276,6 +280,10 @@ struct ike_sa {
 
 struct ike_effects {
 	struct ike_out *send;		/* message to send now, or NULL */
+	/* a request of ours to send right after send (an answer): the
+	 * DELETE of the old IKE SA when answering the peer's last
+	 * IKE_FOLLOWUP_KE decided a simultaneous rekey for ours */
+	struct ike_out *send_after;
 	struct child_sa *install[2];
 	int n_install;
 	struct child_sa *remove[IKE_FX_REMOVE_MAX];	/* unlinked: daemon frees */
