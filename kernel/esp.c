@@ -133,6 +133,7 @@ static int iketcp_esp_make_record(struct sk_buff *skb, u32 off, u32 esplen)
 	put_unaligned_be16(esplen + IKETCP_LEN_FIELD, skb->data);
 	IKETCP_SKB_CB(skb)->kind = IKETCP_TX_ESP;
 	IKETCP_SKB_CB(skb)->offset = IKETCP_LEN_FIELD;
+	IKETCP_SKB_CB(skb)->skmem = 0;	/* not charged: see socket.h */
 	return 0;
 }
 

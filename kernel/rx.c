@@ -287,14 +287,26 @@ static void iketcp_rx_accept(struct iketcp_sock *ctx, u32 len, u32 charge)
 	ctx->saved_data_ready(ctx->sk);
 }
 
+/*
+ * The message is ours now (TCP has consumed its bytes), so it is queued even
+ * when the socket's memory accounting refuses it (then uncharged); reading
+ * then pauses as at the queue limit, and TCP's own charged queue and window
+ * hold the rest until the daemon reads.
+ */
 static void iketcp_rx_queue_ike(struct iketcp_sock *ctx, struct sk_buff *skb,
 				u32 offset)
 {
+	bool charged = iketcp_skmem_charge(ctx->sk, skb, true);
+
 	IKETCP_SKB_CB(skb)->offset = offset;
 	IKETCP_SKB_CB(skb)->kind = IKETCP_K_IKE;
 	IKETCP_SKB_CB(skb)->charge = skb->truesize;
 	__skb_queue_tail(&ctx->rxq, skb);
 	iketcp_rx_accept(ctx, skb->len - offset, skb->truesize);
+	if (!charged && !ctx->rx_paused) {
+		ctx->rx_paused = true;
+		iketcp_count(ctx, IKETCP_CNT_RX_BACKPRESSURE);
+	}
 }
 
 /*
@@ -675,6 +687,7 @@ static void iketcp_rx_consume(struct iketcp_sock *ctx, struct sk_buff *skb)
 	u32 charge = IKETCP_SKB_CB(skb)->charge;
 
 	__skb_unlink(skb, &ctx->rxq);
+	iketcp_skmem_uncharge(ctx->sk, skb);
 	consume_skb(skb);
 	iketcp_rx_dequeued(ctx, len, charge);
 }
@@ -813,7 +826,12 @@ out:
 /* Socket closing: free what is queued or half-parsed.  Socket locked. */
 void iketcp_rx_purge(struct iketcp_sock *ctx)
 {
-	__skb_queue_purge(&ctx->rxq);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&ctx->rxq))) {
+		iketcp_skmem_uncharge(ctx->sk, skb);
+		kfree_skb(skb);
+	}
 	WRITE_ONCE(ctx->rx_queued, 0);
 	WRITE_ONCE(ctx->rx_mem, 0);
 	kfree_skb(ctx->rx_body);

@@ -111,16 +111,54 @@ struct iketcp_sock {
 };
 
 /*
- * Per-skb data of queued records: where the payload starts, its kind, and
- * the memory it was charged (truesize when queued) against rx_mem/tx_mem.
+ * Per-skb data of queued records: where the payload starts, its kind, the
+ * memory it was charged (truesize when queued) against rx_mem/tx_mem, and
+ * what of it the socket's own memory accounting holds (skmem, below).
  */
 struct iketcp_skb_cb {
 	u32 offset;
 	u32 charge;
+	u32 skmem;
 	u8 kind;		/* enum iketcp_kind */
 };
 
 #define IKETCP_SKB_CB(skb) ((struct iketcp_skb_cb *)&((skb)->cb[0]))
+
+/*
+ * IKE records waiting in rxq or txq are charged to the socket's memory
+ * accounting as TCP charges its own queues (sk_forward_alloc; through it
+ * tcp_mem and the socket's memory cgroup), so memory.max, memory.stat's
+ * "sock" and tcp_mem see them as well as the module's own limits.  The skb
+ * keeps what was charged, so exactly that is given back.  ESP records are
+ * not charged: the output hook appends them without the socket lock, and
+ * tx_queue_limit alone bounds them.  Both with the socket owned (process
+ * context under lock_sock(), or softirq under bh_lock_sock()): that is what
+ * protects sk_forward_alloc.  Returns false, charging nothing, when the
+ * socket's accounting refuses (tcp_mem's hard limit, or the cgroup's limit
+ * after reclaim).
+ */
+static inline bool iketcp_skmem_charge(struct sock *sk, struct sk_buff *skb,
+				       bool rx)
+{
+	u32 size = skb->truesize;
+	bool ok = rx ? sk_rmem_schedule(sk, skb, size) :
+		       sk_wmem_schedule(sk, size);
+
+	IKETCP_SKB_CB(skb)->skmem = ok ? size : 0;
+	if (ok)
+		sk_mem_charge(sk, size);
+	return ok;
+}
+
+/* The record leaves our queue: give back its charge.  Socket owned. */
+static inline void iketcp_skmem_uncharge(struct sock *sk, struct sk_buff *skb)
+{
+	u32 size = IKETCP_SKB_CB(skb)->skmem;
+
+	IKETCP_SKB_CB(skb)->skmem = 0;
+	if (size)
+		sk_mem_uncharge(sk, size);
+}
 
 /*
  * The context hangs off icsk_ulp_data.  It is set at attach and cleared at

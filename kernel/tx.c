@@ -143,6 +143,7 @@ int iketcp_tx_queue_prefix(struct iketcp_sock *ctx)
 	skb_put_data(skb, IKETCP_PREFIX, IKETCP_PREFIX_LEN);
 	IKETCP_SKB_CB(skb)->kind = IKETCP_TX_PREFIX;
 	IKETCP_SKB_CB(skb)->offset = IKETCP_PREFIX_LEN;
+	IKETCP_SKB_CB(skb)->skmem = 0;
 	iketcp_tx_enqueue(ctx, skb);
 	return 0;
 }
@@ -199,6 +200,7 @@ static void iketcp_tx_purge(struct iketcp_sock *ctx)
 	while ((skb = __skb_dequeue(&list))) {
 		if (IKETCP_SKB_CB(skb)->kind != IKETCP_TX_PREFIX)
 			iketcp_count(ctx, IKETCP_CNT_TX_DROP_CLOSE);
+		iketcp_skmem_uncharge(ctx->sk, skb);
 		kfree_skb(skb);
 	}
 }
@@ -321,6 +323,7 @@ void iketcp_tx_push(struct iketcp_sock *ctx)
 		spin_lock_bh(&ctx->txq.lock);
 		__iketcp_tx_del(ctx, skb);
 		spin_unlock_bh(&ctx->txq.lock);
+		iketcp_skmem_uncharge(sk, skb);
 		iketcp_tx_count_sent(ctx, skb);
 		consume_skb(skb);
 		sent = true;
@@ -467,6 +470,7 @@ static struct sk_buff *iketcp_tx_rec_skb(struct iketcp_tx_rec *rec, gfp_t gfp)
 	skb->truesize += rec->len;
 	IKETCP_SKB_CB(skb)->kind = IKETCP_TX_IKE;
 	IKETCP_SKB_CB(skb)->offset = rec->hlen;
+	IKETCP_SKB_CB(skb)->skmem = 0;
 	return skb;
 }
 
@@ -495,6 +499,8 @@ static void iketcp_tx_queue_rest(struct iketcp_sock *ctx,
 	struct sk_buff *skb;
 
 	skb = iketcp_tx_rec_skb(rec, ctx->sk->sk_allocation | __GFP_NOFAIL);
+	/* Part of it may be in the stream: queued even if not charged. */
+	iketcp_skmem_charge(ctx->sk, skb, false);
 	ctx->tx_off = max(sent, 0);
 	spin_lock_bh(&ctx->txq.lock);
 	__iketcp_tx_add(ctx, skb, true);
@@ -503,7 +509,10 @@ static void iketcp_tx_queue_rest(struct iketcp_sock *ctx,
 		iketcp_tx_push(ctx);	/* broken: it purges, counts */
 }
 
-/* Send or queue a built IKE record.  Socket locked. */
+/*
+ * Send or queue a built IKE record.  Socket locked.  -ENOBUFS, with nothing
+ * sent, when the socket's memory accounting refuses to hold it (socket.h).
+ */
 static int iketcp_tx_queue_ike(struct iketcp_sock *ctx,
 			       struct iketcp_tx_rec *rec)
 {
@@ -527,6 +536,10 @@ static int iketcp_tx_queue_ike(struct iketcp_sock *ctx,
 	skb = iketcp_tx_rec_skb(rec, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
+	if (!iketcp_skmem_charge(sk, skb, false)) {
+		kfree_skb(skb);		/* and rec's pages with it */
+		return -ENOBUFS;
+	}
 	iketcp_tx_enqueue(ctx, skb);
 	iketcp_tx_push(ctx);
 	return 0;

@@ -34,18 +34,24 @@
  * fixture's setup alone can outlast a 30 s timeout there (make check-vm
  * KERNEL=debug sets the scale).
  */
-unsigned int alarm(unsigned int seconds)
+int ikt_timeout_scale(void)
 {
-	static unsigned int scale;
-	struct itimerval it = { 0 }, old;
+	static int scale;
 
 	if (!scale) {
 		const char *s = getenv("IKETCP_TIMEOUT_SCALE");
 		int n = s ? atoi(s) : 1;
 
-		scale = n >= 1 && n <= 100 ? (unsigned int)n : 1;
+		scale = n >= 1 && n <= 100 ? n : 1;
 	}
-	it.it_value.tv_sec = (time_t)seconds * scale;
+	return scale;
+}
+
+unsigned int alarm(unsigned int seconds)
+{
+	struct itimerval it = { 0 }, old;
+
+	it.it_value.tv_sec = (time_t)seconds * ikt_timeout_scale();
 	if (setitimer(ITIMER_REAL, &it, &old))
 		return 0;
 	return (unsigned int)old.it_value.tv_sec + (old.it_value.tv_usec > 0);

@@ -30,6 +30,12 @@
 
 /* ---- time and commands --------------------------------------------------- */
 
+/*
+ * IKETCP_TIMEOUT_SCALE (1 unless set): how many times slower than Debian's
+ * kernel this one runs (the debug kernel); also scales the harness's
+ * per-test timeouts (alarm()).  For waits whose length decides a verdict.
+ */
+int ikt_timeout_scale(void);
 uint64_t ikt_now_ms(void);		/* CLOCK_MONOTONIC */
 void ikt_msleep(int ms);
 /* system() of the formatted command: its exit status, 128 if none. */

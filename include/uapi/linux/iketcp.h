@@ -38,6 +38,11 @@
  *                     the call's length: EINVAL.  When the send queue is full
  *                     a blocking send waits (SO_SNDTIMEO applies) and a
  *                     non-blocking one fails with EAGAIN with nothing queued.
+ *                     A message that must wait in the module's queue is
+ *                     charged to the socket's memory accounting, as TCP's
+ *                     own queue is; when that refuses (tcp_mem's hard limit,
+ *                     the socket's memory cgroup) the call fails with
+ *                     ENOBUFS, nothing queued.
  *                     MSG_OOB, sendfile() and splice(): EOPNOTSUPP.
  *  recv()/recvmsg()   one call returns one whole IKE message, without length
  *                     or marker.  A short buffer gets the first bytes, the
