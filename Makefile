@@ -106,7 +106,7 @@ help:
 	@echo 'make check-unit    host unit tests under ASan+UBSan'
 	@echo 'make check-vm      VM tests [KERNEL=6.1|6.12|debug|ref] [TESTS="a b"]'
 	@echo 'make demo          boot a VM and show the module at work'
-	@echo 'make bench         benchmarks; tables under build/bench/'
+	@echo 'make bench         benchmarks; tables under build/bench/ (BENCH_PARTS="transports ...": some)'
 	@echo 'make fuzz          run the libFuzzer targets briefly'
 	@echo 'make kernel-debug  build the debug kernel (20-30 min, cached)'
 	@echo 'make kernel-ref    build the reference kernel (15-20 min, cached)'
@@ -359,10 +359,13 @@ $(BUILD)/bench/bin/%: selftests/bench/%.c include/uapi/linux/iketcp.h
 # One VM boot per kernel: Debian's $(KVER) (ULP round trips, memory, ESP
 # over UDP vs TCP), then the reference kernel if `make kernel-ref` built it
 # (iketcp vs espintcp), then Debian's 6.12 for iketcpd's handshake under loss
-# (selftests/bench/handshake.sh).  BENCH_* knobs: selftests/bench/run.sh and
-# handshake.sh.  Tables: build/bench/README.md.  Never fails on a missed target.
+# (selftests/bench/handshake.sh), the comparison with other IKE daemons
+# (peers.sh, capacity.sh) and the IKE/ESP transports (transports.sh).
+# BENCH_PARTS="transports ..." runs only those parts (bench.sh names them).
+# BENCH_* knobs: selftests/bench/run.sh and each part's script.  Tables:
+# build/bench/README.md.  Never fails on a missed target.
 bench-run: all $(BENCH_BINS)
-	KVER=$(KVER) $(TOP)/selftests/bench/bench.sh $(BUILD)/bench
+	KVER=$(KVER) $(TOP)/selftests/bench/bench.sh $(BUILD)/bench $(BENCH_PARTS)
 
 # libFuzzer targets: the TCP framing, the IKE message parser, the config
 # parser, the RFC 7383 reassembly.  `make fuzz` runs each for FUZZ_SECONDS

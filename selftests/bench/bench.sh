@@ -6,9 +6,10 @@
 # and write OUTDIR/README.md, an index of the tables.
 #
 #   bench.sh [OUTDIR] [kex] [deb] [icount] [ref] [handshake] [peers]
-#            [capacity] [index]
+#            [capacity] [transports] [index]
 #                       default: build/bench, kex deb icount ref handshake
-#                       peers capacity (index: only rewrite README.md)
+#                       peers capacity transports (index: only rewrite
+#                       README.md); `make bench BENCH_PARTS="..."` picks parts
 #
 #   kex  on the host, no VM: ML-KEM-768 (the project's and libcrypto's when
 #        it has one) against X25519 through user/crypto/kex.c, kex.md
@@ -51,7 +52,17 @@
 #        kernel slab per tunnel at 1000 tunnels (issue 19;
 #        selftests/bench/capacity.sh, BENCH_CAP_* knobs there); then
 #        peers-tables.py: capacity.md with the ratios and verdicts.
-#   handshake, peers and capacity watch the host for other VMs
+#   transports  Debian's 6.12 kernel with build/mod-6.12/kernel/iketcp.ko:
+#        an iketcpd pair with each ike_transport (issue 20;
+#        selftests/bench/transports.sh, BENCH_TR_* knobs there): ping
+#        p50/p99 alone and beside an iperf3 TCP flow, inner UDP loss and
+#        jitter, bulk TCP throughput through the tunnel at 20 ms each way
+#        and 0 and 1 % loss, for separate transports (IKE TCP, ESP IP),
+#        all-TCP and ESP in UDP without TCP; handshake medians of UDP only,
+#        TCP from the start and UDP discovery then TCP at 0 and 25 ms; then
+#        transports-tables.py: transports.md, transports-hs.md,
+#        transports.png.  About 20 minutes.
+#   handshake, peers, capacity and transports watch the host for other VMs
 #   (watch_host below) and run a sample that overlapped one again; peers
 #   and capacity (hostbusy.sh) wait for a busy host at most
 #   BENCH_HOST_WAIT_MAX s (900) and run a sample again at most
@@ -67,7 +78,7 @@ repo=$(cd "$here/../.." && pwd)
 out=${1:-$repo/build/bench}
 shift || true
 parts=("$@")
-[ ${#parts[@]} = 0 ] && parts=(kex deb icount ref handshake peers capacity)
+[ ${#parts[@]} = 0 ] && parts=(kex deb icount ref handshake peers capacity transports)
 # icount: 2^4 ns of guest time per instruction
 ICOUNT_SHIFT=4
 CC=${CC:-cc}
@@ -253,26 +264,32 @@ for part in "${parts[@]}"; do
 				{ echo "bench: handshake-plot.py failed"; rc=1; }
 		fi
 		;;
-	peers|capacity)
+	peers|capacity|transports)
 		debian_612 "$part" || continue
-		module_612 && peers_bins || { echo "bench: part $part: build failed"; rc=1; continue; }
-		rm -f "$out/raw/$part.csv" "$out/raw/info-$part.csv"
-		echo "bench: part $part (issue 19) on $hk"
+		if [ "$part" = transports ]; then
+			issue=20 tables=("$here/transports-tables.py" "$out")
+			module_612 && make -C "$repo/user" --no-print-directory >/dev/null
+		else
+			issue=19 tables=("$here/peers-tables.py" "$out" "$part")
+			module_612 && peers_bins
+		fi || { echo "bench: part $part: build failed"; rc=1; continue; }
+		rm -f "$out/raw/$part.csv" "$out/raw/$part"-*.csv "$out/raw/info-$part.csv"
+		echo "bench: part $part (issue $issue) on $hk"
 		watch_host "$part"
 		"$repo/selftests/vm/run" --kver "$hk" --module "$ko" \
-			--rw "$out" --timeout 2700 --no-kmemleak "${envs[@]}" -- \
+			--rw "$out" --timeout 3600 --no-kmemleak "${envs[@]}" -- \
 			"$here/$part.sh" "$out" 2>&1 | tee "$out/vm-$part.log"
 		[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: part $part failed"; rc=1; }
 		unwatch_host "$part"
 		if [ -s "$out/raw/$part.csv" ]; then
-			/usr/bin/python3 "$here/peers-tables.py" "$out" "$part" ||
-				{ echo "bench: peers-tables.py $part failed"; rc=1; }
+			/usr/bin/python3 "${tables[@]}" ||
+				{ echo "bench: ${tables[0]##*/} $part failed"; rc=1; }
 		fi
 		;;
 	index)
 		continue ;;	# only rewrite README.md
 	*)
-		echo "bench: unknown part $part (kex, deb, icount, ref, handshake, peers, capacity, index)"; exit 2 ;;
+		echo "bench: unknown part $part (kex, deb, icount, ref, handshake, peers, capacity, transports, index)"; exit 2 ;;
 	esac
 	took[$part]=$(( $(date +%s) - t ))
 	echo "bench: part $part took ${took[$part]} s"
@@ -286,8 +303,8 @@ done
 	accel=$(sed -n 's/.*boot-to-cmd .*(\([a-z]*\)[,)].*/\1/p' "$out"/vm-*.log 2>/dev/null | sort -u | tr '\n' ' ')
 	echo "QEMU accelerator: ${accel:-unknown}(tcg: absolute numbers are low, ratios matter), 2 vCPUs (icount part: 1, in virtual time)."
 	echo "Console logs of the VM runs: vm-deb.log, vm-icount*.log, vm-ref.log, vm-handshake.log,"
-	echo "vm-peers.log, vm-capacity.log."
-	for part in deb icount ref handshake peers capacity; do
+	echo "vm-peers.log, vm-capacity.log, vm-transports.log."
+	for part in deb icount ref handshake peers capacity transports; do
 		for f in "$out"/raw/info-$part.csv "$out"/raw/info-$part*.*.csv; do
 			[ -f "$f" ] && IFS=, read -r p k s < "$f" &&
 				echo "Part $p: kernel $k, benchmarks ${s} s in the VM."
@@ -298,11 +315,11 @@ done
 	echo "Tables (each also as .csv beside it): rr-icount.md, rr-icount-noerms.md,"
 	echo "rr.md, mem.md (issue 3), memq.md, tunnel-deb.md, ping-deb.md (issue 4), tunnel-ref.md,"
 	echo "ping-ref.md (issue 10), kex.md, handshake.md and handshake.png (issue 21), peers.md"
-	echo "and capacity.md (issue 19)."
+	echo "and capacity.md (issue 19), transports.md, transports-hs.md and transports.png (issue 20)."
 	echo "Raw per-run results: raw/*.csv."
 	echo
 	for t in rr-icount rr-icount-noerms rr mem memq tunnel-deb ping-deb tunnel-ref ping-ref kex \
-		handshake peers capacity; do
+		handshake peers capacity transports transports-hs; do
 		[ -f "$out/$t.md" ] && { cat "$out/$t.md"; echo; }
 	done
 } > "$out/README.md"

@@ -27,6 +27,8 @@ import shutil
 import subprocess
 import sys
 
+from benchstats import median, pctl
+
 INF = math.inf
 MODES = [("udp", "UDP + fragmentation"), ("tcp", "TCP from the start"),
          ("separate-udp", "separate transports (UDP, then TCP)")]
@@ -35,24 +37,6 @@ SHORT = {"udp": "UDP+frag", "tcp": "TCP", "separate-udp": "separate"}
 # machine kind, per loss rate (percent each way).
 STRONGSWAN = {0: 1.9, 1: 1.9, 5: 12.8, 10: 25.0}   # strongSwan 6.1, UDP + frag
 LIBRESWAN = {0: 1.3, 1: 1.5, 5: 1.8, 10: 1.9}      # libreswan 4.10, TCP (espintcp)
-
-
-def median(xs):
-    s = sorted(xs)
-    n = len(s)
-    if n == 0:
-        return None
-    if n % 2:
-        return s[n // 2]
-    a, b = s[n // 2 - 1], s[n // 2]
-    return INF if INF in (a, b) else (a + b) / 2
-
-
-def pctl(xs, p):
-    s = sorted(xs)
-    if not s:
-        return None
-    return s[max(0, math.ceil(p / 100 * len(s)) - 1)]
 
 
 def fmt(x, limit):

@@ -82,6 +82,7 @@ work=$(mktemp -d)
 . "$repo/selftests/lib/ikepair.sh"
 . "$repo/selftests/lib/middle.sh"
 . "$repo/selftests/lib/cells.sh"
+. "$here/hs-lib.sh"
 
 RUNS=${BENCH_HS_RUNS:-20}
 LOSSES=${BENCH_HS_LOSSES:-"0 1 5 10"}
@@ -100,124 +101,6 @@ rm -rf "$logs"
 mkdir -p "$logs"
 say() { echo "# handshake: [$(( $(date +%s) - start ))s] $*"; }
 
-# U = microseconds since the epoch, of EPOCHREALTIME or of a stamp like it
-# (no command substitution: every fork costs under TCG)
-usec() { local t=${1:-$EPOCHREALTIME}; U=$(( ${t%.*} * 1000000 + 10#${t#*.} )); }
-
-# The daemons' stderr goes through stamp: each line to FILE behind the
-# moment it arrived; the stamper tells the main shell, through the fifo, of
-# the lines it waits for ("started", "up") and of the daemon's end ("eof").
-fifo=$work/events
-mkfifo "$fifo" || exit 1
-exec 7<> "$fifo"	# held open both ways: writers never block, nor does read
-stamp() {
-	local l file=$1 tag=$2
-	while IFS= read -r l; do
-		printf '%s %s\n' "$EPOCHREALTIME" "$l"
-		case $l in
-		*"Child SA up"*) echo "up $tag" > "$fifo" ;;
-		*": started with "*) echo "started $tag" > "$fifo" ;;
-		esac
-	done > "$file"
-	echo "eof $tag" > "$fifo"
-}
-
-# await WHAT TAG SECONDS: 0 when the stamper of TAG says WHAT in time, 2
-# when its daemon ended first, 1 on time-out.  Messages of other runs
-# (an earlier stamper's late "eof") are skipped.
-await() {
-	local what=$1 tag=$2 deadline msg left t
-	usec
-	deadline=$(( U + $3 * 1000000 ))
-	while :; do
-		usec
-		left=$(( deadline - U ))
-		[ "$left" -gt 0 ] || return 1
-		printf -v t '%d.%06d' $((left / 1000000)) $((left % 1000000))
-		read -r -t "$t" -u 7 msg || return 1
-		case $msg in
-		"$what $tag") return 0 ;;
-		"eof $tag") return 2 ;;
-		esac
-	done
-}
-
-# start_timed TAG "INITIATOR KEYS" "RESPONDER KEYS": as lib/cells.sh's
-# start_pair, with stamped logs; sets T0 (the initiator's start)
-start_timed() {
-	local tag=$1
-	# shellcheck disable=SC2086 # word lists of KEY=VALUE
-	conf "$work/a.conf" "$OA" "$OB" initiate 10.$NET.1.0/24 10.$NET.2.0/24 $2
-	# shellcheck disable=SC2086
-	conf "$work/b.conf" "$OB" %any listen 10.$NET.2.0/24 10.$NET.1.0/24 $3
-	ip netns exec "$nb" "$ikd" run --config "$work/b.conf" \
-		> >(stamp "$work/b.log" "b$tag") 2>&1 7>&- &
-	PIDB=$!
-	await started "b$tag" 20 || return 1
-	T0=$EPOCHREALTIME
-	ip netns exec "$na" "$ikd" run --config "$work/a.conf" \
-		> >(stamp "$work/a.log" "a$tag") 2>&1 7>&- &
-	PIDA=$!
-}
-
-# What the initiator's log says, in one pass: the stamps of "initiating
-# over" and of "Child SA up" ("-" when absent), the size and the fragments
-# of message 2 (IKE_AUTH after one IKE_INTERMEDIATE) when it went as
-# fragments ("-"), and 1 when the IKE SA came up with the proposal $IKE
-read_log() {
-	awk -v p="IKE SA up with $IKE," '
-		!ti && /initiating over/ { ti = $1 }
-		!tu && /Child SA up/ { tu = $1 }
-		!ab && match($0, /message 2 \([0-9]+ bytes\) sent as [0-9]+ fragments/) {
-			split(substr($0, RSTART, RLENGTH), w, /[( ]/); ab = w[4]; nf = w[8] }
-		index($0, p) { pr = 1 }
-		END { print (ti ? ti : "-"), (tu ? tu : "-"), (ab ? ab : "-"),
-			(nf ? nf : "-"), pr + 0 }' "$1"
-}
-
-# packets netem dropped so far, both router interfaces
-netem_drops() {
-	qm tc -s qdisc show | awk '/qdisc netem/ { on = 1; next }
-		on && /dropped/ { sub(/.*dropped /, ""); sub(/,.*/, ""); n += $0; on = 0 }
-		END { print n + 0 }'
-}
-
-# "udp500 ike4500 tcp4500": the router's counters, one nft call
-counts() {
-	qm nft list counters table inet mid | awk '
-		$1 == "counter" { c = $2 }
-		$1 == "packets" { n[c] = $2 }
-		END { print n["udp500"] + 0, n["ike4500"] + 0, n["tcp4500"] + 0 }'
-}
-
-# transport_ok MODE U5 I45 T45: the counters show IKE where MODE puts it
-transport_ok() {
-	local u5=$2 i45=$3 t45=$4
-	case $1 in
-	udp) [ "$u5" -ge 2 ] && [ "$t45" = 0 ] ;;
-	tcp) [ "$t45" -ge 4 ] && [ "$u5" = 0 ] && [ "$i45" = 0 ] ;;
-	separate-udp) [ "$i45" -ge 2 ] && [ "$t45" -ge 4 ] && [ "$u5" = 0 ] ;;
-	*) return 1 ;;
-	esac
-}
-
-# stop_pair: lib/cells.sh's stop_daemons, both at once (each sends its
-# DELETE and removes its kernel state on SIGTERM; no need to take turns)
-stop_pair() {
-	kill -TERM $PIDA $PIDB 2>/dev/null
-	wait $PIDA $PIDB 2>/dev/null
-	PIDA='' PIDB=''
-}
-
-# udp_rcvbuf_errors NS: the namespace's UDP receive-buffer drops so far
-# (/proc/net/snmp, "Udp:" RcvbufErrors): losses that are not netem's
-udp_rcvbuf_errors() {
-	# shellcheck disable=SC2016 # awk's own $
-	ip netns exec "$1" awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++)
-		if ($i == "RcvbufErrors") c = i; h = 1; next }
-		$1 == "Udp:" { print $c + 0; exit }' /proc/net/snmp
-}
-
 # The host: bench.sh samples its QEMU processes every 2 s into
 # raw/handshake-busy; hostbusy.sh reads it (host_state, wait_host).
 HB_FILE=$out/raw/handshake-busy
@@ -229,7 +112,6 @@ keys() { echo "auth=pubkey cert=$pki/$1.pem key=$pki/$1.key ca=$pki/ca.pem ike=$
 # one_run LOSS MODE RUN [warm-up]: one handshake, one line of the CSV
 # (a warm-up run writes none); 1 when another VM ran on the host meanwhile:
 # nothing is written then, and the caller runs it again
-DROPS=0		# netem's drop count after the last run
 one_run() {
 	local loss=$1 mode=$2 run=$3 warm=${4:-} tag="$1-$2-$3${4:+w}" rc up=0 ms='' ms0=''
 	local sent drops tot tok=0 t_init t_up auth frags prop u5 i45 t45 t1 t2 t3 t4 n0
@@ -294,10 +176,7 @@ one_run() {
 	return 0
 }
 
-for m in esp4 xfrm_user dummy veth sch_netem nf_tables nft_chain_nat nft_nat \
-	nft_masq nft_reject nft_reject_inet nft_ct nf_conntrack_netlink; do
-	modprobe -q $m 2>/dev/null
-done
+hs_setup || exit 1
 
 pki=$work/pki
 if ! sh "$here/bigcert.sh" "$pki" "$PAD" > "$work/pki.out" 2>&1; then
@@ -306,12 +185,7 @@ fi
 certlen=$(openssl x509 -in "$pki/a.pem" -outform DER | wc -c)
 
 mid_topo 4 $NET || { echo "handshake: no topology"; exit 1; }
-for d in "$na to-m" "$nm to-a" "$nm to-b" "$nb to-m"; do
-	# shellcheck disable=SC2086 # two words: namespace and interface
-	set -- $d
-	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off > /dev/null 2>&1 ||
-		say "could not turn the offloads off on $1 $2"
-done
+offloads_off
 
 {
 	echo "kernel: $(uname -r)"
@@ -325,15 +199,6 @@ say "$(tr '\n' ';' < "$out/raw/handshake-meta.txt")"
 
 echo "loss,mode,run,up,ms,ms_start,sent_ike_pkts,netem_drops,auth_bytes,frags,transport_ok" > "$csv"
 nm_=${#MODES[@]}
-# netem_set LOSS: both router interfaces (a new qdisc: its drop count is 0)
-netem_set() {
-	local dev
-	for dev in to-a to-b; do
-		qm tc qdisc replace dev $dev root netem delay "${DELAY_MS}ms" loss "$1%" ||
-			{ echo "handshake: netem failed"; exit 1; }
-	done
-	DROPS=$(netem_drops)
-}
 # One handshake per mode first, not counted: the first start of the
 # daemon in a fresh VM reads its files cold over 9p.
 netem_set 0
