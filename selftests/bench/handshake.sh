@@ -127,7 +127,7 @@ one_run() {
 		return
 	fi
 	usec; t2=$U
-	await up "a$tag" "$LIMIT"
+	await up "a$EV" "$LIMIT"
 	rc=$?
 	usec; t3=$U
 	stop_pair

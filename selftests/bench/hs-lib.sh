@@ -68,9 +68,15 @@ await() {
 }
 
 # start_timed TAG "INITIATOR KEYS" "RESPONDER KEYS": as lib/cells.sh's
-# start_pair, with stamped logs; sets T0 (the initiator's start)
+# start_pair, with stamped logs; sets T0 (the initiator's start) and EV,
+# the stampers' tag to await ("a$EV", "b$EV"): TAG and a sequence number,
+# so that a run started again under the same TAG never takes the late
+# "eof" of its earlier try for its own
+HS_SEQ=0
 start_timed() {
-	local tag=$1
+	HS_SEQ=$((HS_SEQ + 1))
+	EV=$1.$HS_SEQ
+	local tag=$EV
 	# shellcheck disable=SC2086 # word lists of KEY=VALUE
 	conf "$work/a.conf" "$OA" "$OB" initiate 10.$NET.1.0/24 10.$NET.2.0/24 $2
 	# shellcheck disable=SC2086

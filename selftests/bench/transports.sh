@@ -128,7 +128,7 @@ resp_keys() { tunnel_keys "$1" | tr ' ' '\n' | grep -v '^ike_transport=' | tr '\
 # SA up on both sides
 pair_up() {
 	start_timed "$1" "$2" "$3" || return 1
-	await up "a$1" "$LIMIT" || return 1
+	await up "a$EV" "$LIMIT" || return 1
 	wait_log "$work/b.log" "Child SA up" 10
 }
 
@@ -229,7 +229,7 @@ hs_one() {
 		stop_pair
 		return 1
 	fi
-	await up "a$tag" "$LIMIT"
+	await up "a$EV" "$LIMIT"
 	rc=$?
 	stop_pair
 	read -r t_init t_up _ _ prop <<< "$(read_log "$work/a.log")"
