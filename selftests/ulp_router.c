@@ -18,7 +18,8 @@
  *             at their minimum under a reader that starts late
  *   memcg     unread records under memory.max: backpressure, nothing
  *             lost, socket memory back to zero after close; the module's
- *             queues charged to the socket's memory cgroup
+ *             queues charged to the socket's memory cgroup; ENOBUFS
+ *             under a small tcp_mem, nothing lost
  *   teardown  SIGKILL of the process and deletion of the peer's netns
  *             under blocked threads and ESP; the module unloads after
  *             (runs last; reloads it from $IKETCP_MODULE)
@@ -608,6 +609,7 @@ FIXTURE(memcg)
 {
 	char dir[128];
 	bool ready;
+	char tcp_mem[64];	/* to put back, if a test changed it */
 };
 
 /*
@@ -692,10 +694,14 @@ FIXTURE_SETUP(memcg)
 	self->ready = true;
 }
 
+#define TCP_MEM	"/proc/sys/net/ipv4/tcp_mem"
+
 FIXTURE_TEARDOWN(memcg)
 {
 	int i;
 
+	if (self->tcp_mem[0])
+		write_file(TCP_MEM, self->tcp_mem);
 	if (!self->ready)
 		return;
 	for (i = 0; i < 50 && rmdir(self->dir) && errno == EBUSY; i++)
@@ -1002,6 +1008,31 @@ TEST_F_TIMEOUT(memcg, queued_records_are_charged_to_the_cgroup, 180)
 	EXPECT_GE(sock, (long long)r.tx_mem + r.rx_mem)
 		TH_LOG("memory.stat sock %lld, module queues %u + %u", sock,
 		       r.tx_mem, r.rx_mem);
+	memcg_run_drain(_metadata, self->dir, &m);
+}
+
+/*
+ * Under TCP memory pressure (tcp_mem of a few pages, the whole machine's
+ * TCP over its hard limit), the socket's accounting refuses to charge a
+ * message that would have to wait: send() fails with ENOBUFS, nothing
+ * queued, and what was taken before still arrives whole, in order, once
+ * tcp_mem is back; the charges all come back after close.
+ */
+TEST_F_TIMEOUT(memcg, small_tcp_mem_refuses_with_enobufs_loses_nothing, 180)
+{
+	struct memcg_report r;
+	struct memcg_run m;
+
+	if (!self->ready)
+		SKIP(return, "no cgroup2 memory controller");
+	ASSERT_EQ(read_file(TCP_MEM, self->tcp_mem, sizeof(self->tcp_mem)),
+		  0);
+	ASSERT_EQ(write_file(TCP_MEM, "1 2 4"), 0) TH_LOG("%m");
+	ASSERT_TRUE(memcg_run_fill(_metadata, self->dir, 0, &m, &r));
+	EXPECT_EQ(write_file(TCP_MEM, self->tcp_mem), 0);
+	self->tcp_mem[0] = 0;
+	EXPECT_EQ(r.err, ENOBUFS) TH_LOG("send: %s", strerror(r.err));
+	EXPECT_GT(r.sent, 0);
 	memcg_run_drain(_metadata, self->dir, &m);
 }
 
