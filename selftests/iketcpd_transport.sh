@@ -34,7 +34,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..145"
+echo "1..175"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -43,6 +43,9 @@ cell tcp_esp_blocked 4 - esp tcp tcp "ike_transport=tcp" ""
 cell sep_tcp 4 - - sep-tcp ip "ike_transport=separate-tcp" ""
 cell sep_tcp_no_echo 4 - - tcp tcp "ike_transport=separate-tcp" "global.separate_transports=no"
 cell sep_tcp_nat 4 on - sep-tcp-nat udp "ike_transport=separate-tcp" ""
+# a NAT that changes ports: the responder learns the initiator's UDP 4500
+# port from its ESP path probe, and ESP in UDP goes there
+cell sep_tcp_nat_random 4 random - sep-tcp-nat udp "ike_transport=separate-tcp" ""
 cell sep_udp 4 - - sep-udp ip "ike_transport=separate-udp" ""
 cell sep_udp_no_echo 4 - - udp4500 ip "ike_transport=separate-udp" "global.separate_transports=no"
 cell sep_udp_nat 4 random - sep-udp udp "ike_transport=separate-udp" ""
@@ -53,6 +56,11 @@ cell auto_long_auth 4 - - auto ip "ike_transport=auto tcp500_threshold=100" ""
 cell auto_no_announce 4 - - udp-no-tcp500 ip "ike_transport=auto tcp500_threshold=100" \
 	"global.tcp500_listen=no"
 cell tcp500 4 - - tcp500 ip "ike_transport=tcp500" ""
+# behind a NAT that changes ports (draft-ietf-ipsecme-ike-tcp 3.2): right
+# after IKE_AUTH over TCP 500 a liveness check over UDP 4500 makes the NAT's
+# mapping, the responder answers it and sends its ESP in UDP there
+cell tcp500_nat 4 random - tcp500-nat udp "ike_transport=tcp500" ""
+cell auto_long_auth_nat 4 random - auto-nat udp "ike_transport=auto tcp500_threshold=100" ""
 
 # After a TCP start with the echo, the initiator probes ESP's own path
 # (net/probe.h; draft -04's reachability verification).  Nothing blocked:

@@ -197,11 +197,21 @@ static const void *ip_of(const struct sockaddr_storage *ss)
 	return &((const struct sockaddr_in *)ss)->sin_addr;
 }
 
-/*
- * ESP's transport for c (net/transport.c decides) and, for ESP in UDP,
- * its ports: those IKE uses on UDP 4500 (a NAT's mapping included), or
- * 4500 at both ends when IKE is on TCP from the start.
- */
+/* ESP in UDP's ports for sa, as net/transport.h says. */
+static struct ik_esp_ports esp_ports(const struct ik_daemon *d,
+				     const struct ike_sa *sa)
+{
+	struct ik_esp_path p = {
+		.ike_natt = sa->natt, .ike_lport = port_of(&sa->local),
+		.ike_rport = port_of(&sa->remote),
+		.seen_rport = sa->esp_seen_rport, .natt_port = d->udp.port_natt,
+	};
+
+	return ik_esp_ports(&p);
+}
+
+/* ESP's transport for c (net/transport.c decides) and, for ESP in UDP,
+ * its ports. */
 static void choose_esp(struct ik_daemon *d, struct ike_sa *sa,
 		       struct child_sa *c, const struct ik_conn *conn)
 {
@@ -213,16 +223,14 @@ static void choose_esp(struct ik_daemon *d, struct ike_sa *sa,
 		.probe_ok = sa->probe_ok, .probe_fallback = sa->probe_fallback,
 	};
 	struct ik_esp_choice ch = ik_esp_choose(&f);
+	struct ik_esp_ports ports;
 
 	c->esp_via = ch.via;
 	c->esp_why = ch.why;
 	c->udp_encap = ch.via == IK_ESP_UDP;
-	if (sa->natt) {
-		c->encap_lport = port_of(&sa->local);
-		c->encap_rport = port_of(&sa->remote);
-	} else {
-		c->encap_lport = c->encap_rport = d->udp.port_natt;
-	}
+	ports = esp_ports(d, sa);
+	c->encap_lport = ports.local;
+	c->encap_rport = ports.remote;
 }
 
 /*
@@ -296,6 +304,38 @@ static void bind_children(struct ik_daemon *d, struct ike_sa *sa)
 		bind_child(d, sa, c);
 }
 
+/*
+ * The peer's UDP 4500 now comes from another port (a NAT's new mapping):
+ * each ESP-in-UDP state follows, updated in place so that its replay
+ * state stays, and so does its binding to the IKE connection.
+ */
+static void esp_follow_peer(struct ik_daemon *d, struct ike_sa *sa)
+{
+	const struct ik_conn *conn = conn_of(d, sa);
+	struct ik_esp_ports p = esp_ports(d, sa);
+	struct ik_xfrm_err e = { 0 };
+	struct child_sa *c;
+
+	for (c = sa->children; c && conn; c = c->next) {
+		if (!c->installed || !c->udp_encap ||
+		    (c->encap_lport == p.local && c->encap_rport == p.remote))
+			continue;
+		c->encap_lport = p.local;
+		c->encap_rport = p.remote;
+		if (ik_child_update_encap(&d->xfrm, sa, c, conn,
+					  &d->cfg->global, &e)) {
+			SA_LOG(IK_LOG_WARNING, sa, "Child SA %08x: ESP in UDP "
+			       "to port %u: %s", c->spi_in, p.remote, e.msg);
+			continue;
+		}
+		SA_LOG(IK_LOG_NOTICE, sa, "Child SA %08x/%08x: ESP in UDP "
+		       "follows the peer to port %u", c->spi_in, c->spi_out,
+		       p.remote);
+		if (c->bound_in)
+			bind_child(d, sa, c);
+	}
+}
+
 static void probe_start(struct ik_daemon *d, struct ike_sa *sa,
 			const struct child_sa *c, const struct ik_conn *conn);
 
@@ -363,6 +403,21 @@ static void sa_dead(struct ik_daemon *d, struct ike_sa *sa)
 	ike_engine_drop(&d->eng, sa);
 }
 
+/* An authentic message over UDP 4500 from a->remote: IKE answers there,
+ * and ESP in UDP follows when only the port changed (ESP states cannot
+ * change their addresses in place). */
+static void nat_follow(struct ik_daemon *d, struct ike_sa *sa,
+		       const struct ik_addrs *a)
+{
+	bool same_ip = ike_same_ip(&sa->remote, &a->remote);
+
+	sa->natt = true;
+	sa->remote = a->remote;
+	sa->local = a->local;
+	if (same_ip)
+		esp_follow_peer(d, sa);
+}
+
 /*
  * NAT-T (RFC 7296 2.23): once a NAT is seen, the initiator moves IKE to
  * port 4500 before IKE_AUTH; the responder follows the peer's address and
@@ -387,11 +442,8 @@ static void nat_float(struct ik_daemon *d, struct ike_sa *sa,
 	if (a && !sa->initiator && sa->state == IKE_S_INIT_DONE &&
 	    ik_udp_slot_natt(a->slot))
 		sa->natt = true;
-	if (a && authentic && ik_udp_slot_natt(a->slot)) {
-		sa->natt = true;
-		sa->remote = a->remote;
-		sa->local = a->local;
-	}
+	if (a && authentic && ik_udp_slot_natt(a->slot))
+		nat_follow(d, sa, a);
 }
 
 static const char *ike_via(const struct ike_sa *sa)
@@ -484,6 +536,7 @@ static void adopt(struct ik_daemon *d, struct ike_sa *old, struct ike_sa *ns)
 	ns->esp_failed = old->esp_failed;
 	ns->probe_ok = old->probe_ok;
 	ns->probe_fallback = old->probe_fallback;
+	ns->esp_seen_rport = old->esp_seen_rport;
 	ns->created = ns->last_heard = ns->up_since = now_ms();
 	ns->ike_rekey_at = ike_rekey_time(d, ns);
 	old->ike_rekey_at = UINT64_MAX;
@@ -791,6 +844,13 @@ static bool send_legacy(struct ik_daemon *d, struct ike_sa *sa,
 			       strerror(-rc));
 		return true;
 	}
+	if (out->over_udp) {
+		if (!sa->rtx_n)
+			SA_LOG(IK_LOG_INFO, sa, "NAT detected: liveness check "
+			       "over UDP %u right after IKE_AUTH over TCP 500",
+			       port_of(&sa->remote));
+		return false;
+	}
 	if (!legacy_wants_tcp(d, sa, out))
 		return false;
 	c = sa->tcp;
@@ -808,11 +868,12 @@ static bool send_legacy(struct ik_daemon *d, struct ike_sa *sa,
 	return !rc;
 }
 
-/* The initiator's last request is answered: half-close (section 2.1);
- * the connection closes on the next tick, as no SA rides it. */
+/* The initiator's last request over TCP is answered: half-close (section
+ * 2.1; the NAT liveness check goes over UDP); the connection closes on the
+ * next tick, as no SA rides it. */
 static void legacy_done(struct ike_sa *sa)
 {
-	if (!sa->tcp || !sa->tcp->legacy || sa->req.len)
+	if (!sa->tcp || !sa->tcp->legacy || (sa->req.len && !sa->req.over_udp))
 		return;
 	ik_tcp_half_close(sa->tcp);
 	sa->tcp = NULL;
@@ -926,10 +987,11 @@ static void tcp_input(struct ik_daemon *d, struct ik_tcp_conn *c, size_t n)
 		set_port(&remote, d->udp.port_ike);
 	}
 	d->eng.in_tcp = true;
+	d->eng.in_tcp500 = c->legacy;
 	d->eng.now = now_ms();
 	sa = ike_engine_input(&d->eng, d->rxbuf, n, &local, &remote, &fx, why,
 			      sizeof(why));
-	d->eng.in_tcp = false;
+	d->eng.in_tcp = d->eng.in_tcp500 = false;
 	if (why[0]) {
 		if (sa)
 			SA_LOG(IK_LOG_INFO, sa, "%s", why);
@@ -1401,6 +1463,17 @@ static bool probe_tick(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	return false;
 }
 
+/* The peer's probe over UDP 4500 came from port: its NAT's mapping for
+ * ESP in UDP, which a NAT that changes ports shows only this way. */
+static void probe_learn_port(struct ik_daemon *d, struct ike_sa *sa,
+			     uint16_t port)
+{
+	if (sa->natt || port == sa->esp_seen_rport)
+		return;
+	sa->esp_seen_rport = port;
+	esp_follow_peer(d, sa);
+}
+
 /* The established IKE SA a probe names, on the side that gets it. */
 static struct ike_sa *probe_sa(struct ik_daemon *d,
 			       const struct ik_probe_msg *m,
@@ -1441,6 +1514,8 @@ static bool probe_input(struct ik_daemon *d, const uint8_t *ike, size_t n,
 		back = *a;
 		if (via == IK_ESP_IP)
 			back.local = sa->local;
+		else
+			probe_learn_port(d, sa, port_of(&a->remote));
 		probe_send(d, sa, &back, via, true, m.token);
 		SA_LOG(IK_LOG_DEBUG, sa, "answered an ESP probe over %s",
 		       ik_esp_via_name(via));

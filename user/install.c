@@ -128,6 +128,19 @@ del_in:
 	return rc;
 }
 
+int ik_child_update_encap(struct ik_xfrm *h, const struct ike_sa *sa,
+			  const struct child_sa *c, const struct ik_conn *conn,
+			  const struct ik_global *g, struct ik_xfrm_err *e)
+{
+	struct ik_xfrm_sa in, out;
+	int rc;
+
+	fill_sa(sa, c, conn, g, true, &in);
+	fill_sa(sa, c, conn, g, false, &out);
+	rc = ik_xfrm_sa_update(h, &in, e);
+	return rc ? rc : ik_xfrm_sa_update(h, &out, e);
+}
+
 int ik_child_remove(struct ik_xfrm *h, const struct ike_sa *sa,
 		    const struct child_sa *c, struct ik_xfrm_err *e)
 {

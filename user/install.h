@@ -21,6 +21,13 @@ int ik_child_install(struct ik_xfrm *h, const struct ike_sa *sa,
 		     const struct child_sa *c, const struct ik_conn *conn,
 		     const struct ik_global *g, bool with_policies,
 		     struct ik_xfrm_err *e);
+/* The UDP encapsulation ports of c's two states, as c has them now
+ * (XFRM_MSG_UPDSA: keys and replay state stay).  0 or a negative errno
+ * with the cause in e. */
+int ik_child_update_encap(struct ik_xfrm *h, const struct ike_sa *sa,
+			  const struct child_sa *c, const struct ik_conn *conn,
+			  const struct ik_global *g, struct ik_xfrm_err *e);
+
 /* Removes what ik_child_install() added (the policies only if c owns
  * them); 0 or the first error. */
 int ik_child_remove(struct ik_xfrm *h, const struct ike_sa *sa,

@@ -20,6 +20,8 @@ struct side {
 	struct ike_engine e;
 	struct ike_conn_params conn;
 	struct sockaddr_storage addr;
+	/* where the other side sees it from (a NAT); family 0: addr */
+	struct sockaddr_storage seen_as;
 	struct ike_sa *sa;
 	int installed, removed;
 	struct child_sa *child;
@@ -146,8 +148,9 @@ static struct ike_out *deliver(struct side *from, struct side *to,
 	struct ike_sa *sa;
 
 	memcpy(copy, out->buf, out->len);
-	sa = ike_engine_input(&to->e, copy, out->len, &to->addr, &from->addr,
-			      &fx, to->why, sizeof(to->why));
+	sa = ike_engine_input(&to->e, copy, out->len, &to->addr,
+			      from->seen_as.ss_family ? &from->seen_as :
+			      &from->addr, &fx, to->why, sizeof(to->why));
 	if (sa)
 		to->sa = sa;
 	to->initial_contact_seen |= fx.initial_contact;
@@ -761,6 +764,50 @@ static void initial_contact_only_with_no_other_sa(void)
 	CHECK(I.sa && I.sa != first && I.sa->state == IKE_S_ESTABLISHED);
 	CHECK(I.sa && !I.sa->initial_contact && !R.initial_contact_seen);
 	teardown();
+}
+
+/* ---- draft-ietf-ipsecme-ike-tcp: IKE over TCP port 500 ---- */
+
+/* IKE_SA_INIT and IKE_AUTH over TCP 500 (NAT in front of the initiator
+ * when nat); returns what the initiator sends once IKE_AUTH is answered. */
+static struct ike_out *auth_over_tcp500(bool nat, bool tcp500)
+{
+	struct ike_out *out;
+	int i;
+
+	setup();
+	if (nat)
+		set_addr(&I.seen_as, "198.51.100.7", 500);
+	I.e.in_tcp = R.e.in_tcp = true;
+	I.e.in_tcp500 = R.e.in_tcp500 = tcp500;
+	out = initiate();
+	for (i = 0; out && i < 3; i++)	/* INIT, its answer, IKE_AUTH */
+		out = deliver(i % 2 ? &R : &I, i % 2 ? &I : &R, out);
+	CHECK(I.sa && I.sa->state == IKE_S_AUTH_SENT);
+	return out ? deliver(&R, &I, out) : NULL;
+}
+
+/* Section 3.2: behind a NAT, right after IKE_AUTH over TCP 500, the
+ * initiator checks liveness, a request marked for UDP (4500: NAT-T), which
+ * the responder answers; without a NAT, or when IKE_AUTH came over UDP or
+ * RFC 9329 TCP, nothing follows IKE_AUTH. */
+static void nat_liveness_check_after_auth_over_tcp500(void)
+{
+	struct ike_out *out = auth_over_tcp500(true, true);
+
+	CHECK(I.sa && I.sa->state == IKE_S_ESTABLISHED && I.sa->nat_local);
+	CHECK(R.sa && R.sa->nat_remote);
+	CHECK(out && I.sa && out == &I.sa->req && out->over_udp);
+	CHECK(out && out->len > IKE_HDR_LEN && out->buf[18] ==
+	      IKE_INFORMATIONAL);
+	out = out ? deliver(&I, &R, out) : NULL;
+	CHECK(out && R.sa && out == &R.sa->resp && !out->over_udp);
+	CHECK(out && !deliver(&R, &I, out) && I.sa && !I.sa->req.len);
+	teardown_all();
+	CHECK(!auth_over_tcp500(false, true));
+	teardown_all();
+	CHECK(!auth_over_tcp500(true, false));
+	teardown_all();
 }
 
 /* ---- ML-KEM (pure and hybrid) and RFC 7383 fragmentation ---- */
@@ -1543,6 +1590,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(child_sa_the_kernel_refuses_is_deleted),
 	KTAP_CASE(rekeyed_child_sa_the_kernel_refuses_gives_back_policies),
 	KTAP_CASE(an_empty_intermediate_gets_an_empty_answer),
+	KTAP_CASE(nat_liveness_check_after_auth_over_tcp500),
 };
 
 KTAP_MAIN(cases)

@@ -112,6 +112,34 @@ static void a_probe_round_trips_and_nothing_else_parses(void)
 	CHECK(all_rejected);
 }
 
+static bool ports_are(const struct ik_esp_path *p, uint16_t l, uint16_t r)
+{
+	struct ik_esp_ports got = ik_esp_ports(p);
+
+	return got.local == l && got.remote == r;
+}
+
+/* ESP in UDP goes where the peer's UDP 4500 comes from: IKE's own ports
+ * on UDP 4500; after a TCP start 4500, or the NAT's port the peer's probe
+ * came from (a NAT that changes ports: 4500 would reach nobody). */
+static void esp_in_udp_goes_where_the_peers_udp_came_from(void)
+{
+	struct ik_esp_path p = { .ike_natt = true, .ike_lport = 4500,
+				 .ike_rport = 31234, .natt_port = 4500 };
+
+	CHECK(ports_are(&p, 4500, 31234));
+	p = (struct ik_esp_path){ .natt_port = 4500 };
+	CHECK(ports_are(&p, 4500, 4500));
+	p.seen_rport = 40001;
+	CHECK(ports_are(&p, 4500, 40001));
+	/* IKE moved to UDP 4500 later (the liveness check after TCP 500):
+	 * its ports win */
+	p.ike_natt = true;
+	p.ike_lport = 4500;
+	p.ike_rport = 50002;
+	CHECK(ports_are(&p, 4500, 50002));
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(ike_on_udp_never_puts_esp_on_tcp),
 	KTAP_CASE(ike_on_tcp_without_the_echo_carries_esp),
@@ -120,6 +148,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(configured_tcp_and_an_earlier_failure_mean_tcp),
 	KTAP_CASE(the_probe_names_its_outcome),
 	KTAP_CASE(a_probe_round_trips_and_nothing_else_parses),
+	KTAP_CASE(esp_in_udp_goes_where_the_peers_udp_came_from),
 };
 
 KTAP_MAIN(cases)

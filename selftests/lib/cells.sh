@@ -102,6 +102,16 @@ dump_logs() {
 	tail -n 10 "$work/b.log" | sed 's/^/# b: /'
 }
 
+# The initiator's liveness check over UDP 4500 after IKE_AUTH over TCP 500
+# and its answer: IKE datagrams on UDP 4500 (a request and its answer, or
+# more with retransmissions while a loaded VM installs the first Child SA),
+# and the responder's ESP in UDP followed the NAT's port (up to 10 s)
+nat_check_seen() {
+	wait_log "$work/b.log" "ESP in UDP follows the peer to port" 10 &&
+		[ "$(mid_count ike4500)" -ge 2 ] &&
+		grep -q "liveness check over UDP 4500 right after IKE_AUTH over TCP 500" "$work/a.log"
+}
+
 # expect_ike NAME KIND: the counters since the start say IKE rode KIND
 #   udp: UDP 500 only; udp4500: IKE_SA_INIT on 4500 and no TCP; tcp: TCP 4500
 #   and no UDP IKE; sep-udp: IKE on UDP 4500 first, then TCP 4500;
@@ -127,9 +137,13 @@ expect_ike() {
 		grep -q "starting again over UDP without SEPARATE_TRANSPORTS" "$work/a.log" ;;
 	# TCP port 500 (draft-ietf-ipsecme-ike-tcp): every exchange on it;
 	# auto: IKE_SA_INIT on UDP 500, the long IKE_AUTH on TCP 500;
+	# tcp500-nat, auto-nat: the same behind a NAT, and then one liveness
+	# check over UDP 4500 and its answer (section 3.2);
 	# udp-no-tcp500: the peer announced no IKE_TCP_SUPPORTED, no TCP at all
 	tcp500) [ "$(mid_count tcp500)" -ge 4 ] && [ "$u5" = 0 ] && [ "$i45" = 0 ] && [ "$t45" = 0 ] ;;
 	auto) [ "$u5" = 2 ] && [ "$(mid_count tcp500)" -ge 4 ] && [ "$t45" = 0 ] ;;
+	tcp500-nat) nat_check_seen && [ "$(mid_count tcp500)" -ge 4 ] && [ "$u5" = 0 ] && [ "$t45" = 0 ] ;;
+	auto-nat) nat_check_seen && [ "$u5" = 2 ] && [ "$(mid_count tcp500)" -ge 4 ] && [ "$t45" = 0 ] ;;
 	udp-no-tcp500) [ "$u5" -ge 4 ] && [ "$(mid_count tcp500)" = 0 ] && [ "$t45" = 0 ] ;;
 	esac
 }

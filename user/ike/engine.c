@@ -165,6 +165,23 @@ static int handle_response(struct ike_sa *sa, struct ike_msg *m,
 			   ike_exchange_name(m->hdr.exchange));
 }
 
+/*
+ * draft-ietf-ipsecme-ike-tcp 3.2: an IKE_AUTH over TCP port 500 opened no
+ * NAT mapping for UDP 4500, so ESP in UDP (and the peer's requests over
+ * UDP) could only flow from us to the peer.  Behind a NAT the initiator
+ * checks liveness over UDP 4500 right after IKE_AUTH: the mapping comes
+ * into being and the peer learns from it where we are.
+ */
+static void nat_liveness(const struct ike_engine *e, struct ike_sa *sa,
+			 struct ike_effects *fx)
+{
+	if (!fx->established || !sa->initiator || !e->in_tcp500 ||
+	    !(sa->nat_local || sa->nat_remote) || fx->send || sa->req.len)
+		return;
+	if (!ike_info_liveness(sa, fx))
+		sa->req.over_udp = true;
+}
+
 /* Message ID rules and decryption for a message on an existing SA. */
 static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 			    struct ike_effects *fx, char *why, size_t whylen)
@@ -209,6 +226,8 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 	fx->authentic = true;
 	if (response) {
 		rc = handle_response(sa, m, fx);
+		if (!rc)
+			nat_liveness(e, sa, fx);
 	} else {
 		bool was_half_open = sa->state == IKE_S_INIT_DONE;
 

@@ -35,6 +35,9 @@ struct ike_engine {
 	 * initiation leaves SEPARATE_TRANSPORTS out (the UDP fallback) */
 	bool in_tcp;
 	bool no_sep_offer;
+	/* ... and it came over TCP port 500 (draft-ietf-ipsecme-ike-tcp), on
+	 * a connection that lives for a few exchanges only */
+	bool in_tcp500;
 	uint64_t now;			/* ms, set by the daemon: fragment ages */
 };
 

@@ -246,6 +246,7 @@ int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
 		return -1;
 	out->len = w.len;
 	out->msgid = msgid;
+	out->over_udp = false;
 	return build_frags(sa, &h, inner, out);
 }
 

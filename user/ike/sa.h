@@ -127,6 +127,10 @@ struct ike_out {
 	size_t len, cap;
 	uint32_t msgid;
 	struct ike_frags frags;
+	/* a request that goes over UDP whatever ike_transport says: the
+	 * liveness check behind a NAT right after an IKE_AUTH over TCP port
+	 * 500 (draft-ietf-ipsecme-ike-tcp 3.2); cleared by each new message */
+	bool over_udp;
 };
 
 /* Store len bytes of a message as o (resized to fit); 0 or -1. */
@@ -272,6 +276,10 @@ struct ike_sa {
 	uint8_t probe_token[16];
 	uint64_t probe_next_at, probe_until;
 	bool probe_ok, probe_fallback;
+	/* after a TCP start: the port the peer's UDP 4500 (its ESP path
+	 * probe) last came from, a NAT's mapping (0: none seen); ESP in UDP
+	 * goes there (net/transport.h) */
+	uint16_t esp_seen_rport;
 	uint64_t ike_rekey_at;		/* when to rekey the IKE SA, ms */
 	uint64_t esp_watch_at;		/* next look at the counters, ms */
 	const char *ike_why;		/* why IKE is on its transport */

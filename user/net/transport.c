@@ -34,6 +34,14 @@ struct ik_esp_choice ik_esp_choose(const struct ik_esp_facts *f)
 		"no NAT, probe answered" : "no NAT" };
 }
 
+struct ik_esp_ports ik_esp_ports(const struct ik_esp_path *p)
+{
+	if (p->ike_natt)
+		return (struct ik_esp_ports){ p->ike_lport, p->ike_rport };
+	return (struct ik_esp_ports){ p->natt_port, p->seen_rport ?
+				      p->seen_rport : p->natt_port };
+}
+
 const char *ik_esp_via_name(enum ik_esp_via via)
 {
 	switch (via) {

@@ -47,6 +47,27 @@ struct ik_esp_choice {
 
 struct ik_esp_choice ik_esp_choose(const struct ik_esp_facts *f);
 
+/*
+ * ESP in UDP's ports, ours and the peer's (host order).  IKE on UDP 4500:
+ * IKE's own, a NAT's mapping included (RFC 7296 2.23; the peer's follows
+ * its authentic messages).  IKE on TCP, or on TCP port 500 before any
+ * message over UDP 4500: 4500 at both ends, except that the peer's is the
+ * port its UDP 4500 last reached us from (the ESP path probe through a
+ * NAT that changes ports), once one did.
+ */
+struct ik_esp_path {
+	bool ike_natt;			/* IKE is on UDP 4500 */
+	uint16_t ike_lport, ike_rport;	/* IKE's UDP ports, if so */
+	uint16_t seen_rport;		/* the peer's UDP 4500 as seen; 0 */
+	uint16_t natt_port;		/* our UDP 4500 */
+};
+
+struct ik_esp_ports {
+	uint16_t local, remote;
+};
+
+struct ik_esp_ports ik_esp_ports(const struct ik_esp_path *p);
+
 /* "ip", "udp" or "tcp" */
 const char *ik_esp_via_name(enum ik_esp_via via);
 
