@@ -201,7 +201,10 @@ selftests: $(addprefix $(BUILD)/selftests/,$(VM_TESTS_C)) \
 
 $(BUILD)/tools/%: selftests/tools/%.c include/uapi/linux/iketcp.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -o $@ $<
+	$(CC) $(CFLAGS_USER) -o $@ $(filter %.c,$^)
+
+# iketcp-sock speaks generic netlink through the selftests' client.
+$(BUILD)/tools/iketcp-sock: selftests/lib/genl_sa.c selftests/lib/genl_sa.h
 
 # xfrm_own tests user/sys/xfrm.c itself (one translation unit with it).
 $(BUILD)/selftests/xfrm_own: selftests/xfrm_own.c user/sys/xfrm.c user/sys/xfrm.h \

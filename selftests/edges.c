@@ -35,8 +35,6 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "lib/genl_sa.h"
@@ -63,103 +61,6 @@ static uint64_t wait_counter(enum iketcp_counter c, uint64_t want)
 		v = ikt_counter(c);
 	}
 	return v;
-}
-
-/* ---- GET_SOCKETS: the queue sizes and their memory ------------------------
- *
- * ikt_get_socket() reports RX_QUEUED and TX_QUEUED; RX_MEM and TX_MEM are
- * read here.  has_mem is false when the module does not report them.
- */
-struct sock_mem {
-	bool found, has_mem;
-	uint32_t rx_queued, tx_queued, rx_mem, tx_mem;
-};
-
-static uint32_t attr_u32(const struct nlattr *a)
-{
-	uint32_t v = 0;
-
-	if (a->nla_len >= NLA_HDRLEN + 4)
-		memcpy(&v, (const uint8_t *)a + NLA_HDRLEN, 4);
-	return v;
-}
-
-/* Each attribute a in [p, p + len). */
-#define each_attr(a, p, len)						\
-	for (a = (struct nlattr *)(p);					\
-	     (uint8_t *)a + NLA_HDRLEN <= (uint8_t *)(p) + (len) &&	\
-	     a->nla_len >= NLA_HDRLEN &&				\
-	     (uint8_t *)a + a->nla_len <= (uint8_t *)(p) + (len);	\
-	     a = (struct nlattr *)((uint8_t *)a + NLA_ALIGN(a->nla_len)))
-
-static void parse_mem(struct nlattr *nest, uint64_t inode, struct sock_mem *m)
-{
-	struct sock_mem s = { 0 };
-	uint64_t ino = 0;
-	struct nlattr *a;
-
-	each_attr(a, (uint8_t *)nest + NLA_HDRLEN, nest->nla_len - NLA_HDRLEN) {
-		switch (a->nla_type & NLA_TYPE_MASK) {
-		case IKETCP_SOCK_INODE:
-			if (a->nla_len == NLA_HDRLEN + 8)
-				memcpy(&ino, (uint8_t *)a + NLA_HDRLEN, 8);
-			break;
-		case IKETCP_SOCK_RX_QUEUED:
-			s.rx_queued = attr_u32(a);
-			break;
-		case IKETCP_SOCK_TX_QUEUED:
-			s.tx_queued = attr_u32(a);
-			break;
-		case IKETCP_SOCK_RX_MEM:
-			s.rx_mem = attr_u32(a);
-			s.has_mem = true;
-			break;
-		case IKETCP_SOCK_TX_MEM:
-			s.tx_mem = attr_u32(a);
-			break;
-		}
-	}
-	if (ino == inode) {
-		s.found = true;
-		*m = s;
-	}
-}
-
-/* Dump GET_SOCKETS on nl and fill *m for inode: 0 or -errno. */
-static int sock_mem(struct gsa_nl *nl, uint64_t inode, struct sock_mem *m)
-{
-	static uint8_t buf[64 * 1024];
-	struct nlmsghdr *n;
-	struct nlattr *a;
-	struct gsa_req r;
-	int len;
-
-	memset(m, 0, sizeof(*m));
-	gsa_req_init(nl, &r, IKETCP_CMD_GET_SOCKETS);
-	r.n.nlmsg_flags |= NLM_F_DUMP;
-	if (send(nl->fd, &r, r.n.nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		len = recv(nl->fd, buf, sizeof(buf), 0);
-		if (len < 0)
-			return -errno;
-		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_seq != r.n.nlmsg_seq)
-				continue;
-			if (n->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (n->nlmsg_type == NLMSG_ERROR)
-				return ((struct nlmsgerr *)NLMSG_DATA(n))->error;
-			if (n->nlmsg_type != nl->family_id)
-				continue;
-			each_attr(a, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-				  n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
-				if ((a->nla_type & NLA_TYPE_MASK) ==
-				    IKETCP_A_SOCK)
-					parse_mem(a, inode, m);
-		}
-	}
 }
 
 /* ---- connections ---------------------------------------------------------- */
@@ -332,8 +233,7 @@ TEST_F_TIMEOUT(edges, rx_limit_charges_truesize_of_smallest_messages, 300)
 {
 	struct small_writer w = { .count = 16000 };
 	static uint8_t buf[256];
-	struct ikt_sock_info si;
-	struct sock_mem m;
+	struct gsa_sock si, m;
 	struct gsa_nl nl;
 	uint64_t ino, last = UINT64_MAX;
 	pthread_t t;
@@ -358,15 +258,15 @@ TEST_F_TIMEOUT(edges, rx_limit_charges_truesize_of_smallest_messages, 300)
 			break;
 		last = si.cnt[IKETCP_CNT_RX_IKE_MSGS];
 	}
-	ASSERT_EQ(sock_mem(&nl, ino, &m), 0);
-	ASSERT_TRUE(m.found);
+	ASSERT_GE(gsa_get_sock(&nl, ino, &m, &found), 0);
+	ASSERT_TRUE(found);
 	TH_LOG("paused: %llu messages, rx_queued %u bytes, rx_mem %u",
 	       (unsigned long long)si.cnt[IKETCP_CNT_RX_IKE_MSGS],
 	       m.rx_queued, m.rx_mem);
 	EXPECT_GE(si.cnt[IKETCP_CNT_RX_BACKPRESSURE], 1u)
 		TH_LOG("reading never paused");
 	EXPECT_LT(si.cnt[IKETCP_CNT_RX_IKE_MSGS], (uint64_t)w.count);
-	EXPECT_TRUE(m.has_mem) TH_LOG("no IKETCP_SOCK_RX_MEM in the dump");
+	EXPECT_TRUE(m.has_rx_mem) TH_LOG("no IKETCP_SOCK_RX_MEM in the dump");
 	EXPECT_GE(m.rx_mem, (uint32_t)LIMIT);
 	EXPECT_LE(m.rx_mem, (uint32_t)(LIMIT + SLACK));
 	/* Each 28-byte message costs far more than 28 bytes. */
@@ -384,7 +284,7 @@ TEST_F_TIMEOUT(edges, rx_limit_charges_truesize_of_smallest_messages, 300)
 	}
 	pthread_join(t, NULL);
 	EXPECT_EQ(w.err, 0);
-	ASSERT_EQ(sock_mem(&nl, ino, &m), 0);
+	ASSERT_GE(gsa_get_sock(&nl, ino, &m, &found), 0);
 	EXPECT_EQ(m.rx_queued, 0u);
 	EXPECT_EQ(m.rx_mem, 0u);
 	gsa_close(&nl);
@@ -402,8 +302,9 @@ TEST_F_TIMEOUT(edges, tx_limit_charges_truesize_of_smallest_messages, 300)
 {
 	uint8_t msg[IKT_IKE_HDR];
 	int sz = 32768, sent = 0, refused = 0, i;
-	struct sock_mem m = {};
+	struct gsa_sock m = { 0 };
 	struct gsa_nl nl;
+	bool found;
 	uint8_t *all;
 	uint32_t id;
 	uint64_t ino;
@@ -427,8 +328,8 @@ TEST_F_TIMEOUT(edges, tx_limit_charges_truesize_of_smallest_messages, 300)
 		}
 		ASSERT_EQ(errno, EAGAIN) TH_LOG("send: %s", strerror(errno));
 		refused++;
-		ASSERT_EQ(sock_mem(&nl, ino, &m), 0);
-		ASSERT_TRUE(m.found);
+		ASSERT_GE(gsa_get_sock(&nl, ino, &m, &found), 0);
+		ASSERT_TRUE(found);
 		if (m.tx_mem >= LIMIT - SLACK)
 			break;
 		usleep(30 * 1000);
@@ -436,7 +337,7 @@ TEST_F_TIMEOUT(edges, tx_limit_charges_truesize_of_smallest_messages, 300)
 	TH_LOG("refused after %d messages: tx_queued %u bytes, tx_mem %u",
 	       sent, m.tx_queued, m.tx_mem);
 	EXPECT_LT(sent, 200000) TH_LOG("the send queue never filled");
-	EXPECT_TRUE(m.has_mem) TH_LOG("no IKETCP_SOCK_TX_MEM in the dump");
+	EXPECT_TRUE(m.has_tx_mem) TH_LOG("no IKETCP_SOCK_TX_MEM in the dump");
 	/* Senders wait at the limit; one record's estimate may be short. */
 	EXPECT_LE(m.tx_mem, (uint32_t)(LIMIT + SLACK));
 	EXPECT_GE(m.tx_mem, (uint32_t)(LIMIT - SLACK));
@@ -458,7 +359,7 @@ TEST_F_TIMEOUT(edges, tx_limit_charges_truesize_of_smallest_messages, 300)
 		ASSERT_EQ(id, (uint32_t)i);
 	}
 	free(all);
-	ASSERT_EQ(sock_mem(&nl, ino, &m), 0);
+	ASSERT_GE(gsa_get_sock(&nl, ino, &m, &found), 0);
 	EXPECT_EQ(m.tx_queued, 0u);
 	EXPECT_EQ(m.tx_mem, 0u);
 	gsa_close(&nl);
@@ -503,7 +404,7 @@ static int tcp_state(int fd)
 static void queued_esp_then_reset(struct __test_metadata *_metadata,
 				  int *ike, int *peer)
 {
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	struct gsa_nl nl;
 	int sz = 32768, i;
 	uint64_t ino;
@@ -669,7 +570,7 @@ TEST_F(edges, sockmap_socket_refused_ebusy)
  */
 TEST_F(edges, esp_record_too_big_for_ipv4_dropped_counted)
 {
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	struct gsa_nl nl;
 	bool found;
 
@@ -835,7 +736,7 @@ static void in_binding_explicit_daddr(struct __test_metadata *_metadata,
 	struct gsa_sa sa = *SA(IKETCP_DIR_IN, 0x2001);
 	struct gsa_ack ack;
 	struct gsa_nl nl;
-	uint32_t nr = 1;
+	struct gsa_netns ns = { .nr_bindings = 1 };
 	int ret;
 
 	ASSERT_EQ(gsa_open(&nl), 0);
@@ -858,8 +759,8 @@ static void in_binding_explicit_daddr(struct __test_metadata *_metadata,
 	ret = gsa_unbind(&nl, ike, SA(IKETCP_DIR_IN, 0x2001), &ack);
 	EXPECT_EQ(ret, 0) TH_LOG("unbind: %s (extack \"%s\")", strerror(-ret),
 				 ack.msg);
-	ASSERT_EQ(gsa_get_netns(&nl, NULL, &nr), 0);
-	EXPECT_EQ(nr, 0u);
+	ASSERT_EQ(gsa_get_netns(&nl, &ns), 0);
+	EXPECT_EQ(ns.nr_bindings, 0u);
 	/* Unbound: the next record of that SPI is counted unbound. */
 	ASSERT_EQ(peer_esp_record(peer, 0x2001, 2, 200), 0);
 	ike_msg_arrives(_metadata, peer, ike, 4);

@@ -41,8 +41,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "lib/iketcp_test.h"
@@ -473,7 +471,7 @@ static bool attach_both(struct __test_metadata *_metadata,
 } while (0)
 
 /* The iketcp socket's counters, read in its namespace. */
-static int ike_sock_info(FIXTURE_DATA(wire) *self, struct ikt_sock_info *info)
+static int ike_sock_info(FIXTURE_DATA(wire) *self, struct gsa_sock *info)
 {
 	bool found = false;
 	int ret;
@@ -519,7 +517,7 @@ static long long esp_xfrm_stat(const char *name)
 /* Every size from 28 to the largest, each way, whole and byte-identical. */
 TEST_F_TIMEOUT(wire, ike_sizes, 120)
 {
-	struct ikt_sock_info info;
+	struct gsa_sock info;
 	uint32_t id = 1;
 	size_t i;
 
@@ -611,7 +609,7 @@ TEST_F(wire, max_size_agrees)
 TEST_F_TIMEOUT(wire, ike_back_to_back, 120)
 {
 	static const size_t sz[] = { 28, 333, 1500, 29, 4000, 2048, 77, 9000 };
-	struct ikt_sock_info info;
+	struct gsa_sock info;
 	uint8_t *msg = self->x.sbuf, *buf = self->x.rbuf;
 	uint32_t id, got;
 	int i, n = 40;
@@ -660,7 +658,7 @@ TEST_F_TIMEOUT(wire, ike_back_to_back, 120)
 /* espintcp writes [00 03 FF] for a one-byte body 0xFF; iketcp drops it. */
 TEST_F(wire, keepalive_to_iketcp)
 {
-	struct ikt_sock_info info;
+	struct gsa_sock info;
 
 	ATTACH(false);
 	/* first record of the stream, then between messages, then a pair */
@@ -707,57 +705,14 @@ TEST_F(wire, keepalive_to_espintcp)
 
 static int iketcp_bind_sa(int sock_fd, uint8_t dir, uint32_t spi_host)
 {
-	struct {
-		struct nlmsghdr n;
-		struct genlmsghdr g;
-		uint8_t a[128];
-	} req;
-	uint8_t buf[4096], *p;
-	struct nlattr *nest, *na;
-	struct nlmsghdr *n = (struct nlmsghdr *)buf;
-	uint32_t fd = sock_fd, spi = htonl(spi_host);
-	int fam = ikt_genl_family(), s, len, err;
+	struct gsa_sa sa = gsa_sa_make(dir, spi_host);
+	struct gsa_nl nl;
+	int err = gsa_open(&nl);
 
-	if (fam < 0)
-		return -1;
-	memset(&req, 0, sizeof(req));
-	req.n.nlmsg_type = fam;
-	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.n.nlmsg_seq = 1;
-	req.g.cmd = IKETCP_CMD_BIND_SA;
-	req.g.version = IKETCP_GENL_VERSION;
-	p = req.a;
-#define PUT(type, ptr, l) do { \
-	na = (struct nlattr *)p; \
-	na->nla_type = (type); \
-	na->nla_len = NLA_HDRLEN + (l); \
-	memcpy(p + NLA_HDRLEN, (ptr), (l)); \
-	p += NLA_ALIGN(na->nla_len); \
-} while (0)
-	PUT(IKETCP_A_SOCK_FD, &fd, 4);
-	nest = (struct nlattr *)p;
-	PUT(IKETCP_A_SA | NLA_F_NESTED, &fd, 0);
-	PUT(IKETCP_SA_DIR, &dir, 1);
-	PUT(IKETCP_SA_SPI, &spi, 4);
-	nest->nla_len = p - (uint8_t *)nest;
-#undef PUT
-	req.n.nlmsg_len = p - (uint8_t *)&req;
-
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (s < 0)
-		return -1;
-	if (send(s, &req, req.n.nlmsg_len, 0) < 0) {
-		close(s);
-		return -1;
+	if (!err) {
+		err = gsa_bind(&nl, sock_fd, &sa, NULL);
+		gsa_close(&nl);
 	}
-	len = recv(s, buf, sizeof(buf), 0);
-	close(s);
-	if (len < (int)NLMSG_LENGTH(sizeof(struct nlmsgerr)) ||
-	    n->nlmsg_type != NLMSG_ERROR) {
-		errno = EPROTO;
-		return -1;
-	}
-	err = ((struct nlmsgerr *)NLMSG_DATA(n))->error;
 	if (err) {
 		errno = -err;
 		return -1;
@@ -831,7 +786,7 @@ static int ping_both(FIXTURE_DATA(wire) *self, int count)
 
 TEST_F_TIMEOUT(wire, esp_ping, 120)
 {
-	struct ikt_sock_info info;
+	struct gsa_sock info;
 
 	ATTACH(false);
 	/* the first IKE exchange, as a daemon would have done */
@@ -912,7 +867,7 @@ static int iperf(FIXTURE_DATA(wire) *self, bool server_on_ike, bool reverse)
  */
 TEST_F_TIMEOUT(wire, esp_iperf3_with_ike, 300)
 {
-	struct ikt_sock_info info;
+	struct gsa_sock info;
 	struct ike_loop l = { 0 };
 	pthread_t th;
 	int r[4];

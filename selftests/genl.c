@@ -368,7 +368,7 @@ static void check_ack(struct __test_metadata *_metadata, const char *what,
 
 static int nr_bindings(struct __test_metadata *_metadata)
 {
-	struct ikt_netns_info info;
+	struct gsa_netns info;
 
 	EXPECT_EQ(ikt_get_netns(&info), 0)
 		TH_LOG("GET_NETNS: %s", strerror(errno));
@@ -377,7 +377,7 @@ static int nr_bindings(struct __test_metadata *_metadata)
 
 static int nr_sockets(struct __test_metadata *_metadata)
 {
-	struct ikt_netns_info info;
+	struct gsa_netns info;
 
 	EXPECT_EQ(ikt_get_netns(&info), 0)
 		TH_LOG("GET_NETNS: %s", strerror(errno));
@@ -504,7 +504,7 @@ TEST_F(genl, bind_out_in_listed_with_socket_defaults)
 	struct gsa_sa out = gsa_sa_make(IKETCP_DIR_OUT, 0x1001);
 	struct gsa_sa in = gsa_sa_make(IKETCP_DIR_IN, 0x2001);
 	struct gsa_sa udp = gsa_sa_make(IKETCP_DIR_OUT, 0x1002);
-	const struct gsa_dump_sock *s;
+	const struct gsa_sock *s;
 	struct gsa_dump d;
 
 	udp.encap = IKETCP_ENCAP_UDP;
@@ -581,7 +581,7 @@ TEST_F(genl, rebind_to_new_connection_moves_binding)
 {
 	struct gsa_sa out = gsa_sa_make(IKETCP_DIR_OUT, 0x4001);
 	struct gsa_sa in = gsa_sa_make(IKETCP_DIR_IN, 0x4002);
-	const struct gsa_dump_sock *s;
+	const struct gsa_sock *s;
 	uint64_t cli2_ino;
 	struct gsa_dump d;
 	int cli2, srv2;
@@ -1072,7 +1072,7 @@ TEST_F(genl, set_netns_limits_out_of_range)
 		{ 0, IKETCP_QUEUE_LIMIT_MAX + 1 },
 		{ 0xffffffffu, 0 },
 	};
-	struct ikt_netns_info info;
+	struct gsa_netns info;
 	struct nlattr *nest;
 	struct gsa_req r;
 	struct gsa_ack ack;
@@ -1081,14 +1081,7 @@ TEST_F(genl, set_netns_limits_out_of_range)
 	int ret;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		gsa_req_init(&self->nl, &r, IKETCP_CMD_SET_NETNS);
-		nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
-		if (bad[i].rx)
-			gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, bad[i].rx);
-		if (bad[i].tx)
-			gsa_put_u32(&r, IKETCP_CONFIG_TX_QUEUE_LIMIT, bad[i].tx);
-		gsa_nest_end(&r, nest);
-		ret = gsa_call(&self->nl, &r, &ack);
+		ret = gsa_set_limits(&self->nl, bad[i].rx, bad[i].tx, &ack);
 		snprintf(what, sizeof(what), "SET_NETNS rx %u tx %u",
 			 bad[i].rx, bad[i].tx);
 		check_ack(_metadata, what, ret, &ack, ERANGE, EINVAL, NULL);
@@ -1142,9 +1135,7 @@ static int unprivileged_checks(int sock_fd, uint64_t inode, uint32_t spi,
 			       int family, const uint8_t *daddr, int alen)
 {
 	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, spi);
-	struct ikt_netns_info info;
-	struct nlattr *nest;
-	struct gsa_req r;
+	struct gsa_netns info;
 	struct gsa_ack ack;
 	struct gsa_nl nl;
 	struct gsa_dump d;
@@ -1162,11 +1153,7 @@ static int unprivileged_checks(int sock_fd, uint64_t inode, uint32_t spi,
 	ret = gsa_unbind(&nl, -1, &sa, &ack);
 	UCHK(ret == -EPERM, "UNBIND by key: %d (%s), want EPERM", ret, ack.msg);
 
-	gsa_req_init(&nl, &r, IKETCP_CMD_SET_NETNS);
-	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
-	gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, IKETCP_QUEUE_LIMIT_MIN);
-	gsa_nest_end(&r, nest);
-	ret = gsa_call(&nl, &r, &ack);
+	ret = gsa_set_limits(&nl, IKETCP_QUEUE_LIMIT_MIN, 0, &ack);
 	UCHK(ret == -EPERM, "SET_NETNS: %d (%s), want EPERM", ret, ack.msg);
 
 	UCHK(ikt_get_netns(&info) == 0, "GET_NETNS: %s", strerror(errno));
@@ -1237,21 +1224,15 @@ TEST_F(genl, unprivileged_caller)
 static int userns_checks(struct gsa_nl *nl_init, int init_sock)
 {
 	struct gsa_sa sa = gsa_sa_make(IKETCP_DIR_OUT, 0x8101);
-	struct ikt_netns_info info;
+	struct gsa_netns info;
 	struct gsa_nl nl, ev_nl;
 	struct gsa_event ev;
 	struct gsa_ack ack;
 	struct gsa_dump d;
-	struct nlattr *nest;
-	struct gsa_req r;
 	int fails = 0, ret, cli, srv;
 
 	/* The namespace owned by the initial user namespace: refused. */
-	gsa_req_init(nl_init, &r, IKETCP_CMD_SET_NETNS);
-	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
-	gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, IKETCP_QUEUE_LIMIT_MIN);
-	gsa_nest_end(&r, nest);
-	ret = gsa_call(nl_init, &r, &ack);
+	ret = gsa_set_limits(nl_init, IKETCP_QUEUE_LIMIT_MIN, 0, &ack);
 	UCHK(ret == -EPERM, "init netns SET_NETNS: %d (%s), want EPERM", ret,
 	     ack.msg);
 	ret = gsa_bind(nl_init, init_sock, &sa, &ack);
@@ -1270,11 +1251,7 @@ static int userns_checks(struct gsa_nl *nl_init, int init_sock)
 	UCHK(gsa_open(&ev_nl) == 0, "genl open in the new netns");
 	ret = gsa_join_events(&ev_nl);
 	UCHK(ret == 0, "own netns events: %d", ret);
-	gsa_req_init(&nl, &r, IKETCP_CMD_SET_NETNS);
-	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
-	gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, IKETCP_QUEUE_LIMIT_MIN);
-	gsa_nest_end(&r, nest);
-	ret = gsa_call(&nl, &r, &ack);
+	ret = gsa_set_limits(&nl, IKETCP_QUEUE_LIMIT_MIN, 0, &ack);
 	UCHK(ret == 0, "own netns SET_NETNS: %d (%s)", ret, ack.msg);
 	UCHK(ikt_get_netns(&info) == 0 &&
 	     info.rx_queue_limit == IKETCP_QUEUE_LIMIT_MIN,
@@ -1311,7 +1288,7 @@ static int userns_checks(struct gsa_nl *nl_init, int init_sock)
  */
 TEST_F(genl, admin_in_user_namespace_owning_the_netns)
 {
-	struct ikt_netns_info info;
+	struct gsa_netns info;
 	int status;
 	pid_t pid;
 
@@ -1369,8 +1346,8 @@ static void expect_sa_event(struct __test_metadata *_metadata,
 	int ret = gsa_wait_event(ev_nl, type, EVENT_MS, ev);
 
 	ASSERT_EQ(ret, 0) TH_LOG("no event %u: %s", type, strerror(-ret));
-	EXPECT_EQ(ev->inode, inode);
-	EXPECT_EQ(ev->family, family);
+	EXPECT_EQ(ev->sock.inode, inode);
+	EXPECT_EQ(ev->sock.family, family);
 	EXPECT_TRUE(ev->has_sa);
 	EXPECT_EQ(ev->dir, dir);
 }
@@ -1384,11 +1361,11 @@ static void expect_closed_event(struct __test_metadata *_metadata,
 
 	ret = gsa_wait_event(ev_nl, IKETCP_EVENT_SOCKET_CLOSED, EVENT_MS, &ev);
 	ASSERT_EQ(ret, 0) TH_LOG("no SOCKET_CLOSED event: %s", strerror(-ret));
-	EXPECT_EQ(ev.inode, inode);
-	EXPECT_EQ(ev.family, family);
-	EXPECT_EQ(ev.addr_len, family == AF_INET ? 4 : 16);
-	EXPECT_NE(ev.sport, 0);
-	EXPECT_NE(ev.dport, 0);
+	EXPECT_EQ(ev.sock.inode, inode);
+	EXPECT_EQ(ev.sock.family, family);
+	EXPECT_EQ(ev.sock.addr_len, family == AF_INET ? 4 : 16);
+	EXPECT_NE(ev.sock.sport, 0);
+	EXPECT_NE(ev.sock.dport, 0);
 }
 
 TEST_F(genl, event_peer_reset_socket_closed)
@@ -1512,7 +1489,7 @@ TEST_F(genl, event_esp_unbound_counted)
 		0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4,
 	};
 	uint8_t rec[64], msg[40], buf[64];
-	struct ikt_sock_info info;
+	struct gsa_sock info;
 	struct gsa_nl ev_nl;
 	struct gsa_event ev;
 	bool found;
@@ -1746,7 +1723,7 @@ TEST_F(genl, esp_queue_full_dropped_counted_event)
 {
 	const int total = 60;
 	const size_t len = 30000;
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	struct gsa_event ev;
 	struct gsa_nl ev_nl;
 	int ike, peer, i, sz = 32768, read, taken;
@@ -1812,7 +1789,7 @@ TEST_F(genl, esp_too_big_dropped_counted)
 {
 	const size_t largest = variant->family == AF_INET ?
 			       65535 - 20 : IKETCP_MAX_ESP_PKT;
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	int ike, peer;
 	bool found;
 
@@ -1882,9 +1859,9 @@ TEST_F(genl, events_rate_limited_per_socket)
 	ASSERT_EQ(ikt_write_all(b_cli, rec, IKT_PREFIX_LEN + 18), 0);
 	while (!(ret = gsa_wait_event(&ev_nl, IKETCP_EVENT_ESP_UNBOUND, 500,
 				      &ev))) {
-		if (ev.inode == a_ino)
+		if (ev.sock.inode == a_ino)
 			n_a++;
-		else if (ev.inode == b_ino)
+		else if (ev.sock.inode == b_ino)
 			n_b++;
 		else
 			other++;
@@ -1902,7 +1879,7 @@ TEST_F(genl, events_rate_limited_per_socket)
 	ASSERT_EQ(ikt_write_all(a_cli, rec + IKT_PREFIX_LEN, 18), 0);
 	ret = gsa_wait_event(&ev_nl, IKETCP_EVENT_ESP_UNBOUND, EVENT_MS, &ev);
 	ASSERT_EQ(ret, 0) TH_LOG("no event for a after 1.1 s");
-	EXPECT_EQ(ev.inode, a_ino);
+	EXPECT_EQ(ev.sock.inode, a_ino);
 	EXPECT_EQ(ikt_counter(IKETCP_CNT_RX_DROP_ESP_UNBOUND), 22u);
 	close(a_cli);
 	close(a);
@@ -2331,7 +2308,7 @@ static int load_module(const char *path)
 
 TEST_F_TIMEOUT(rmmod, with_orphaned_bindings_then_reload, 60)
 {
-	uint32_t nsocks, nbind;
+	struct gsa_netns ns;
 	int tries, ret, id;
 
 	if (!self->ready)
@@ -2378,10 +2355,10 @@ TEST_F_TIMEOUT(rmmod, with_orphaned_bindings_then_reload, 60)
 		TH_LOG("insmod %s: %s", self->ko, strerror(errno));
 	/* The reloaded module starts empty, in this namespace too. */
 	ASSERT_EQ(gsa_open(&self->nl), 0);
-	nsocks = nbind = 99;
-	ASSERT_EQ(gsa_get_netns(&self->nl, &nsocks, &nbind), 0);
-	EXPECT_EQ(nbind, 0U);
-	EXPECT_EQ(nsocks, 0U);
+	ns.nr_sockets = ns.nr_bindings = 99;
+	ASSERT_EQ(gsa_get_netns(&self->nl, &ns), 0);
+	EXPECT_EQ(ns.nr_bindings, 0U);
+	EXPECT_EQ(ns.nr_sockets, 0U);
 }
 
 TEST_HARNESS_MAIN

@@ -13,10 +13,9 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
+#include "lib/genl_sa.h"
 #include "uapi/linux/iketcp.h"
 
 #ifndef TCP_ULP
@@ -85,47 +84,11 @@ static int attach(int fd)
 /* Resolve a generic netlink family; returns its id, fills *version. */
 static int genl_family_id(const char *name, int *version)
 {
-	struct {
-		struct nlmsghdr n;
-		struct genlmsghdr g;
-		char buf[256];
-	} req = {
-		.n.nlmsg_type = GENL_ID_CTRL,
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.g.cmd = CTRL_CMD_GETFAMILY,
-		.g.version = 1,
-	};
-	char reply[4096];
-	struct nlattr *na = (struct nlattr *)req.buf;
-	struct nlmsghdr *n = (struct nlmsghdr *)reply;
-	int fd, len, id = -1;
+	struct gsa_family f;
+	int id = gsa_family_get(name, &f);
 
-	na->nla_type = CTRL_ATTR_FAMILY_NAME;
-	na->nla_len = NLA_HDRLEN + strlen(name) + 1;
-	strcpy((char *)na + NLA_HDRLEN, name);
-	req.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) + NLA_ALIGN(na->nla_len);
-
-	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-	if (fd < 0)
-		return -1;
-	if (send(fd, &req, req.n.nlmsg_len, 0) < 0)
-		goto out;
-	len = recv(fd, reply, sizeof(reply), 0);
-	if (len < (int)NLMSG_LENGTH(GENL_HDRLEN) || n->nlmsg_type == NLMSG_ERROR)
-		goto out;
-	len = n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	na = (struct nlattr *)((char *)NLMSG_DATA(n) + GENL_HDRLEN);
-	while (len >= NLA_HDRLEN && na->nla_len >= NLA_HDRLEN &&
-	       na->nla_len <= len) {
-		if (na->nla_type == CTRL_ATTR_FAMILY_ID)
-			id = *(__u16 *)((char *)na + NLA_HDRLEN);
-		if (na->nla_type == CTRL_ATTR_VERSION)
-			*version = *(__u32 *)((char *)na + NLA_HDRLEN);
-		len -= NLA_ALIGN(na->nla_len);
-		na = (struct nlattr *)((char *)na + NLA_ALIGN(na->nla_len));
-	}
-out:
-	close(fd);
+	if (id > 0)
+		*version = f.version;
 	return id;
 }
 

@@ -924,7 +924,7 @@ TEST_F(ulp, send_large_sendmsg_iovecs_split_ike_length)
 
 static uint32_t tx_queued(struct __test_metadata *_metadata, int ike)
 {
-	struct ikt_sock_info info;
+	struct gsa_sock info;
 	bool found = false;
 
 	EXPECT_GE(ikt_get_socket(ikt_fd_inode(ike), &info, &found), 1);
@@ -1020,7 +1020,7 @@ TEST_F(ulp, sendfile_and_splice_eopnotsupp_nothing_sent)
  */
 static uint32_t sock_tx_queued(struct __test_metadata *_metadata, uint64_t ino)
 {
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	bool found = false;
 
 	EXPECT_GE(ikt_get_socket(ino, &si, &found), 1);
@@ -1144,7 +1144,7 @@ TEST_F(ulp, epoll_in_whole_message_out_when_largest_fits)
 
 TEST_F(ulp, send_nonblocking_full_eagain_nothing_queued)
 {
-	struct ikt_sock_info before, after;
+	struct gsa_sock before, after;
 	static uint8_t msg[8000];
 	uint64_t ino = ikt_fd_inode(self->ike);
 	int ok = 0, i, tries;
@@ -1876,7 +1876,7 @@ TEST_F_TIMEOUT(ulp, concurrent_senders_records_never_interleave, 300)
 TEST_F_TIMEOUT(ulp, bounded_memory_backpressure_loses_nothing, 120)
 {
 	struct pipe_arg in = { self->peer, variant->framing, 0, 0, true };
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	uint64_t ino = ikt_fd_inode(self->ike);
 	static uint8_t buf[BIG];
 	const int count = 600;
@@ -1924,7 +1924,7 @@ TEST_F_TIMEOUT(ulp, bounded_memory_backpressure_loses_nothing, 120)
 
 TEST_F(ulp, bounded_memory_large_messages)
 {
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	uint64_t ino = ikt_fd_inode(self->ike), t0;
 	int i, st, outq = 0, sz = 65536;
 	pid_t pid;
@@ -1980,8 +1980,8 @@ TEST_F(ulp, bounded_memory_large_messages)
 
 TEST_F(ulp, close_with_queued_data_both_sides)
 {
-	struct ikt_netns_info ni;
-	struct ikt_sock_info si;
+	struct gsa_netns ni;
+	struct gsa_sock si;
 	uint8_t msg[8000];
 	uint32_t rec;
 	bool found;
@@ -2048,7 +2048,7 @@ TEST_F(ulp, shutdown_wakes_recv_blocked_in_other_thread)
 /* nr_sockets of this netns reaches want within TIMEOUT_MS. */
 static bool wait_nr_sockets(uint32_t want)
 {
-	struct ikt_netns_info ni;
+	struct gsa_netns ni;
 	uint64_t t0 = ikt_now_ms();
 
 	while (ikt_now_ms() - t0 < TIMEOUT_MS) {
@@ -2145,7 +2145,7 @@ TEST_F(ulp, shutdown_wr_delivers_queued_records_before_fin)
 
 TEST_F(ulp, counters_netns_totals)
 {
-	struct ikt_netns_info ni;
+	struct gsa_netns ni;
 	int i;
 
 	for (i = 0; i < 5; i++)
@@ -2177,7 +2177,7 @@ TEST_F(ulp, counters_get_sockets_lists_socket_by_inode)
 {
 	struct sockaddr_storage la, ra;
 	socklen_t ll = sizeof(la), rl = sizeof(ra);
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	uint64_t ino = ikt_fd_inode(self->ike);
 	bool found;
 	int expect_role, i;
@@ -2237,7 +2237,7 @@ TEST_F(ulp, counters_get_sockets_lists_socket_by_inode)
 
 TEST_F(ulp, set_netns_limits_validated)
 {
-	struct ikt_netns_info ni;
+	struct gsa_netns ni;
 
 	EXPECT_EQ(ikt_set_limits(IKETCP_QUEUE_LIMIT_MIN - 1, 0), -1);
 	EXPECT_EQ(errno, ERANGE);
@@ -2880,7 +2880,7 @@ TEST_F_TIMEOUT(garbage, random_streams_reset_or_counted_drops, 600)
 {
 	const char *env = getenv("IKETCP_GARBAGE_STREAMS");
 	int streams = env ? atoi(env) : 1000;
-	struct ikt_netns_info prev, cur;
+	struct gsa_netns prev, cur;
 	static uint8_t s[GARBAGE_MAX], buf[BIG];
 	uint64_t t0 = ikt_now_ms();
 	int i, c, ike, peer, got, resets = 0, msgs = 0;

@@ -726,7 +726,7 @@ struct memcg_report {
 static void memcg_fill(int cli, int srv, struct memcg_report *r)
 {
 	static uint8_t msg[8000];
-	struct ikt_sock_info si;
+	struct gsa_sock si;
 	int refused = 0;
 	bool found;
 

@@ -99,7 +99,8 @@ done
 if [ ! -x "$repo/build/tools/iketcp-sock" ]; then
 	mkdir -p "$repo/build/tools"
 	$CC $CFLAGS_BENCH -o "$repo/build/tools/iketcp-sock" \
-		"$repo/selftests/tools/iketcp-sock.c" || exit 1
+		"$repo/selftests/tools/iketcp-sock.c" \
+		"$repo/selftests/lib/genl_sa.c" || exit 1
 fi
 
 envs=()

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Generic netlink helpers for the SA binding tests; see genl_sa.h.
+ * The selftests' generic netlink client; see genl_sa.h.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,59 +22,47 @@
 
 #define RXBUF (128 * 1024)
 
-#define A_DATA(a)	((uint8_t *)(a) + NLA_HDRLEN)
-#define A_LEN(a)	((int)(a)->nla_len - NLA_HDRLEN)
-#define A_TYPE(a)	((a)->nla_type & NLA_TYPE_MASK)
+/* ---- reading attributes --------------------------------------------------- */
 
-/* Each well-formed attribute in [p, p + len). */
-#define for_each_attr(a, p, len)					\
-	for (a = (struct nlattr *)(p);					\
-	     (uint8_t *)a + NLA_HDRLEN <= (uint8_t *)(p) + (len) &&	\
-	     a->nla_len >= NLA_HDRLEN &&					\
-	     (uint8_t *)a + a->nla_len <= (uint8_t *)(p) + (len);	\
-	     a = (struct nlattr *)((uint8_t *)a + NLA_ALIGN(a->nla_len)))
-
-#define for_each_nested(a, nest) for_each_attr(a, A_DATA(nest), A_LEN(nest))
-
-static uint8_t get_u8(const struct nlattr *a)
+uint8_t gsa_get_u8(const struct nlattr *a)
 {
-	return A_LEN(a) >= 1 ? *A_DATA(a) : 0;
+	return GSA_A_LEN(a) >= 1 ? *GSA_A_DATA(a) : 0;
 }
 
-static uint16_t get_u16(const struct nlattr *a)
+uint16_t gsa_get_u16(const struct nlattr *a)
 {
 	uint16_t v = 0;
 
-	if (A_LEN(a) >= 2)
-		memcpy(&v, A_DATA(a), 2);
+	if (GSA_A_LEN(a) >= 2)
+		memcpy(&v, GSA_A_DATA(a), 2);
 	return v;
 }
 
-static uint32_t get_u32(const struct nlattr *a)
+uint32_t gsa_get_u32(const struct nlattr *a)
 {
 	uint32_t v = 0;
 
-	if (A_LEN(a) >= 4)
-		memcpy(&v, A_DATA(a), 4);
+	if (GSA_A_LEN(a) >= 4)
+		memcpy(&v, GSA_A_DATA(a), 4);
 	return v;
 }
 
-static uint64_t get_u64(const struct nlattr *a)
+uint64_t gsa_get_u64(const struct nlattr *a)
 {
 	uint64_t v = 0;
 
-	if (A_LEN(a) >= 8)
-		memcpy(&v, A_DATA(a), 8);
+	if (GSA_A_LEN(a) >= 8)
+		memcpy(&v, GSA_A_DATA(a), 8);
 	return v;
 }
 
-static int get_addr(const struct nlattr *a, uint8_t *out)
+int gsa_get_addr(const struct nlattr *a, uint8_t *out)
 {
-	int l = A_LEN(a);
+	int l = GSA_A_LEN(a);
 
 	if (l < 0 || l > 16)
 		return 0;
-	memcpy(out, A_DATA(a), l);
+	memcpy(out, GSA_A_DATA(a), l);
 	return l;
 }
 
@@ -109,16 +97,16 @@ static uint32_t find_group(struct nlattr *groups, const char *name)
 {
 	struct nlattr *g, *a;
 
-	for_each_nested(g, groups) {
+	gsa_for_each_nested(g, groups) {
 		uint32_t id = 0;
 		bool match = false;
 
-		for_each_nested(a, g) {
-			if (A_TYPE(a) == CTRL_ATTR_MCAST_GRP_ID)
-				id = get_u32(a);
-			if (A_TYPE(a) == CTRL_ATTR_MCAST_GRP_NAME &&
-			    A_LEN(a) == (int)strlen(name) + 1 &&
-			    !memcmp(A_DATA(a), name, strlen(name) + 1))
+		gsa_for_each_nested(a, g) {
+			if (GSA_A_TYPE(a) == CTRL_ATTR_MCAST_GRP_ID)
+				id = gsa_get_u32(a);
+			if (GSA_A_TYPE(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    GSA_A_LEN(a) == (int)strlen(name) + 1 &&
+			    !memcmp(GSA_A_DATA(a), name, strlen(name) + 1))
 				match = true;
 		}
 		if (match)
@@ -127,71 +115,78 @@ static uint32_t find_group(struct nlattr *groups, const char *name)
 	return 0;
 }
 
-int gsa_family_lookup(const char *name, uint32_t *events_grp)
+static int family_msg(const struct nlmsghdr *n, void *data)
 {
-	struct gsa_nl ctl = { .family_id = GENL_ID_CTRL };
-	struct gsa_req r;
-	struct nlmsghdr *n;
+	struct gsa_family *f = data;
 	struct nlattr *a;
-	uint8_t *buf;
-	int len, ret = -ENOENT;
 
-	ctl.fd = nl_socket();
-	if (ctl.fd < 0)
-		return ctl.fd;
-	buf = malloc(RXBUF);
-	if (!buf) {
-		close(ctl.fd);
-		return -ENOMEM;
+	gsa_for_each_msg_attr(a, n) {
+		switch (GSA_A_TYPE(a)) {
+		case CTRL_ATTR_FAMILY_ID:
+			f->id = gsa_get_u16(a);
+			break;
+		case CTRL_ATTR_VERSION:
+			f->version = gsa_get_u32(a);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			f->events_grp = find_group(a, IKETCP_MCGRP_EVENTS);
+			break;
+		}
 	}
+	return 0;
+}
+
+int gsa_family_get(const char *name, struct gsa_family *f)
+{
+	struct gsa_nl ctl;
+	struct gsa_req r;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	ret = gsa_open_id(&ctl, GENL_ID_CTRL);
+	if (ret)
+		return ret;
 	gsa_req_init(&ctl, &r, CTRL_CMD_GETFAMILY);
 	r.g[1] = 1;
 	gsa_put(&r, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
-	if (send(ctl.fd, &r, r.n.nlmsg_len, 0) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	len = recv(ctl.fd, buf, RXBUF, 0);
-	if (len < 0) {
-		ret = -errno;
-		goto out;
-	}
-	n = (struct nlmsghdr *)buf;
-	if (!NLMSG_OK(n, len)) {
-		ret = -EPROTO;
-		goto out;
-	}
-	if (n->nlmsg_type == NLMSG_ERROR) {
-		ret = ((struct nlmsgerr *)NLMSG_DATA(n))->error ?: -EPROTO;
-		goto out;
-	}
+	ret = gsa_request(&ctl, &r, family_msg, f, NULL);
+	gsa_close(&ctl);
+	if (ret)
+		return ret;
+	return f->id ? f->id : -ENOENT;
+}
+
+int gsa_family_lookup(const char *name, uint32_t *events_grp)
+{
+	struct gsa_family f;
+	int id = gsa_family_get(name, &f);
+
 	if (events_grp)
-		*events_grp = 0;
-	for_each_attr(a, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-		      n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
-		if (A_TYPE(a) == CTRL_ATTR_FAMILY_ID)
-			ret = get_u16(a);
-		if (A_TYPE(a) == CTRL_ATTR_MCAST_GROUPS && events_grp)
-			*events_grp = find_group(a, IKETCP_MCGRP_EVENTS);
-	}
-out:
-	free(buf);
-	close(ctl.fd);
-	return ret;
+		*events_grp = f.events_grp;
+	return id;
+}
+
+int gsa_open_id(struct gsa_nl *nl, uint16_t family_id)
+{
+	memset(nl, 0, sizeof(*nl));
+	nl->family_id = family_id;
+	nl->fd = nl_socket();
+	return nl->fd < 0 ? nl->fd : 0;
 }
 
 int gsa_open(struct gsa_nl *nl)
 {
-	int id;
+	struct gsa_family f;
+	int id, ret;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->fd = -1;
-	id = gsa_family_lookup(IKETCP_GENL_NAME, &nl->events_grp);
+	id = gsa_family_get(IKETCP_GENL_NAME, &f);
 	if (id < 0)
 		return id;
-	nl->family_id = id;
-	nl->fd = nl_socket();
-	return nl->fd < 0 ? nl->fd : 0;
+	ret = gsa_open_id(nl, id);
+	nl->events_grp = f.events_grp;
+	return ret;
 }
 
 void gsa_close(struct gsa_nl *nl)
@@ -223,8 +218,8 @@ struct nlattr *gsa_put(struct gsa_req *r, uint16_t type, const void *data,
 	a->nla_type = type;
 	a->nla_len = NLA_HDRLEN + len;
 	if (len)
-		memcpy(A_DATA(a), data, len);
-	memset(A_DATA(a) + len, 0, NLA_ALIGN(a->nla_len) - a->nla_len);
+		memcpy(GSA_A_DATA(a), data, len);
+	memset(GSA_A_DATA(a) + len, 0, NLA_ALIGN(a->nla_len) - a->nla_len);
 	r->n.nlmsg_len = NLMSG_ALIGN(r->n.nlmsg_len) + NLA_ALIGN(a->nla_len);
 	return a;
 }
@@ -254,36 +249,42 @@ void gsa_nest_end(struct gsa_req *r, struct nlattr *nest)
 	nest->nla_len = (uint8_t *)r + r->n.nlmsg_len - (uint8_t *)nest;
 }
 
-static void parse_ack(struct nlmsghdr *n, struct gsa_ack *ack)
+/* An NLMSG_ERROR: the error and, if the kernel added them, extack TLVs. */
+static void parse_ack(const struct nlmsghdr *n, struct gsa_ack *ack)
 {
-	struct nlmsgerr *e = NLMSG_DATA(n);
+	const struct nlmsgerr *e = NLMSG_DATA(n);
 	struct nlattr *a;
 	uint8_t *tlvs;
 	int rem;
 
+	if (n->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+		ack->error = -EPROTO;
+		return;
+	}
 	ack->error = e->error;
 	if (!(n->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	tlvs = (uint8_t *)e + sizeof(*e);
+	/* Without NETLINK_CAP_ACK the request is echoed before the TLVs. */
 	if (!(n->nlmsg_flags & NLM_F_CAPPED))
 		tlvs += NLMSG_ALIGN(e->msg.nlmsg_len) - sizeof(e->msg);
-	rem = (uint8_t *)n + n->nlmsg_len - tlvs;
+	rem = (const uint8_t *)n + n->nlmsg_len - tlvs;
 	if (rem <= 0)
 		return;
-	for_each_attr(a, tlvs, rem) {
-		switch (A_TYPE(a)) {
+	gsa_for_each_attr(a, tlvs, rem) {
+		switch (GSA_A_TYPE(a)) {
 		case NLMSGERR_ATTR_MSG:
-			snprintf(ack->msg, sizeof(ack->msg), "%.*s", A_LEN(a),
-				 (char *)A_DATA(a));
+			snprintf(ack->msg, sizeof(ack->msg), "%.*s",
+				 GSA_A_LEN(a), (char *)GSA_A_DATA(a));
 			break;
 		case NLMSGERR_ATTR_MISS_TYPE:
-			ack->miss_type = get_u32(a);
+			ack->miss_type = gsa_get_u32(a);
 			break;
 		case NLMSGERR_ATTR_MISS_NEST:
-			ack->miss_nest = get_u32(a);
+			ack->miss_nest = gsa_get_u32(a);
 			break;
 		case NLMSGERR_ATTR_OFFS:
-			ack->offs = get_u32(a);
+			ack->offs = gsa_get_u32(a);
 			break;
 		}
 	}
@@ -297,72 +298,174 @@ static void ack_init(struct gsa_ack *ack)
 	ack->offs = -1;
 }
 
-int gsa_call(struct gsa_nl *nl, struct gsa_req *r, struct gsa_ack *ack)
+/* NLMSG_DONE may carry the dump's error as an int. */
+static int done_error(const struct nlmsghdr *n)
+{
+	int e = 0;
+
+	if (n->nlmsg_len >= NLMSG_LENGTH(sizeof(e)))
+		memcpy(&e, NLMSG_DATA(n), sizeof(e));
+	return e <= 0 ? e : -EPROTO;
+}
+
+struct answer {
+	struct gsa_nl *nl;
+	uint32_t seq;
+	bool single;		/* no ACK, no dump: one message answers */
+	gsa_msg_cb cb;
+	void *data;
+	struct gsa_ack *ack;
+};
+
+/* One message of the answer: 1 to read on, else the answer's result. */
+static int answer_msg(struct answer *an, const struct nlmsghdr *n)
+{
+	int err;
+
+	switch (n->nlmsg_type) {
+	case NLMSG_ERROR:
+		parse_ack(n, an->ack);
+		return an->ack->error;
+	case NLMSG_DONE:
+		return an->ack->error = done_error(n);
+	}
+	if (n->nlmsg_type != an->nl->family_id ||
+	    n->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+		return 1;
+	err = an->cb ? an->cb(n, an->data) : 0;
+	if (err)
+		return an->ack->error = err;
+	return an->single ? 0 : 1;
+}
+
+/* One recv() of the answer: 1 to read on, else the answer's result. */
+static int answer_read(struct answer *an, uint8_t *buf)
+{
+	struct nlmsghdr *n;
+	int len, ret;
+
+	len = recv(an->nl->fd, buf, RXBUF, 0);
+	if (len < 0)
+		return an->ack->error = -errno;
+	an->nl->nreads++;
+	for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len);
+	     n = NLMSG_NEXT(n, len)) {
+		if (n->nlmsg_seq != an->seq)
+			continue;	/* a stale answer */
+		ret = answer_msg(an, n);
+		if (ret <= 0)
+			return ret;
+	}
+	return 1;
+}
+
+int gsa_request(struct gsa_nl *nl, struct gsa_req *r, gsa_msg_cb cb,
+		void *data, struct gsa_ack *ack)
 {
 	struct gsa_ack tmp;
-	uint8_t buf[16384];
-	struct nlmsghdr *n;
-	int len;
+	struct answer an = {
+		.nl = nl, .seq = r->n.nlmsg_seq, .cb = cb, .data = data,
+		.ack = ack ? ack : &tmp,
+		.single = !(r->n.nlmsg_flags & (NLM_F_ACK | NLM_F_DUMP)),
+	};
+	uint8_t *buf;
+	int ret;
 
-	if (!ack)
-		ack = &tmp;
-	ack_init(ack);
-	r->n.nlmsg_flags |= NLM_F_ACK;
+	ack_init(an.ack);
 	if (send(nl->fd, r, r->n.nlmsg_len, 0) < 0)
-		return ack->error = -errno;
-	for (;;) {
-		len = recv(nl->fd, buf, sizeof(buf), 0);
-		if (len < 0)
-			return ack->error = -errno;
-		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_seq != r->n.nlmsg_seq)
-				continue;	/* a stale answer */
-			if (n->nlmsg_type == NLMSG_ERROR) {
-				parse_ack(n, ack);
-				return ack->error;
-			}
-		}
+		return an.ack->error = -errno;
+	buf = malloc(RXBUF);
+	if (!buf)
+		return an.ack->error = -ENOMEM;
+	do
+		ret = answer_read(&an, buf);
+	while (ret > 0);
+	free(buf);
+	return ret;
+}
+
+int gsa_call(struct gsa_nl *nl, struct gsa_req *r, struct gsa_ack *ack)
+{
+	r->n.nlmsg_flags |= NLM_F_ACK;
+	return gsa_request(nl, r, NULL, NULL, ack);
+}
+
+/* ---- GET_NETNS and SET_NETNS ---------------------------------------------- */
+
+/* Counters nest: u64 values, type = counter + 1; pads (type 0) skipped. */
+static void parse_counters(const struct nlattr *nest, uint64_t *cnt)
+{
+	struct nlattr *a;
+
+	gsa_for_each_nested(a, nest) {
+		int t = GSA_A_TYPE(a);
+
+		if (t >= 1 && t <= __IKETCP_CNT_MAX && GSA_A_LEN(a) == 8)
+			cnt[t - 1] = gsa_get_u64(a);
 	}
 }
 
-int gsa_get_netns(struct gsa_nl *nl, uint32_t *nr_sockets,
-		  uint32_t *nr_bindings)
+static void parse_config(const struct nlattr *nest, struct gsa_netns *ns)
 {
-	uint8_t buf[16384];
-	struct gsa_req r;
-	struct nlmsghdr *n;
 	struct nlattr *a;
-	int len;
+
+	gsa_for_each_nested(a, nest) {
+		if (GSA_A_TYPE(a) == IKETCP_CONFIG_RX_QUEUE_LIMIT)
+			ns->rx_queue_limit = gsa_get_u32(a);
+		if (GSA_A_TYPE(a) == IKETCP_CONFIG_TX_QUEUE_LIMIT)
+			ns->tx_queue_limit = gsa_get_u32(a);
+	}
+}
+
+static int netns_msg(const struct nlmsghdr *n, void *data)
+{
+	struct gsa_netns *ns = data;
+	struct nlattr *a;
+
+	gsa_for_each_msg_attr(a, n) {
+		switch (GSA_A_TYPE(a)) {
+		case IKETCP_A_COUNTERS:
+			parse_counters(a, ns->cnt);
+			break;
+		case IKETCP_A_NR_SOCKETS:
+			ns->nr_sockets = gsa_get_u32(a);
+			break;
+		case IKETCP_A_NR_BINDINGS:
+			ns->nr_bindings = gsa_get_u32(a);
+			break;
+		case IKETCP_A_CONFIG:
+			parse_config(a, ns);
+			break;
+		}
+	}
+	return 0;
+}
+
+int gsa_get_netns(struct gsa_nl *nl, struct gsa_netns *ns)
+{
+	struct gsa_req r;
 
 	gsa_req_init(nl, &r, IKETCP_CMD_GET_NETNS);
-	if (send(nl->fd, &r, r.n.nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		len = recv(nl->fd, buf, sizeof(buf), 0);
-		if (len < 0)
-			return -errno;
-		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_seq != r.n.nlmsg_seq)
-				continue;
-			if (n->nlmsg_type == NLMSG_ERROR)
-				return ((struct nlmsgerr *)NLMSG_DATA(n))->error ?:
-				       -EPROTO;
-			if (n->nlmsg_type != nl->family_id)
-				continue;
-			for_each_attr(a, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-				      n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
-				if (A_TYPE(a) == IKETCP_A_NR_SOCKETS && nr_sockets)
-					*nr_sockets = get_u32(a);
-				if (A_TYPE(a) == IKETCP_A_NR_BINDINGS &&
-				    nr_bindings)
-					*nr_bindings = get_u32(a);
-			}
-			return 0;
-		}
-	}
+	return gsa_request(nl, &r, netns_msg, ns, NULL);
 }
+
+int gsa_set_limits(struct gsa_nl *nl, uint32_t rx, uint32_t tx,
+		   struct gsa_ack *ack)
+{
+	struct nlattr *nest;
+	struct gsa_req r;
+
+	gsa_req_init(nl, &r, IKETCP_CMD_SET_NETNS);
+	nest = gsa_nest_start(&r, IKETCP_A_CONFIG);
+	if (rx)
+		gsa_put_u32(&r, IKETCP_CONFIG_RX_QUEUE_LIMIT, rx);
+	if (tx)
+		gsa_put_u32(&r, IKETCP_CONFIG_TX_QUEUE_LIMIT, tx);
+	gsa_nest_end(&r, nest);
+	return gsa_call(nl, &r, ack);
+}
+
+/* ---- SA requests ---------------------------------------------------------- */
 
 struct gsa_sa gsa_sa_make(int dir, uint32_t spi)
 {
@@ -422,7 +525,123 @@ int gsa_unbind(struct gsa_nl *nl, int fd, const struct gsa_sa *sa,
 	return sa_cmd(nl, IKETCP_CMD_UNBIND_SA, fd, sa, ack);
 }
 
-/* ---- dump ----------------------------------------------------------------- */
+/* ---- sockets and dumps ---------------------------------------------------- */
+
+static uint32_t count_sas(const struct nlattr *sas)
+{
+	struct nlattr *a;
+	uint32_t n = 0;
+
+	gsa_for_each_nested(a, sas)
+		n += GSA_A_TYPE(a) == IKETCP_A_SA;
+	return n;
+}
+
+/* The attributes of a socket that are plain values, by type. */
+static void sock_value(const struct nlattr *a, struct gsa_sock *s)
+{
+	switch (GSA_A_TYPE(a)) {
+	case IKETCP_SOCK_INODE:
+		s->inode = gsa_get_u64(a);
+		break;
+	case IKETCP_SOCK_FAMILY:
+		s->family = gsa_get_u16(a);
+		break;
+	case IKETCP_SOCK_SPORT:
+		s->sport = gsa_get_u16(a);
+		break;
+	case IKETCP_SOCK_DPORT:
+		s->dport = gsa_get_u16(a);
+		break;
+	case IKETCP_SOCK_FRAMING:
+		s->framing = gsa_get_u8(a);
+		break;
+	case IKETCP_SOCK_ROLE:
+		s->role = gsa_get_u8(a);
+		break;
+	case IKETCP_SOCK_RX_QUEUED:
+		s->rx_queued = gsa_get_u32(a);
+		break;
+	case IKETCP_SOCK_TX_QUEUED:
+		s->tx_queued = gsa_get_u32(a);
+		break;
+	}
+}
+
+void gsa_parse_sock(const struct nlattr *nest, struct gsa_sock *s)
+{
+	struct nlattr *a;
+
+	memset(s, 0, sizeof(*s));
+	gsa_for_each_nested(a, nest) {
+		switch (GSA_A_TYPE(a)) {
+		case IKETCP_SOCK_SADDR:
+			s->addr_len = gsa_get_addr(a, s->saddr);
+			break;
+		case IKETCP_SOCK_DADDR:
+			gsa_get_addr(a, s->daddr);
+			break;
+		case IKETCP_SOCK_RX_MEM:
+			s->has_rx_mem = true;
+			s->rx_mem = gsa_get_u32(a);
+			break;
+		case IKETCP_SOCK_TX_MEM:
+			s->has_tx_mem = true;
+			s->tx_mem = gsa_get_u32(a);
+			break;
+		case IKETCP_SOCK_COUNTERS:
+			parse_counters(a, s->cnt);
+			break;
+		case IKETCP_SOCK_SAS:
+			s->has_sas = true;
+			s->nr_sas += count_sas(a);
+			break;
+		default:
+			sock_value(a, s);
+		}
+	}
+}
+
+struct sock_find {
+	uint64_t inode;
+	struct gsa_sock *s;
+	bool *found;
+	int seen;
+};
+
+static int sock_find_msg(const struct nlmsghdr *n, void *data)
+{
+	struct sock_find *f = data;
+	struct gsa_sock s;
+	struct nlattr *a;
+
+	gsa_for_each_msg_attr(a, n) {
+		if (GSA_A_TYPE(a) != IKETCP_A_SOCK)
+			continue;
+		gsa_parse_sock(a, &s);
+		f->seen++;
+		if (s.inode == f->inode) {
+			*f->s = s;
+			*f->found = true;
+		}
+	}
+	return 0;
+}
+
+int gsa_get_sock(struct gsa_nl *nl, uint64_t inode, struct gsa_sock *s,
+		 bool *found)
+{
+	struct sock_find f = { .inode = inode, .s = s, .found = found };
+	struct gsa_req r;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	*found = false;
+	gsa_req_init(nl, &r, IKETCP_CMD_GET_SOCKETS);
+	r.n.nlmsg_flags |= NLM_F_DUMP;
+	ret = gsa_request(nl, &r, sock_find_msg, &f, NULL);
+	return ret < 0 ? ret : f.seen;
+}
 
 static int grow(void **arr, int n, int *cap, size_t size)
 {
@@ -443,109 +662,121 @@ static void parse_sa(struct nlattr *nest, struct gsa_dump_sa *s)
 	struct nlattr *a;
 
 	s->encap = s->sport = s->dport = -1;
-	for_each_nested(a, nest) {
-		switch (A_TYPE(a)) {
+	gsa_for_each_nested(a, nest) {
+		switch (GSA_A_TYPE(a)) {
 		case IKETCP_SA_DIR:
-			s->dir = get_u8(a);
+			s->dir = gsa_get_u8(a);
 			break;
 		case IKETCP_SA_SPI:
-			s->spi = ntohl(get_u32(a));
+			s->spi = ntohl(gsa_get_u32(a));
 			break;
 		case IKETCP_SA_FAMILY:
-			s->family = get_u16(a);
+			s->family = gsa_get_u16(a);
 			break;
 		case IKETCP_SA_SADDR:
-			s->saddr_len = get_addr(a, s->saddr);
+			s->saddr_len = gsa_get_addr(a, s->saddr);
 			break;
 		case IKETCP_SA_DADDR:
-			s->daddr_len = get_addr(a, s->daddr);
+			s->daddr_len = gsa_get_addr(a, s->daddr);
 			break;
 		case IKETCP_SA_ENCAP:
-			s->encap = get_u8(a);
+			s->encap = gsa_get_u8(a);
 			break;
 		case IKETCP_SA_ENCAP_SPORT:
-			s->sport = get_u16(a);
+			s->sport = gsa_get_u16(a);
 			break;
 		case IKETCP_SA_ENCAP_DPORT:
-			s->dport = get_u16(a);
+			s->dport = gsa_get_u16(a);
 			break;
 		case IKETCP_SA_PACKETS:
 			s->has_packets = true;
-			s->packets = get_u64(a);
+			s->packets = gsa_get_u64(a);
 			break;
 		case IKETCP_SA_BYTES:
 			s->has_bytes = true;
-			s->bytes = get_u64(a);
+			s->bytes = gsa_get_u64(a);
 			break;
 		case IKETCP_SA_ORPHANED:
 			s->orphaned = true;
 			break;
 		case IKETCP_SA_SOCK_INODE:
-			s->inode = get_u64(a);
+			s->inode = gsa_get_u64(a);
 			break;
 		}
 	}
 }
 
-static int parse_dump_sock(struct gsa_dump *d, struct nlattr *nest,
-			   int *cap_socks, int *cap_sas)
-{
-	struct gsa_dump_sock *s;
-	struct nlattr *a, *sa;
+struct dump_state {
+	struct gsa_dump *d;
+	int cap_socks, cap_sas;
+};
 
-	if (grow((void **)&d->socks, d->nsocks, cap_socks, sizeof(*s)))
+/* The SA of nest, appended to the dump; NULL when out of memory. */
+static struct gsa_dump_sa *add_sa(struct dump_state *st, struct nlattr *nest)
+{
+	struct gsa_dump *d = st->d;
+	struct gsa_dump_sa *x;
+
+	if (grow((void **)&d->sas, d->nsas, &st->cap_sas, sizeof(*x)))
+		return NULL;
+	x = &d->sas[d->nsas++];
+	memset(x, 0, sizeof(*x));
+	parse_sa(nest, x);
+	return x;
+}
+
+static int add_sock(struct dump_state *st, struct nlattr *nest)
+{
+	struct gsa_dump *d = st->d;
+	struct nlattr *a, *sa;
+	struct gsa_sock *s;
+
+	if (grow((void **)&d->socks, d->nsocks, &st->cap_socks, sizeof(*s)))
 		return -ENOMEM;
 	s = &d->socks[d->nsocks++];
-	memset(s, 0, sizeof(*s));
-	for_each_nested(a, nest) {
-		switch (A_TYPE(a)) {
-		case IKETCP_SOCK_INODE:
-			s->inode = get_u64(a);
-			break;
-		case IKETCP_SOCK_FAMILY:
-			s->family = get_u16(a);
-			break;
-		case IKETCP_SOCK_SADDR:
-			s->addr_len = get_addr(a, s->saddr);
-			break;
-		case IKETCP_SOCK_DADDR:
-			get_addr(a, s->daddr);
-			break;
-		case IKETCP_SOCK_SPORT:
-			s->sport = get_u16(a);
-			break;
-		case IKETCP_SOCK_DPORT:
-			s->dport = get_u16(a);
-			break;
-		}
-	}
+	gsa_parse_sock(nest, s);
 	/*
 	 * A socket with more SAs than fit one message comes in several, each
 	 * repeating its attributes: count it once, with all its SAs.
 	 */
 	if (d->nsocks > 1 && d->socks[d->nsocks - 2].inode == s->inode) {
+		d->socks[d->nsocks - 2].has_sas |= s->has_sas;
+		d->socks[d->nsocks - 2].nr_sas += s->nr_sas;
 		d->nsocks--;
-		s = &d->socks[d->nsocks - 1];
 	}
-	/* Second pass: the inode may come after the SAs in principle. */
-	for_each_nested(a, nest) {
-		if (A_TYPE(a) != IKETCP_SOCK_SAS)
+	gsa_for_each_nested(a, nest) {
+		if (GSA_A_TYPE(a) != IKETCP_SOCK_SAS)
 			continue;
-		s->has_sas = true;
-		for_each_nested(sa, a) {
+		gsa_for_each_nested(sa, a) {
 			struct gsa_dump_sa *x;
 
-			if (A_TYPE(sa) != IKETCP_A_SA)
+			if (GSA_A_TYPE(sa) != IKETCP_A_SA)
 				continue;
-			if (grow((void **)&d->sas, d->nsas, cap_sas,
-				 sizeof(*x)))
+			x = add_sa(st, sa);
+			if (!x)
 				return -ENOMEM;
-			x = &d->sas[d->nsas++];
-			memset(x, 0, sizeof(*x));
-			parse_sa(sa, x);
-			x->inode = s->inode;
-			s->nr_sas++;
+			x->inode = d->socks[d->nsocks - 1].inode;
 		}
+	}
+	return 0;
+}
+
+static int dump_msg(const struct nlmsghdr *n, void *data)
+{
+	struct dump_state *st = data;
+	struct nlattr *a;
+	int err = 0;
+
+	st->d->nmsgs++;
+	if (!(n->nlmsg_flags & NLM_F_MULTI))
+		st->d->all_multi = false;
+	gsa_for_each_msg_attr(a, n) {
+		if (GSA_A_TYPE(a) == IKETCP_A_SA)
+			err = add_sa(st, a) ? 0 : -ENOMEM;
+		else if (GSA_A_TYPE(a) == IKETCP_A_SOCK)
+			err = add_sock(st, a);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -558,79 +789,17 @@ int gsa_dump(struct gsa_nl *nl, struct gsa_dump *d)
 /* GET_SOCKETS fills socks and sas; GET_BINDINGS only sas. */
 int gsa_dump_cmd(struct gsa_nl *nl, struct gsa_dump *d, int cmd)
 {
-	int cap_socks = 0, cap_sas = 0, len, err;
+	struct dump_state st = { .d = d };
+	int reads = nl->nreads;
 	struct gsa_req r;
-	struct nlmsghdr *n;
-	struct nlattr *a;
-	uint8_t *buf;
 
 	memset(d, 0, sizeof(*d));
 	d->all_multi = true;
-	buf = malloc(RXBUF);
-	if (!buf)
-		return -ENOMEM;
 	gsa_req_init(nl, &r, cmd);
 	r.n.nlmsg_flags |= NLM_F_DUMP;
-	if (send(nl->fd, &r, r.n.nlmsg_len, 0) < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (;;) {
-		len = recv(nl->fd, buf, RXBUF, 0);
-		if (len < 0) {
-			err = -errno;
-			goto out;
-		}
-		d->nreads++;
-		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_seq != r.n.nlmsg_seq)
-				continue;
-			if (n->nlmsg_type == NLMSG_DONE) {
-				int e = 0;
-
-				if (n->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					memcpy(&e, NLMSG_DATA(n), sizeof(e));
-				err = d->done_error = e;
-				goto out;
-			}
-			if (n->nlmsg_type == NLMSG_ERROR) {
-				err = d->done_error =
-					((struct nlmsgerr *)NLMSG_DATA(n))->error;
-				goto out;
-			}
-			if (n->nlmsg_type != nl->family_id)
-				continue;
-			d->nmsgs++;
-			if (!(n->nlmsg_flags & NLM_F_MULTI))
-				d->all_multi = false;
-			for_each_attr(a, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-				      n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
-				if (A_TYPE(a) == IKETCP_A_SA) {
-					struct gsa_dump_sa *x;
-
-					if (grow((void **)&d->sas, d->nsas,
-						 &cap_sas, sizeof(*x))) {
-						err = -ENOMEM;
-						goto out;
-					}
-					x = &d->sas[d->nsas++];
-					memset(x, 0, sizeof(*x));
-					parse_sa(a, x);
-					continue;
-				}
-				if (A_TYPE(a) != IKETCP_A_SOCK)
-					continue;
-				err = parse_dump_sock(d, a, &cap_socks,
-						      &cap_sas);
-				if (err)
-					goto out;
-			}
-		}
-	}
-out:
-	free(buf);
-	return err;
+	d->done_error = gsa_request(nl, &r, dump_msg, &st, NULL);
+	d->nreads = nl->nreads - reads;
+	return d->done_error;
 }
 
 void gsa_dump_free(struct gsa_dump *d)
@@ -659,8 +828,7 @@ const struct gsa_dump_sa *gsa_dump_find(const struct gsa_dump *d, uint8_t dir,
 	return found;
 }
 
-const struct gsa_dump_sock *gsa_dump_sock(const struct gsa_dump *d,
-					  uint64_t inode)
+const struct gsa_sock *gsa_dump_sock(const struct gsa_dump *d, uint64_t inode)
 {
 	int i;
 
@@ -684,50 +852,28 @@ int gsa_join_events(struct gsa_nl *nl)
 	return 0;
 }
 
-static void parse_event(struct nlmsghdr *n, struct gsa_event *ev)
+static void parse_event(const struct nlmsghdr *n, struct gsa_event *ev)
 {
 	struct nlattr *a, *b;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->dir = -1;
-	for_each_attr(a, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-		      n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
-		switch (A_TYPE(a)) {
+	gsa_for_each_msg_attr(a, n) {
+		switch (GSA_A_TYPE(a)) {
 		case IKETCP_A_EVENT:
-			ev->event = get_u32(a);
+			ev->event = gsa_get_u32(a);
 			break;
 		case IKETCP_A_SOCK:
-			for_each_nested(b, a) {
-				switch (A_TYPE(b)) {
-				case IKETCP_SOCK_INODE:
-					ev->inode = get_u64(b);
-					break;
-				case IKETCP_SOCK_FAMILY:
-					ev->family = get_u16(b);
-					break;
-				case IKETCP_SOCK_SADDR:
-					ev->addr_len = get_addr(b, ev->saddr);
-					break;
-				case IKETCP_SOCK_DADDR:
-					get_addr(b, ev->daddr);
-					break;
-				case IKETCP_SOCK_SPORT:
-					ev->sport = get_u16(b);
-					break;
-				case IKETCP_SOCK_DPORT:
-					ev->dport = get_u16(b);
-					break;
-				}
-			}
+			gsa_parse_sock(a, &ev->sock);
 			break;
 		case IKETCP_A_SA:
 			ev->has_sa = true;
-			for_each_nested(b, a) {
-				if (A_TYPE(b) == IKETCP_SA_DIR)
-					ev->dir = get_u8(b);
-				if (A_TYPE(b) == IKETCP_SA_SPI) {
+			gsa_for_each_nested(b, a) {
+				if (GSA_A_TYPE(b) == IKETCP_SA_DIR)
+					ev->dir = gsa_get_u8(b);
+				if (GSA_A_TYPE(b) == IKETCP_SA_SPI) {
 					ev->has_spi = true;
-					ev->spi = ntohl(get_u32(b));
+					ev->spi = ntohl(gsa_get_u32(b));
 				}
 			}
 			break;

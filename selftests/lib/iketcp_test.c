@@ -19,8 +19,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
 #include "iketcp_test.h"
 
@@ -392,327 +390,77 @@ ssize_t ikt_read_framed(int fd, int framing, uint8_t *buf, size_t cap)
 
 /* ---- generic netlink ---------------------------------------------------- */
 
-#define NLBUF 65536
-
-struct nlreq {
-	struct nlmsghdr n;
-	struct genlmsghdr g;
-	uint8_t attrs[256];
-};
-
-static uint8_t *nla_put(uint8_t *p, uint16_t type, const void *data,
-			uint16_t len)
+/* A negative errno as -1 with errno set; a count as it is. */
+static int errno_ret(int ret)
 {
-	struct nlattr *na = (struct nlattr *)p;
-
-	na->nla_type = type;
-	na->nla_len = NLA_HDRLEN + len;
-	memcpy(p + NLA_HDRLEN, data, len);
-	return p + NLA_ALIGN(na->nla_len);
-}
-
-/* Walk attributes in [p, p+len): calls fn for each well-formed one. */
-#define nla_for_each(na, p, len) \
-	for (na = (struct nlattr *)(p); \
-	     (uint8_t *)na + NLA_HDRLEN <= (uint8_t *)(p) + (len) && \
-	     na->nla_len >= NLA_HDRLEN && \
-	     (uint8_t *)na + na->nla_len <= (uint8_t *)(p) + (len); \
-	     na = (struct nlattr *)((uint8_t *)na + NLA_ALIGN(na->nla_len)))
-
-#define NLA_DATA(na) ((uint8_t *)(na) + NLA_HDRLEN)
-#define NLA_PLEN(na) ((na)->nla_len - NLA_HDRLEN)
-#define NLA_TYPE(na) ((na)->nla_type & NLA_TYPE_MASK)
-
-static int nl_open(void)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	struct timeval tv = { 5, 0 };
-
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static int nl_send(int fd, struct nlreq *req, uint8_t *end)
-{
-	req->n.nlmsg_len = end - (uint8_t *)req;
-	req->n.nlmsg_seq = 1;
-	return send(fd, req, req->n.nlmsg_len, 0) < 0 ? -1 : 0;
+	if (ret >= 0)
+		return ret;
+	errno = -ret;
+	return -1;
 }
 
 int ikt_genl_family(void)
 {
 	static int id;
-	struct nlreq req = {
-		.n.nlmsg_type = GENL_ID_CTRL,
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.g.cmd = CTRL_CMD_GETFAMILY,
-		.g.version = 1,
-	};
-	uint8_t *buf, *end;
-	struct nlmsghdr *n;
-	struct nlattr *na;
-	int fd, len;
 
-	if (id > 0)
-		return id;
-	fd = nl_open();
-	if (fd < 0)
+	if (id <= 0)
+		id = gsa_family_lookup(IKETCP_GENL_NAME, NULL);
+	return errno_ret(id);
+}
+
+static int ikt_nl_open(struct gsa_nl *nl)
+{
+	int id = ikt_genl_family();
+
+	if (id < 0)
 		return -1;
-	buf = malloc(NLBUF);
-	end = nla_put(req.attrs, CTRL_ATTR_FAMILY_NAME, IKETCP_GENL_NAME,
-		      sizeof(IKETCP_GENL_NAME));
-	if (!buf || nl_send(fd, &req, end))
-		goto out;
-	len = recv(fd, buf, NLBUF, 0);
-	n = (struct nlmsghdr *)buf;
-	if (len < (int)NLMSG_LENGTH(GENL_HDRLEN) || !NLMSG_OK(n, len))
-		goto out;
-	if (n->nlmsg_type == NLMSG_ERROR) {
-		errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
-		goto out;
-	}
-	nla_for_each(na, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-		     n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
-		if (NLA_TYPE(na) == CTRL_ATTR_FAMILY_ID && NLA_PLEN(na) >= 2)
-			id = *(uint16_t *)NLA_DATA(na);
-out:
-	free(buf);
-	close(fd);
-	return id > 0 ? id : -1;
+	return errno_ret(gsa_open_id(nl, id));
 }
 
-static int req_init(struct nlreq *req, uint8_t cmd, uint16_t flags)
+int ikt_get_netns(struct gsa_netns *info)
 {
-	int fam = ikt_genl_family();
-
-	if (fam < 0)
-		return -1;
-	memset(req, 0, sizeof(*req));
-	req->n.nlmsg_type = fam;
-	req->n.nlmsg_flags = NLM_F_REQUEST | flags;
-	req->g.cmd = cmd;
-	req->g.version = IKETCP_GENL_VERSION;
-	return 0;
-}
-
-/* Counters nest: u64 values, type = counter + 1; pads (empty) skipped. */
-static void parse_counters(struct nlattr *nest, uint64_t *cnt)
-{
-	struct nlattr *na;
-
-	nla_for_each(na, NLA_DATA(nest), NLA_PLEN(nest)) {
-		int t = NLA_TYPE(na);
-
-		if (t >= 1 && t <= __IKETCP_CNT_MAX && NLA_PLEN(na) == 8)
-			memcpy(&cnt[t - 1], NLA_DATA(na), 8);
-	}
-}
-
-int ikt_get_netns(struct ikt_netns_info *info)
-{
-	struct nlreq req;
-	struct nlmsghdr *n;
-	struct nlattr *na, *c;
-	uint8_t *buf = NULL;
-	int fd, len, ret = -1;
+	struct gsa_nl nl;
+	int ret;
 
 	memset(info, 0, sizeof(*info));
-	if (req_init(&req, IKETCP_CMD_GET_NETNS, 0))
+	if (ikt_nl_open(&nl))
 		return -1;
-	fd = nl_open();
-	if (fd < 0)
-		return -1;
-	buf = malloc(NLBUF);
-	if (!buf || nl_send(fd, &req, req.attrs))
-		goto out;
-	len = recv(fd, buf, NLBUF, 0);
-	n = (struct nlmsghdr *)buf;
-	if (len < 0 || !NLMSG_OK(n, len))
-		goto out;
-	if (n->nlmsg_type == NLMSG_ERROR) {
-		errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
-		goto out;
-	}
-	nla_for_each(na, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-		     n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
-		switch (NLA_TYPE(na)) {
-		case IKETCP_A_COUNTERS:
-			parse_counters(na, info->cnt);
-			break;
-		case IKETCP_A_NR_SOCKETS:
-			memcpy(&info->nr_sockets, NLA_DATA(na), 4);
-			break;
-		case IKETCP_A_NR_BINDINGS:
-			memcpy(&info->nr_bindings, NLA_DATA(na), 4);
-			break;
-		case IKETCP_A_CONFIG:
-			nla_for_each(c, NLA_DATA(na), NLA_PLEN(na)) {
-				if (NLA_TYPE(c) == IKETCP_CONFIG_RX_QUEUE_LIMIT)
-					memcpy(&info->rx_queue_limit,
-					       NLA_DATA(c), 4);
-				if (NLA_TYPE(c) == IKETCP_CONFIG_TX_QUEUE_LIMIT)
-					memcpy(&info->tx_queue_limit,
-					       NLA_DATA(c), 4);
-			}
-			break;
-		}
-	}
-	ret = 0;
-out:
-	free(buf);
-	close(fd);
-	return ret;
+	ret = gsa_get_netns(&nl, info);
+	gsa_close(&nl);
+	return errno_ret(ret);
 }
 
 int ikt_set_limits(uint32_t rx, uint32_t tx)
 {
-	struct nlreq req;
-	struct nlattr *nest;
-	struct nlmsghdr *n;
-	uint8_t *p, reply[1024];
-	int fd, len, ret = -1;
+	struct gsa_nl nl;
+	int ret;
 
-	if (req_init(&req, IKETCP_CMD_SET_NETNS, NLM_F_ACK))
+	if (ikt_nl_open(&nl))
 		return -1;
-	nest = (struct nlattr *)req.attrs;
-	nest->nla_type = NLA_F_NESTED | IKETCP_A_CONFIG;
-	p = req.attrs + NLA_HDRLEN;
-	if (rx)
-		p = nla_put(p, IKETCP_CONFIG_RX_QUEUE_LIMIT, &rx, 4);
-	if (tx)
-		p = nla_put(p, IKETCP_CONFIG_TX_QUEUE_LIMIT, &tx, 4);
-	nest->nla_len = p - req.attrs;
-	fd = nl_open();
-	if (fd < 0)
-		return -1;
-	if (nl_send(fd, &req, p))
-		goto out;
-	len = recv(fd, reply, sizeof(reply), 0);
-	n = (struct nlmsghdr *)reply;
-	if (len < 0 || !NLMSG_OK(n, len) || n->nlmsg_type != NLMSG_ERROR) {
-		errno = EPROTO;
-		goto out;
-	}
-	errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
-	ret = errno ? -1 : 0;
-out:
-	close(fd);
-	return ret;
+	ret = gsa_set_limits(&nl, rx, tx, NULL);
+	gsa_close(&nl);
+	return errno_ret(ret);
 }
 
-static void parse_sock(struct nlattr *nest, struct ikt_sock_info *s)
+int ikt_get_socket(uint64_t inode, struct gsa_sock *info, bool *found)
 {
-	struct nlattr *na;
-
-	memset(s, 0, sizeof(*s));
-	nla_for_each(na, NLA_DATA(nest), NLA_PLEN(nest)) {
-		void *d = NLA_DATA(na);
-		int l = NLA_PLEN(na);
-
-		switch (NLA_TYPE(na)) {
-		case IKETCP_SOCK_INODE:
-			if (l == 8)
-				memcpy(&s->inode, d, 8);
-			break;
-		case IKETCP_SOCK_FAMILY:
-			memcpy(&s->family, d, 2);
-			break;
-		case IKETCP_SOCK_SADDR:
-			if (l <= 16) {
-				memcpy(s->saddr, d, l);
-				s->addr_len = l;
-			}
-			break;
-		case IKETCP_SOCK_DADDR:
-			if (l <= 16)
-				memcpy(s->daddr, d, l);
-			break;
-		case IKETCP_SOCK_SPORT:
-			memcpy(&s->sport, d, 2);
-			break;
-		case IKETCP_SOCK_DPORT:
-			memcpy(&s->dport, d, 2);
-			break;
-		case IKETCP_SOCK_FRAMING:
-			s->framing = *(uint8_t *)d;
-			break;
-		case IKETCP_SOCK_ROLE:
-			s->role = *(uint8_t *)d;
-			break;
-		case IKETCP_SOCK_RX_QUEUED:
-			memcpy(&s->rx_queued, d, 4);
-			break;
-		case IKETCP_SOCK_TX_QUEUED:
-			memcpy(&s->tx_queued, d, 4);
-			break;
-		case IKETCP_SOCK_RX_MEM:
-			memcpy(&s->rx_mem, d, 4);
-			break;
-		case IKETCP_SOCK_TX_MEM:
-			memcpy(&s->tx_mem, d, 4);
-			break;
-		case IKETCP_SOCK_COUNTERS:
-			parse_counters(na, s->cnt);
-			break;
-		}
-	}
-}
-
-int ikt_get_socket(uint64_t inode, struct ikt_sock_info *info, bool *found)
-{
-	struct ikt_sock_info s;
-	struct nlreq req;
-	struct nlmsghdr *n;
-	struct nlattr *na;
-	uint8_t *buf;
-	int fd, len, seen = 0, ret = -1;
+	struct gsa_sock s;
+	struct gsa_nl nl;
+	int ret;
 
 	*found = false;
-	if (req_init(&req, IKETCP_CMD_GET_SOCKETS, NLM_F_DUMP))
+	if (ikt_nl_open(&nl))
 		return -1;
-	fd = nl_open();
-	if (fd < 0)
-		return -1;
-	buf = malloc(NLBUF);
-	if (!buf || nl_send(fd, &req, req.attrs))
-		goto out;
-	for (;;) {
-		len = recv(fd, buf, NLBUF, 0);
-		if (len < 0)
-			goto out;
-		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len);
-		     n = NLMSG_NEXT(n, len)) {
-			if (n->nlmsg_type == NLMSG_DONE) {
-				ret = seen;
-				goto out;
-			}
-			if (n->nlmsg_type == NLMSG_ERROR) {
-				errno = -((struct nlmsgerr *)NLMSG_DATA(n))->error;
-				goto out;
-			}
-			nla_for_each(na, (uint8_t *)NLMSG_DATA(n) + GENL_HDRLEN,
-				     n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
-				if (NLA_TYPE(na) != IKETCP_A_SOCK)
-					continue;
-				parse_sock(na, &s);
-				seen++;
-				if (s.inode == inode) {
-					*info = s;
-					*found = true;
-				}
-			}
-		}
-	}
-out:
-	free(buf);
-	close(fd);
-	return ret;
+	ret = gsa_get_sock(&nl, inode, &s, found);
+	gsa_close(&nl);
+	if (*found)
+		*info = s;
+	return errno_ret(ret);
 }
 
 uint64_t ikt_counter(enum iketcp_counter c)
 {
-	struct ikt_netns_info info;
+	struct gsa_netns info;
 
 	if (ikt_get_netns(&info))
 		return UINT64_MAX;

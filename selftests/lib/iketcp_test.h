@@ -3,8 +3,8 @@
  * Helpers shared by the iketcp selftests: a private network namespace with
  * loopback up, connected TCP pairs over IPv4 or IPv6 loopback, IKE messages
  * with a correct header length, raw record framing for plain TCP peers, and
- * a minimal generic netlink client for the "iketcp" family (raw AF_NETLINK,
- * no libmnl).
+ * one-call shortcuts to the "iketcp" generic netlink family (over the
+ * client in genl_sa.h).
  *
  * Functions return 0 (or a count) on success and -1 with errno set on
  * failure, so tests can ASSERT on them and print errno.
@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "genl_sa.h"
 #include "uapi/linux/iketcp.h"
 
 #ifndef TCP_ULP
@@ -92,38 +93,18 @@ size_t ikt_raw_record(const uint8_t *body, size_t len, uint8_t *out);
  */
 ssize_t ikt_read_framed(int fd, int framing, uint8_t *buf, size_t cap);
 
-/* ---- generic netlink ---------------------------------------------------- */
-
-struct ikt_netns_info {
-	uint64_t cnt[__IKETCP_CNT_MAX];
-	uint32_t rx_queue_limit;
-	uint32_t tx_queue_limit;
-	uint32_t nr_sockets;
-	uint32_t nr_bindings;
-};
-
-struct ikt_sock_info {
-	uint64_t inode;
-	uint16_t family;
-	uint16_t sport, dport;
-	uint8_t saddr[16], daddr[16];
-	int addr_len;
-	uint8_t framing;
-	uint8_t role;
-	uint32_t rx_queued;
-	uint32_t tx_queued;
-	uint64_t cnt[__IKETCP_CNT_MAX];
-	/* Memory held against rx/tx_queue_limit; 0 from a module without. */
-	uint32_t rx_mem;
-	uint32_t tx_mem;
-};
+/* ---- generic netlink ----------------------------------------------------
+ *
+ * Each call opens a socket of its own in the calling process's network
+ * namespace; the family id is looked up once and kept.
+ */
 
 int ikt_genl_family(void);
-int ikt_get_netns(struct ikt_netns_info *info);
+int ikt_get_netns(struct gsa_netns *info);
 /* SET_NETNS; a limit of 0 is left out of the request. */
 int ikt_set_limits(uint32_t rx, uint32_t tx);
 /* Dump GET_SOCKETS; fill *info for inode.  Returns sockets seen, or -1. */
-int ikt_get_socket(uint64_t inode, struct ikt_sock_info *info, bool *found);
+int ikt_get_socket(uint64_t inode, struct gsa_sock *info, bool *found);
 /* Shortcut: one counter of this netns (UINT64_MAX on error). */
 uint64_t ikt_counter(enum iketcp_counter c);
 uint64_t ikt_fd_inode(int fd);

@@ -24,145 +24,39 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
+#include "../lib/genl_sa.h"
 #include "uapi/linux/iketcp.h"
 
 #ifndef TCP_ULP
 #define TCP_ULP 31
 #endif
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
 
 static int sock_fd = -1;
-static int genl_fd = -1;
-static int family_id;
+static struct gsa_nl genl;
 
-struct msgbuf {
-	struct nlmsghdr n;
-	struct genlmsghdr g;
-	char attrs[1024];
-};
-
-static struct nlattr *put_attr(struct nlmsghdr *n, int type, const void *data,
-			       int len)
-{
-	struct nlattr *a = (struct nlattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
-
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	if (len)
-		memcpy((char *)a + NLA_HDRLEN, data, len);
-	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + NLA_ALIGN(a->nla_len);
-	return a;
-}
-
-static void end_nest(struct nlmsghdr *n, struct nlattr *nest)
-{
-	nest->nla_len = (char *)n + n->nlmsg_len - (char *)nest;
-}
-
-/* Send a request; 0 or -errno, with the kernel's message in msg. */
-static int genl_call(struct msgbuf *req, char *msg, size_t msglen)
-{
-	char buf[8192];
-	struct nlmsghdr *n = (struct nlmsghdr *)buf;
-	struct nlmsgerr *e;
-	struct nlattr *a;
-	int len, rem;
-
-	req->n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	msg[0] = 0;
-	if (send(genl_fd, req, req->n.nlmsg_len, 0) < 0)
-		return -errno;
-	len = recv(genl_fd, buf, sizeof(buf), 0);
-	if (len < (int)sizeof(*n) || n->nlmsg_type != NLMSG_ERROR)
-		return -EPROTO;
-	e = NLMSG_DATA(n);
-	if (!e->error || !(n->nlmsg_flags & NLM_F_ACK_TLVS))
-		return e->error;
-	/* extack TLVs follow the echoed request header (capped request) */
-	a = (struct nlattr *)((char *)e + sizeof(*e) +
-			      ((n->nlmsg_flags & NLM_F_CAPPED) ? 0 :
-			       e->msg.nlmsg_len - sizeof(e->msg)));
-	rem = (char *)n + n->nlmsg_len - (char *)a;
-	while (rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
-	       a->nla_len <= rem) {
-		if (a->nla_type == NLMSGERR_ATTR_MSG)
-			snprintf(msg, msglen, "%s", (char *)a + NLA_HDRLEN);
-		rem -= NLA_ALIGN(a->nla_len);
-		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
-	}
-	return e->error;
-}
-
-static int genl_open(void)
-{
-	struct msgbuf req = {
-		.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN),
-		.n.nlmsg_type = GENL_ID_CTRL,
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.g.cmd = CTRL_CMD_GETFAMILY,
-		.g.version = 1,
-	};
-	char buf[4096];
-	struct nlmsghdr *n = (struct nlmsghdr *)buf;
-	struct nlattr *a;
-	int one = 1, len;
-
-	genl_fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-	if (genl_fd < 0)
-		return -1;
-	setsockopt(genl_fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	put_attr(&req.n, CTRL_ATTR_FAMILY_NAME, IKETCP_GENL_NAME,
-		 sizeof(IKETCP_GENL_NAME));
-	if (send(genl_fd, &req, req.n.nlmsg_len, 0) < 0)
-		return -1;
-	len = recv(genl_fd, buf, sizeof(buf), 0);
-	if (len < (int)NLMSG_LENGTH(GENL_HDRLEN) || n->nlmsg_type == NLMSG_ERROR)
-		return -1;
-	len = n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	a = (struct nlattr *)((char *)NLMSG_DATA(n) + GENL_HDRLEN);
-	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN) {
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			family_id = *(__u16 *)((char *)a + NLA_HDRLEN);
-		len -= NLA_ALIGN(a->nla_len);
-		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
-	}
-	return family_id ? 0 : -1;
-}
-
+/* BIND_SA or UNBIND_SA on this socket; 0 or -errno, extack in msg. */
 static int sa_request(int cmd, const char *dir, const char *spi_s,
 		      const char *sport, const char *dport, char *msg,
 		      size_t msglen)
 {
-	struct msgbuf req = {
-		.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN),
-		.g.cmd = cmd,
-		.g.version = IKETCP_GENL_VERSION,
-	};
-	__u8 d = !strcmp(dir, "in") ? IKETCP_DIR_IN : IKETCP_DIR_OUT;
-	__u32 spi = htonl(strtoul(spi_s, NULL, 0));
-	__u32 fd = sock_fd;
-	struct nlattr *nest;
+	struct gsa_sa sa = gsa_sa_make(!strcmp(dir, "in") ? IKETCP_DIR_IN :
+				       IKETCP_DIR_OUT,
+				       strtoul(spi_s, NULL, 0));
+	struct gsa_ack ack;
+	int err;
 
-	req.n.nlmsg_type = family_id;
-	put_attr(&req.n, IKETCP_A_SOCK_FD, &fd, sizeof(fd));
-	nest = put_attr(&req.n, IKETCP_A_SA | NLA_F_NESTED, NULL, 0);
-	put_attr(&req.n, IKETCP_SA_DIR, &d, sizeof(d));
-	put_attr(&req.n, IKETCP_SA_SPI, &spi, sizeof(spi));
 	if (sport && dport) {
-		__u8 encap = IKETCP_ENCAP_UDP;
-		__u16 sp = atoi(sport), dp = atoi(dport);
-
-		put_attr(&req.n, IKETCP_SA_ENCAP, &encap, sizeof(encap));
-		put_attr(&req.n, IKETCP_SA_ENCAP_SPORT, &sp, sizeof(sp));
-		put_attr(&req.n, IKETCP_SA_ENCAP_DPORT, &dp, sizeof(dp));
+		sa.encap = IKETCP_ENCAP_UDP;
+		sa.sport = (uint16_t)atoi(sport);
+		sa.dport = (uint16_t)atoi(dport);
 	}
-	end_nest(&req.n, nest);
-	return genl_call(&req, msg, msglen);
+	if (cmd == IKETCP_CMD_BIND_SA)
+		err = gsa_bind(&genl, sock_fd, &sa, &ack);
+	else
+		err = gsa_unbind(&genl, sock_fd, &sa, &ack);
+	snprintf(msg, msglen, "%s", err ? ack.msg : "");
+	return err;
 }
 
 /* An IKE message of size bytes whose header length field is right. */
@@ -301,7 +195,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	originator = !strcmp(argv[1], "connect");
-	if (genl_open()) {
+	if (gsa_open(&genl)) {
 		fprintf(stderr, "iketcp-sock: no iketcp genl family\n");
 		return 1;
 	}
