@@ -314,7 +314,11 @@ static long long counter(struct __test_metadata *_metadata,
 /*
  * Fill the iketcp send queue while the peer does not read: send 8000-byte
  * messages (ids from *next) with MSG_DONTWAIT until EAGAIN persists across
- * pauses, so TCP's own buffers are full too and stay so.  Returns the count.
+ * pauses, so TCP's own buffers are full too.  The last EAGAIN is the last
+ * thing done: TCP still frees some room now and then (window probes, the
+ * peer collapsing its receive queue), so the caller acts on a queue that
+ * was full a moment ago, and copes with room that appears later
+ * (send_on_full_queue(), start_blocked_send()).  Returns the count.
  */
 static int fill_send_queue(struct __test_metadata *_metadata, int ike,
 			   int peer, int *next)
@@ -339,16 +343,33 @@ static int fill_send_queue(struct __test_metadata *_metadata, int ike,
 			continue;
 		}
 		EXPECT_EQ(errno, EAGAIN);
-		if (errno != EAGAIN)
+		if (errno != EAGAIN || ++quiet == 5)
 			break;
-		quiet++;
-		/*
-		 * TCP may still be sending (or collapsing the peer's queue to
-		 * open the window): quiet for 250 ms, longer on slow kernels.
-		 */
+		/* TCP may still be sending: quiet for 200 ms (or longer) */
 		ikt_msleep(50 * ikt_timeout_scale());
 	}
 	return ok;
+}
+
+/*
+ * A non-blocking send of message *next on the queue fill_send_queue()
+ * filled: sends TCP made room for meanwhile count in *next; the first
+ * refused one's result is returned (errno set).
+ */
+static ssize_t send_on_full_queue(int ike, int *next)
+{
+	static uint8_t msg[8000];
+	ssize_t n = -1;
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		ikt_msg(msg, sizeof(msg), *next);
+		n = send(ike, msg, sizeof(msg), MSG_DONTWAIT);
+		if (n != (ssize_t)sizeof(msg))
+			break;
+		(*next)++;
+	}
+	return n;
 }
 
 /* ========================================================================
@@ -1035,6 +1056,39 @@ static uint32_t sock_tx_queued(struct __test_metadata *_metadata, uint64_t ino)
  * message of the largest size would be taken without blocking, not merely
  * some smaller one; both wake an epoll_wait().
  */
+/*
+ * Send 8000-byte messages (ids 100 + *id on) until the send queue holds
+ * more than over bytes, the same for three reads in a row (TCP takes
+ * nothing more for now).  Returns what it holds.
+ */
+static uint32_t fill_past(struct __test_metadata *_metadata, int ike,
+			  uint64_t ino, uint32_t over, int *id)
+{
+	static uint8_t msg[8000];
+	uint32_t q0 = 0, q1;
+	int i, stable;
+
+	for (i = 0, stable = 0; i < 2000 && stable < 3; i++) {
+		q1 = sock_tx_queued(_metadata, ino);
+		if (q1 > over) {
+			stable = q1 == q0 ? stable + 1 : 1;
+			q0 = q1;
+			if (stable < 3)
+				ikt_msleep(20 * ikt_timeout_scale());
+			continue;
+		}
+		stable = 0;
+		q0 = q1;
+		ikt_msg(msg, sizeof(msg), 100 + *id);
+		ASSERT_EQ(send(ike, msg, sizeof(msg), MSG_DONTWAIT),
+			  (ssize_t)sizeof(msg))
+			TH_LOG("send %d: %s", *id, strerror(errno));
+		(*id)++;
+	}
+	EXPECT_EQ(stable, 3) TH_LOG("tx_queued never settled");
+	return q0;
+}
+
 TEST_F(ulp, epoll_in_whole_message_out_when_largest_fits)
 {
 	const uint32_t limit = IKETCP_QUEUE_LIMIT_MIN;
@@ -1042,8 +1096,8 @@ TEST_F(ulp, epoll_in_whole_message_out_when_largest_fits)
 	size_t max = max_msg(variant->framing), n;
 	uint64_t ino = ikt_fd_inode(self->ike);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT }, got;
-	uint32_t q0, q1, hdr;
-	int ep, sz = 65536, id = 0, i, stable, st;
+	uint32_t q0 = 0, q1, hdr;
+	int ep, sz = 65536, id = 0, i, tries, st;
 	pid_t pid;
 
 	hdr = variant->framing == IKETCP_FRAMING_RFC9329 ? IKT_RFC_HDR : 0;
@@ -1079,32 +1133,26 @@ TEST_F(ulp, epoll_in_whole_message_out_when_largest_fits)
 			     sizeof(sz)), 0);
 	ASSERT_EQ(setsockopt(self->ike, SOL_SOCKET, SO_SNDBUF, &sz,
 			     sizeof(sz)), 0);
-	/*
-	 * Until the queue holds more than that for five reads in a row:
-	 * TCP takes nothing more (its buffers are full, the window closed).
-	 */
-	for (i = 0, stable = 0, q0 = 0; i < 2000 && stable < 5; i++) {
-		q1 = sock_tx_queued(_metadata, ino);
-		if (q1 > limit - IKETCP_MAX_RECORD) {
-			stable = q1 == q0 ? stable + 1 : 1;
-			q0 = q1;
-			ikt_msleep(50 * ikt_timeout_scale());
-			continue;
-		}
-		stable = 0;
-		q0 = q1;
-		ikt_msg(msg, 8000, 100 + id);
-		ASSERT_EQ(send(self->ike, msg, 8000, MSG_DONTWAIT), 8000)
-			TH_LOG("send %d: %s", id, strerror(errno));
-		id++;
-	}
-	ASSERT_EQ(stable, 5) TH_LOG("tx_queued never settled");
-	ASSERT_GT(q0, limit - IKETCP_MAX_RECORD);
-	ASSERT_LE(q0 + 8000 + hdr, limit) TH_LOG("%u queued: no room", q0);
 	ev.events = EPOLLIN | EPOLLOUT;
 	ASSERT_EQ(epoll_ctl(ep, EPOLL_CTL_MOD, self->ike, &ev), 0);
-	EXPECT_EQ(epoll_wait(ep, &got, 1, 0), 0)
-		TH_LOG("EPOLLOUT with %u of %u bytes queued", q0, limit);
+	/*
+	 * Filled past that, TCP's buffers full and its window closed, no
+	 * EPOLLOUT.  TCP still makes room now and then (window probes, the
+	 * peer collapsing its queue): EPOLLOUT is right if the queue went
+	 * down to limit - largest meanwhile; then fill again.
+	 */
+	for (tries = 0; tries < 10; tries++) {
+		q0 = fill_past(_metadata, self->ike, ino,
+			       limit - IKETCP_MAX_RECORD, &id);
+		if (epoll_wait(ep, &got, 1, 0) == 0)
+			break;
+		q1 = sock_tx_queued(_metadata, ino);
+		ASSERT_LE(q1, limit - IKETCP_MAX_RECORD)
+			TH_LOG("EPOLLOUT with %u of %u bytes queued", q1, limit);
+	}
+	ASSERT_LT(tries, 10) TH_LOG("TCP kept making room");
+	ASSERT_GT(q0, limit - IKETCP_MAX_RECORD);
+	ASSERT_LE(q0 + 8000 + hdr, limit) TH_LOG("%u queued: no room", q0);
 	/* Consistent with send(): the largest fails, a smaller one fits. */
 	ikt_msg(msg, max, 100 + id);
 	EXPECT_EQ(send(self->ike, msg, max, MSG_DONTWAIT), -1);
@@ -1155,21 +1203,22 @@ TEST_F(ulp, send_nonblocking_full_eagain_nothing_queued)
 		TH_LOG("SET_NETNS: %s", strerror(errno));
 	fill_send_queue(_metadata, self->ike, self->peer, &ok);
 	ASSERT_GT(ok, 0);
-	ikt_msg(msg, sizeof(msg), ok);
-	n = send(self->ike, msg, sizeof(msg), MSG_DONTWAIT);
+	n = send_on_full_queue(self->ike, &ok);
 	ASSERT_EQ(n, -1);
 	ASSERT_EQ(errno, EAGAIN);
 	ASSERT_GE(ikt_get_socket(ino, &before, &found), 1);
 	ASSERT_TRUE(found);
 	EXPECT_LE(before.tx_queued, (uint32_t)IKETCP_QUEUE_LIMIT_MIN);
-	/* More attempts: still EAGAIN, and the queue does not grow. */
+	/*
+	 * More attempts: EAGAIN, nothing queued (those TCP made room for
+	 * count in ok, which the sums below check).
+	 */
 	for (tries = 0; tries < 10; tries++) {
-		ikt_msg(msg, sizeof(msg), ok);
-		EXPECT_EQ(send(self->ike, msg, sizeof(msg), MSG_DONTWAIT), -1);
+		EXPECT_EQ(send_on_full_queue(self->ike, &ok), -1);
 		EXPECT_EQ(errno, EAGAIN);
 	}
 	ASSERT_GE(ikt_get_socket(ino, &after, &found), 1);
-	EXPECT_LE(after.tx_queued, before.tx_queued);
+	EXPECT_LE(after.tx_queued, (uint32_t)IKETCP_QUEUE_LIMIT_MIN);
 	/* Queued records: the message plus its header (legacy has none). */
 	EXPECT_EQ(after.cnt[IKETCP_CNT_TX_IKE_MSGS] +
 		  after.tx_queued / (sizeof(msg) +
@@ -1237,6 +1286,36 @@ static void start_blocked(struct __test_metadata *_metadata, pthread_t *th,
 }
 
 /*
+ * A blocking send of message *next (c->buf, 8000 bytes) on *th, on the
+ * queue fill_send_queue() filled, asleep in its call.  If TCP made room
+ * meanwhile and it went through, it counts in *next and the queue is
+ * filled again, a few times over.  *backpressure: tx_backpressure just
+ * before the call that blocked.
+ */
+static void start_blocked_send(struct __test_metadata *_metadata,
+			       pthread_t *th, struct blocked_call *c, int ike,
+			       int peer, int *next, long long *backpressure)
+{
+	int tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		c->tid = 0;
+		c->done = 0;
+		ikt_msg(c->buf, c->len, *next);
+		*backpressure = ikt_counter(IKETCP_CNT_TX_BACKPRESSURE);
+		ASSERT_EQ(pthread_create(th, NULL, blocked_send, c), 0);
+		if (wait_thread_blocked(&c->tid, &c->done))
+			return;
+		pthread_join(*th, NULL);
+		ASSERT_EQ(c->ret, (ssize_t)c->len) TH_LOG("send: %s",
+							   strerror(c->err));
+		(*next)++;
+		fill_send_queue(_metadata, ike, peer, next);
+	}
+	ASSERT_TRUE(false) TH_LOG("the send never blocked on a full queue");
+}
+
+/*
  * close(*fd) while c sleeps in a call on it: the call sleeps on, or (TCP
  * may free room for a send meanwhile) completes, but is not cut short.
  */
@@ -1261,11 +1340,12 @@ TEST_F(ulp, send_blocking_waits_then_succeeds)
 
 	ASSERT_EQ(ikt_set_limits(0, IKETCP_QUEUE_LIMIT_MIN), 0);
 	fill_send_queue(_metadata, self->ike, self->peer, &ok);
-	/* Failed MSG_DONTWAIT sends count too: take the count before. */
-	waited = counter(_metadata, IKETCP_CNT_TX_BACKPRESSURE);
-	ikt_msg(msg, sizeof(msg), ok);
-	/* The send sleeps while the queue is full... */
-	start_blocked(_metadata, &th, blocked_send, &c);
+	/*
+	 * The send sleeps while the queue is full (failed MSG_DONTWAIT sends
+	 * count too: the count is taken just before it)...
+	 */
+	start_blocked_send(_metadata, &th, &c, self->ike, self->peer, &ok,
+			   &waited);
 	EXPECT_EQ(counter(_metadata, IKETCP_CNT_TX_BACKPRESSURE), waited + 1);
 	/* ...and completes once the peer reads. */
 	for (i = 0; i < ok; i++)
@@ -2095,6 +2175,7 @@ TEST_F(ulp, close_while_send_blocked_in_other_thread)
 	static uint8_t msg[8000], rbuf[8000], buf[64];
 	struct blocked_call c = { .fd = self->ike, .buf = msg,
 				  .len = sizeof(msg) };
+	long long bp;
 	pthread_t th;
 	int ok = 0, i;
 	uint32_t id;
@@ -2102,8 +2183,8 @@ TEST_F(ulp, close_while_send_blocked_in_other_thread)
 
 	ASSERT_EQ(ikt_set_limits(0, IKETCP_QUEUE_LIMIT_MIN), 0);
 	fill_send_queue(_metadata, self->ike, self->peer, &ok);
-	ikt_msg(msg, sizeof(msg), ok);
-	start_blocked(_metadata, &th, blocked_send, &c);
+	start_blocked_send(_metadata, &th, &c, self->ike, self->peer, &ok,
+			   &bp);
 	close_under_blocked(_metadata, &self->ike, &c);
 	for (i = 0; i <= ok; i++) {
 		n = ikt_read_framed(self->peer, variant->framing, rbuf,
