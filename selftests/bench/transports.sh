@@ -159,13 +159,24 @@ udp_of() {
 		END { if (p == "") print "nan nan nan nan"; else printf "%d %d %.3f %.3f\n", p, l, lp, j }' "$1"
 }
 
+# iperf_server SECONDS: iperf3 -s for one test in $nb on IB, at most
+# SECONDS; SRV its PID, once it listens (a fixed sleep was too short on a
+# loaded host: "Connection refused")
+iperf_server() {
+	qb timeout "$1" iperf3 -s -B "$IB" -1 > /dev/null 2>&1 &
+	SRV=$!
+	for _ in $(seq 50); do
+		qb ss -Hltn "sport = :5201" | grep -q . && return 0
+		sleep 0.1
+	done
+}
+
 # udp_run: the inner UDP test, "PACKETS LOST LOST_PCT JITTER_MS" in $udp;
 # 1 when iperf3 gave no result (its tail goes to the log)
 udp_run() {
 	local srv
-	qb timeout $((UDP_SECS + 60)) iperf3 -s -B "$IB" -1 > /dev/null 2>&1 &
-	srv=$!
-	sleep 0.5
+	iperf_server $((UDP_SECS + 60))
+	srv=$SRV
 	qa timeout $((UDP_SECS + 30)) iperf3 -c "$IB" -B "$IA" -u -b "$UDP_RATE" -l 1000 \
 		-t "$UDP_SECS" -J > "$work/udp.json" 2>&1
 	wait "$srv"
@@ -193,9 +204,8 @@ tunnel_cell() {
 	esp_rides "$(esp_kind "$mode")" && eok=1
 	[ "$eok" = 1 ] || say "  (ESP did not ride $(esp_kind "$mode") alone: $(mid_counts))"
 	# (a bare `wait` would wait for the daemons too: PIDs only)
-	qb timeout $((SECS + 60)) iperf3 -s -B "$IB" -1 > /dev/null 2>&1 &
-	srv=$!
-	sleep 0.5
+	iperf_server $((SECS + 60))
+	srv=$SRV
 	ping_rtts alone "$loss" "$mode"; s1=$SENT r1=$RECV
 	qa timeout $((SECS + 30)) iperf3 -c "$IB" -B "$IA" -t "$SECS" -J > "$work/bulk.json" 2>&1 &
 	cli=$!
