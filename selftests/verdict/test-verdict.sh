@@ -85,6 +85,23 @@ case_clean_log() {
 		verdict "$f.sum" 0 "6 passed, 0 failed, 1 skipped"
 }
 
+# A failed test in a lane's output: the summary's tail names it with its
+# suite, after everything the log printed, so a CI page that keeps only the
+# last lines still says which test failed.
+case_failure_named_last() {
+	local f=$dir/failed.log
+	good_log | sed -e 's/^ok 1 load$/not ok 1 load # exit 1/' > "$f"
+	echo "check: unit exit 0, harness exit 0, vm exit 1" >> "$f"
+	echo "not ok 1 leg check-vm KERNEL=6.12 # exit 2" >> "$f"
+	summ "$f"
+	expect "a failed test fails the check" "$f.sum" \
+		verdict "$f.sum" 1 "5 passed, 2 failed, 1 skipped"
+	expect "the summary names the failed test and its suite" "$f.sum" \
+		has "$f.sum" "not ok - module: not ok 1 load # exit 1"
+	expect "the names come just before the summary line" "$f.sum" \
+		[ "$(tail -n 3 "$f.sum" | head -n 2 | cut -c1-8 | sort -u)" = "not ok -" ]
+}
+
 # The module suite dies after "1..1" (and esp, whose plan comes last, runs
 # not at all): the result never printed is a failure.
 case_truncated_plan() {
@@ -156,8 +173,9 @@ case_unit_crash() {
 main() {
 	mkdir -p "$dir"
 	echo "TAP version 13"
-	echo "1..13"
+	echo "1..16"
 	case_clean_log
+	case_failure_named_last
 	case_truncated_plan
 	case_leg_line
 	case_leg_does_not_build
