@@ -50,7 +50,7 @@ KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
 DEB_PACKAGES := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
 	busybox-static kmod cpio iproute2 iputils-ping iperf3 nftables tcpdump \
 	libmnl-dev libnl-3-dev libnl-xfrm-3-dev libssl-dev libinih-dev \
-	libjson-c-dev pkg-config clang sparse \
+	libjson-c-dev libcap-dev pkg-config clang sparse \
 	linux-source-6.1 gcc make bc flex bison libelf-dev dkms xz-utils \
 	libclang-rt-14-dev python3 python3-yaml ethtool valgrind gnuplot-nox \
 	charon-systemd strongswan-swanctl libstrongswan-standard-plugins \

@@ -104,6 +104,18 @@ wait_count() {
 	return 1
 }
 
+# caps_limited PID LOG: its permitted and effective sets are CAP_NET_ADMIN
+# and CAP_NET_BIND_SERVICE, nothing inheritable or ambient, and it said so
+caps_limited() {
+	local st=/proc/$1/status
+	grep -qx 'CapPrm:	0000000000001400' "$st" &&
+		grep -qx 'CapEff:	0000000000001400' "$st" &&
+		grep -qx 'CapInh:	0000000000000000' "$st" &&
+		grep -qx 'CapAmb:	0000000000000000' "$st" &&
+		grep -q 'capabilities kept: cap_net_bind_service,cap_net_admin=ep' "$2" ||
+		{ grep '^Cap' "$st" | sed 's/^/#   /'; return 1; }
+}
+
 show_logs() {
 	echo "# --- a.log"; sed 's/^/#   /' "$work/a.log" | tail -30
 	echo "# --- b.log"; sed 's/^/#   /' "$work/b.log" | tail -30
@@ -124,6 +136,9 @@ one() {
 		fail "$tag.child_sa_up"; show_logs; stop_daemons KILL; return
 	fi
 	ok "$tag.child_sa_up"
+	# started as root; running, only CAP_NET_ADMIN (12) and
+	# CAP_NET_BIND_SERVICE (10): everything below works with those
+	check "$tag.runs_with_net_admin_and_bind_service_only" caps_limited $PIDA "$work/a.log"
 	check "$tag.two_states_each_marked_ours" \
 		test "$(nstates ip -n $na)" = 2 -a "$(nstates ip -n $nb)" = 2 \
 		-a "$(ours ip -n $na)" = 2 -a "$(ours ip -n $nb)" = 2
@@ -202,7 +217,7 @@ sys.exit(not (c['spi_out'] == '$spi_out' and c['out_packets'] >= 3))"
 
 for m in esp4 esp6 xfrm_user dummy; do modprobe -q $m 2>/dev/null; done
 echo "TAP version 13"
-echo "1..72"
+echo "1..76"
 for fam in 4 6; do
 	for mode in tunnel transport; do
 		one $fam $mode

@@ -28,6 +28,7 @@
 #include "net/transport.h"
 #include "net/udp.h"
 #include "status.h"
+#include "sys/caps.h"
 #include "sys/espbind.h"
 #include "sys/xfrm.h"
 
@@ -2063,6 +2064,21 @@ static void teardown(struct ik_daemon *d)
 	ik_config_free(d->cfg);
 }
 
+/*
+ * Every socket that needs CAP_NET_RAW is open: the running daemon keeps
+ * only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE (sys/caps.h).  A failure
+ * costs hardening, not function: said, not fatal.
+ */
+static void limit_capabilities(void)
+{
+	char kept[128], err[256];
+
+	if (ik_caps_limit(kept, sizeof(kept), err, sizeof(err)))
+		ik_log(IK_LOG_WARNING, "%s", err);
+	else
+		ik_log(IK_LOG_INFO, "capabilities kept: %s", kept);
+}
+
 int ik_daemon_run(const char *config_path)
 {
 	static struct ik_daemon daemon;	/* large: not on the stack */
@@ -2081,6 +2097,7 @@ int ik_daemon_run(const char *config_path)
 		teardown(d);
 		return 1;
 	}
+	limit_capabilities();
 	ik_log(IK_LOG_NOTICE, "started with %zu connection(s) from %s",
 	       d->cfg->n_conns, config_path);
 	for (i = 0; i < d->cfg->n_conns; i++)
