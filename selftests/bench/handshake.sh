@@ -30,7 +30,8 @@
 # rotating), so a drift in the host's speed touches all three alike.
 # Another VM on the host would skew the times: under bench.sh, which
 # watches the host (raw/handshake-busy), a run waits until no other VM
-# runs, and a run that overlapped one is not counted but run again.  One
+# runs, and a run that overlapped one is not counted but run again, up to
+# BENCH_HOST_TRIES times (then kept, and the meta file says so).  One
 # handshake per mode goes first, uncounted: the first start of the daemon
 # in a fresh VM reads its files cold over 9p.
 #
@@ -105,13 +106,13 @@ say() { echo "# handshake: [$(( $(date +%s) - start ))s] $*"; }
 # raw/handshake-busy; hostbusy.sh reads it (host_state, wait_host).
 HB_FILE=$out/raw/handshake-busy
 . "$here/hostbusy.sh"
-REPEATS=0
 
 keys() { echo "auth=pubkey cert=$pki/$1.pem key=$pki/$1.key ca=$pki/ca.pem ike=$IKE $EXTRA"; }
 
 # one_run LOSS MODE RUN [warm-up]: one handshake, one line of the CSV
-# (a warm-up run writes none); 1 when another VM ran on the host meanwhile:
-# nothing is written then, and the caller runs it again
+# (a warm-up run writes none); 1 when another VM ran on the host meanwhile
+# and hostbusy.sh's hb_rerun allows another try: nothing is written then,
+# and the caller runs it again (HB_TRY zeroed per run)
 one_run() {
 	local loss=$1 mode=$2 run=$3 warm=${4:-} tag="$1-$2-$3${4:+w}" rc up=0 ms='' ms0=''
 	local sent drops tot tok=0 t_init t_up auth frags prop u5 i45 t45 t1 t2 t3 t4 n0
@@ -147,12 +148,12 @@ one_run() {
 	tot=$(netem_drops)
 	drops=$((tot - DROPS))
 	DROPS=$tot
-	host_state
-	if [ "$HB_N" != "$n0" ]; then
-		say "loss $loss% $mode run $run$warm: another VM ran on the host meanwhile: not counted, run again"
-		REPEATS=$((REPEATS + 1))
+	if hb_rerun "$n0"; then
+		say "loss $loss% $mode run $run$warm: another VM ran on the host meanwhile: not counted, run again ($HB_TRY of $HB_TRIES)"
 		return 1
 	fi
+	[ "$HB_BUSY" = 0 ] ||
+		say "loss $loss% $mode run $run$warm: another VM ran on the host meanwhile, $HB_TRIES times: kept"
 	[ "$auth" = - ] && auth=''
 	[ "$frags" = - ] && frags=''
 	transport_ok "$mode" "$u5" "$i45" "$t45" && tok=1
@@ -203,6 +204,7 @@ nm_=${#MODES[@]}
 # daemon in a fresh VM reads its files cold over 9p.
 netem_set 0
 for mode in "${MODES[@]}"; do
+	HB_TRY=0
 	until one_run 0 "$mode" 0 " (warm-up)"; do :; done
 done
 for loss in $LOSSES; do
@@ -211,6 +213,7 @@ for loss in $LOSSES; do
 	t=$(date +%s)
 	for run in $(seq 1 "$RUNS"); do
 		for i in $(seq 0 $((nm_ - 1))); do
+			HB_TRY=0
 			until one_run "$loss" "${MODES[$(( (i + run) % nm_ ))]}" "$run"; do :; done
 		done
 	done
