@@ -34,7 +34,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..175"
+echo "1..266"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -61,6 +61,21 @@ cell tcp500 4 - - tcp500 ip "ike_transport=tcp500" ""
 # mapping, the responder answers it and sends its ESP in UDP there
 cell tcp500_nat 4 random - tcp500-nat udp "ike_transport=tcp500" ""
 cell auto_long_auth_nat 4 random - auto-nat udp "ike_transport=auto tcp500_threshold=100" ""
+# More of the matrix: a responder without separate transports behind a
+# NAT, and blocks that the chosen transports must not notice
+cell udp_only_nat 4 random - udp udp "ike_transport=udp" ""
+cell udp_only_tcp_blocked 4 - tcp4500 udp ip "ike_transport=udp" ""
+cell sep_udp_no_echo_nat 4 random - udp4500 udp "ike_transport=separate-udp" "global.separate_transports=no"
+cell sep_udp_no_echo_tcp_blocked 4 - tcp4500 udp4500 ip "ike_transport=separate-udp" "global.separate_transports=no"
+cell sep_tcp_no_echo_nat 4 random - tcp tcp "ike_transport=separate-tcp" "global.separate_transports=no"
+cell tcp500_no_echo 4 - - tcp500 ip "ike_transport=tcp500" "global.separate_transports=no"
+cell tcp500_tcp4500_blocked 4 - tcp4500 tcp500 ip "ike_transport=tcp500" ""
+cell sep_udp_nat_tcp_blocked 4 random tcp4500 udp-fallback udp "ike_transport=separate-udp" ""
+cell sep_tcp_no_echo_esp_blocked 4 - esp tcp tcp "ike_transport=separate-tcp" "global.separate_transports=no"
+cell sep_tcp_nat_esp_blocked 4 random esp sep-tcp-nat udp "ike_transport=separate-tcp" ""
+cell sep_udp_nat_esp_blocked 4 random esp sep-udp udp "ike_transport=separate-udp" ""
+cell tcp500_nat_esp_blocked 4 random esp tcp500-nat udp "ike_transport=tcp500" ""
+cell udp_only_nat_esp_blocked 4 random esp udp udp "ike_transport=udp" ""
 
 # After a TCP start with the echo, the initiator probes ESP's own path
 # (net/probe.h; draft -04's reachability verification).  Nothing blocked:
