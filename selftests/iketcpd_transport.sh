@@ -34,7 +34,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..266"
+echo "1..281"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -164,6 +164,46 @@ else
 		responder_moved_esp status_says_tcp both_directions_bound ping_both_ways esp_rode_tcp; do
 		fail "$t.$x"
 	done
+	dump_logs
+fi
+stop_daemons
+
+# Bare ESP blocked, no NAT, UDP discovery with the echo: ESP starts over IP,
+# finds no path (esp_fail_timeout) and moves into the TCP connection.
+t=sep_udp_esp_blocked
+mid_topo 4 $NET && mid_block esp
+start_pair "ike_transport=separate-udp" ""
+if wait_log "$work/a.log" "Child SA up" 30; then
+	check "$t.esp_over_ip_first" eval 'st_a | grep -q "esp over ip ("'
+	qa ping -c 800 -i 0.01 -W 1 -I "$IA" "$IB" > "$work/ping" 2>&1
+	echo "# $t: ping -i 0.01 from the start: $(grep -o '[0-9]* received, [0-9.]*% packet loss' "$work/ping")"
+	check "$t.ping_resumed" test "$(grep -o 'icmp_seq=[0-9]*' "$work/ping" | tail -n 1 | cut -d= -f2)" -ge 790
+	moved $t
+else
+	fail "$t.up"; dump_logs
+fi
+stop_daemons
+
+# TCP start behind a NAT, UDP 4500 blocked: the ESP path probe (over UDP
+# 4500 behind a NAT) goes unanswered, the initiator starts again over TCP
+# without SEPARATE_TRANSPORTS and ESP rides the connection.
+t=sep_tcp_nat_udp_blocked
+mid_topo 4 $NET && mid_nat random && mid_block udp4500
+start_pair "ike_transport=separate-tcp" ""
+if wait_log "$work/a.log" "starting again over TCP without SEPARATE_TRANSPORTS" 30 &&
+	wait_log "$work/a.log" "Child SA up.*ESP over tcp" 30 &&
+	wait_log "$work/b.log" "Child SA up.*ESP over tcp" 10; then
+	ok "$t.probe_unanswered_restart"
+	check "$t.probes_dropped" test "$(mid_count ike4500)" -ge 3 -a "$(mid_count dropped)" -ge 3
+	check "$t.status_says_why" eval 'st_a | grep -q "esp over tcp (ESP probe unanswered"'
+	check "$t.both_directions_bound" test "$(bindings $na)" = 2 -a "$(bindings $nb)" = 2
+	mid_zero
+	check "$t.ping_both_ways" pings
+	check "$t.esp_rode_tcp" expect_esp tcp
+	check "$t.no_nat_keepalives_needed" test "$(mid_count keepalive)" = 0
+else
+	for x in probe_unanswered_restart probes_dropped status_says_why \
+		both_directions_bound ping_both_ways esp_rode_tcp no_nat_keepalives_needed; do fail "$t.$x"; done
 	dump_logs
 fi
 stop_daemons
