@@ -15,7 +15,7 @@ static const cap_value_t ik_caps_kept[] = {
 	CAP_NET_BIND_SERVICE,
 };
 
-/* want: the kept capabilities that now has permitted, permitted and effective */
+/* Each kept capability that now holds: into want, permitted and effective. */
 static int keep_held(cap_t now, cap_t want)
 {
 	cap_flag_value_t held;
