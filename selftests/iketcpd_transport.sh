@@ -180,7 +180,9 @@ if wait_log "$work/a.log" "Child SA up" 30; then
 	check "$t.ping_resumed" test "$(grep -o 'icmp_seq=[0-9]*' "$work/ping" | tail -n 1 | cut -d= -f2)" -ge 790
 	moved $t
 else
-	fail "$t.up"; dump_logs
+	for x in esp_over_ip_first ping_resumed initiator_moved_esp responder_moved_esp \
+		status_says_tcp both_directions_bound ping_both_ways esp_rode_tcp; do fail "$t.$x"; done
+	dump_logs
 fi
 stop_daemons
 
