@@ -34,7 +34,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..281"
+echo "1..316"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -76,6 +76,11 @@ cell sep_tcp_nat_esp_blocked 4 random esp sep-tcp-nat udp "ike_transport=separat
 cell sep_udp_nat_esp_blocked 4 random esp sep-udp udp "ike_transport=separate-udp" ""
 cell tcp500_nat_esp_blocked 4 random esp tcp500-nat udp "ike_transport=tcp500" ""
 cell udp_only_nat_esp_blocked 4 random esp udp udp "ike_transport=udp" ""
+cell sep_tcp_udp_blocked 4 - udp4500 sep-tcp ip "ike_transport=separate-tcp" ""
+cell sep_udp_no_echo_nat_tcp_blocked 4 random tcp4500 udp4500 udp "ike_transport=separate-udp" "global.separate_transports=no"
+cell tcp500_no_echo_nat 4 random - tcp500-nat udp "ike_transport=tcp500" "global.separate_transports=no"
+cell tcp500_nat_tcp_blocked 4 random tcp4500 tcp500-nat udp "ike_transport=tcp500" ""
+cell udp_only_nat_tcp_blocked 4 random tcp4500 udp udp "ike_transport=udp" ""
 
 # After a TCP start with the echo, the initiator probes ESP's own path
 # (net/probe.h; draft -04's reachability verification).  Nothing blocked:
