@@ -4,8 +4,10 @@
  * than the running daemon: CAP_NET_RAW opens the raw ESP sockets of the
  * ESP path probe (net/probe.h), which stay open and need no capability to
  * be used.  Everything after start-up (XFRM and generic netlink, the IKE
- * sockets' policy bypass, TCP_ULP, binding UDP/TCP 500 and 4500 again on
- * reload) needs only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE.
+ * sockets' policy bypass, TCP_ULP) needs only CAP_NET_ADMIN.
+ * CAP_NET_BIND_SERVICE binds ports 500 and 4500 at start; a reload binds
+ * nothing (ports change only on restart), so it is kept only because the
+ * unit grants it (iketcpd.service).
  */
 #ifndef IKETCPD_SYS_CAPS_H
 #define IKETCPD_SYS_CAPS_H
