@@ -12,7 +12,8 @@
 #  - forged fragments for an established SA and for unknown SPIs: dropped,
 #    memory bounded, the tunnel unharmed;
 #  - a four-certificate RSA-4096 chain (a large IKE_AUTH) over UDP with
-#    RFC 7383 fragmentation, over TCP and over separate transports;
+#    RFC 7383 fragmentation, over TCP and over separate transports, and
+#    over UDP through a path MTU black hole (2.5.2);
 #  - Child SA rekeys with x25519 + ML-KEM-768 PFS and IKE SA rekeys of a
 #    hybrid IKE SA, their additional key exchanges in IKE_FOLLOWUP_KE.
 #
@@ -121,6 +122,31 @@ EOPY
 	stop_daemons
 }
 
+# A path that drops IPv4 datagrams over 600 bytes and says nothing (an MTU
+# black hole): the RSA-4096 chain's IKE_AUTH in 1280-byte fragments never
+# arrives; after three sends the initiator cuts it into 576-byte datagrams
+# (RFC 7383 2.5.2), the responder answers in that size, the tunnel comes up.
+pmtu_black_hole() {
+	local t=pmtu_black_hole dropped
+	mid_topo 4 $NET || { fail "$t.topology"; return; }
+	qm nft add rule inet mid blocks meta l4proto udp meta length gt 600 \
+		counter name dropped drop comment '"block-big"' ||
+		{ fail "$t.block_rule"; return; }
+	mid_zero
+	start_pair "ike_transport=udp global.retransmit_timeout=200ms $(cert_keys a)" \
+		"global.retransmit_timeout=200ms $(cert_keys b)"
+	check "$t.initiator_went_down_to_576" wait_log "$work/a.log" \
+		"unanswered after 3 sends: again in 544-byte fragments" 30
+	check "$t.up" wait_log "$work/a.log" "Child SA up" 30
+	dropped=$(mid_count dropped)
+	echo "# $t: the router dropped ${dropped:-?} datagrams over 600 bytes"
+	check "$t.big_datagrams_were_dropped" test "${dropped:-0}" -gt 0
+	check "$t.ping_both_ways" pings
+	[ "$nfail" = 0 ] || dump_logs
+	stop_daemons
+	mid_unblock
+}
+
 # certificate keys for a (initiator) and b: the RSA-4096 chain of four
 cert_keys() {
 	echo "auth=pubkey cert=$pki/rsa4096/$1.pem key=$pki/rsa4096/$1.key ca=$pki/rsa4096/root.pem"
@@ -131,7 +157,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..73"
+echo "1..77"
 
 # A PKI made on the host (make check-vm: IKETCP_TEST_PKI), copied: the
 # daemon wants its keys private.
@@ -161,6 +187,7 @@ fragmented cell.cert_chain_udp
 cell cert_chain_tcp 4 - - tcp tcp "ike_transport=tcp $(cert_keys a)" "$(cert_keys b)"
 cell cert_chain_sep_udp 4 - - sep-udp ip "ike_transport=separate-udp $(cert_keys a)" "$(cert_keys b)"
 pure_mlkem_over_udp_is_not_offered
+pmtu_black_hole
 fragment_flood
 rekeys_with_addke child_rekey_x25519_mlkem768 \
 	"esp=aes256gcm16-x25519-mlkem768 rekey_time=5s" "esp=aes256gcm16-x25519-mlkem768" \

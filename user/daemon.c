@@ -635,6 +635,11 @@ static void apply(struct ik_daemon *d, struct ike_sa *sa,
 	if (fx->frags_in)
 		SA_LOG(IK_LOG_DEBUG, sa, "a message reassembled from %u "
 		       "fragments", fx->frags_in);
+	if (fx->answer_recut)
+		SA_LOG(IK_LOG_INFO, sa, "the peer's request %u came again in "
+		       "smaller fragments: our answer too, at most %u bytes "
+		       "each (RFC 7383 2.5.2)", sa->resp.msgid,
+		       fx->answer_recut);
 	if (fx->send == &sa->req && sa->req.msgid == 1 &&
 	    (sa->state == IKE_S_AUTH_SENT || sa->state == IKE_S_INTER_SENT) &&
 	    after_init(d, sa))
@@ -1153,6 +1158,11 @@ static void retransmit(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	}
 	sa->rtx_n++;
 	sa->rtx_at = now + wait;
+	if (ike_frag_shrink_request(sa, sa->rtx_n))
+		SA_LOG(IK_LOG_INFO, sa, "request %u unanswered after %u sends: "
+		       "again in %zu-byte fragments from now on (RFC 7383 "
+		       "2.5.2)", sa->req.msgid, sa->rtx_n,
+		       sa->req.frags.max_msg);
 	send_for(d, sa, &sa->req);
 }
 

@@ -874,6 +874,21 @@ static struct ike_out *deliver_frags(struct side *from, struct side *to,
 	return ans;
 }
 
+/*
+ * A hybrid (x25519 + ML-KEM-1024) handshake with fragmentation at
+ * fragment_size frag_size, up to the initiator's IKE_INTERMEDIATE request,
+ * which it returns.
+ */
+static struct ike_out *fragmented_intermediate(uint16_t frag_size)
+{
+	setup();
+	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
+	I.conn.frag = R.conn.frag = true;
+	I.conn.frag_size = R.conn.frag_size = frag_size;
+	return deliver(&R, &I, deliver(&I, &R, initiate()));
+}
+
 /* A hybrid handshake whose IKE_INTERMEDIATE messages are fragmented. */
 static void fragmented_intermediate_and_auth(void)
 {
@@ -913,12 +928,7 @@ static void lost_intermediate_answer_is_resent(void)
 	struct ike_out *out, *again;
 	int n;
 
-	setup();
-	with_addke(&I.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
-	with_addke(&R.conn, IKE_KE_X25519, IKE_KE_MLKEM1024, 0);
-	I.conn.frag = R.conn.frag = true;
-	I.conn.frag_size = R.conn.frag_size = 576;
-	out = deliver(&R, &I, deliver(&I, &R, initiate()));
+	out = fragmented_intermediate(576);
 	CHECK(out && out->frags.n >= 3 && I.sa->req.msgid == 1);
 	if (!out)
 		goto out;
@@ -933,6 +943,115 @@ static void lost_intermediate_answer_is_resent(void)
 	CHECK(R.sa && R.sa->state == IKE_S_ESTABLISHED);
 	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
 out:
+	teardown();
+}
+
+/* The longest fragment message of o (0: not fragmented). */
+static size_t longest_frag(const struct ike_out *o)
+{
+	size_t pos = 0, len, most = 0;
+
+	while (ike_frags_next(&o->frags, &pos, &len))
+		most = len > most ? len : most;
+	return most;
+}
+
+/* The rest of a handshake whose messages may be fragmented. */
+static void converse_frags(struct side *from, struct ike_out *out)
+{
+	struct side *to = from == &I ? &R : &I, *tmp;
+	int n, rounds = 0;
+
+	while (out && rounds++ < 20) {
+		out = deliver_frags(from, to, out, &n);
+		tmp = from;
+		from = to;
+		to = tmp;
+	}
+	CHECK(rounds < 20);
+}
+
+/*
+ * RFC 7383 2.5.2 on IPv4 with no fragment_size: a request's fragments fit
+ * 1280-byte datagrams; unanswered after 3 sends, 576-byte ones from then
+ * on, which restart the peer's reassembly, and its answer follows them.
+ */
+static void ipv4_fragments_start_at_1280_then_shrink(void)
+{
+	const size_t big = ike_frag_msg_max(AF_INET, true, 1280),
+		     small = ike_frag_msg_max(AF_INET, true, 0);
+	struct ike_out *out, *ans, one = { 0 };
+	size_t pos = 0;
+	int n;
+
+	out = fragmented_intermediate(0);
+	CHECK(out && out == &I.sa->req && out->frags.n == 2);
+	if (!out || !out->frags.n)
+		goto out;
+	CHECK(longest_frag(out) <= big && longest_frag(out) > small);
+	CHECK(!ike_frag_shrink_request(I.sa, 2) && !I.sa->frag_small);
+	/* only fragment 1 arrives; the responder keeps it */
+	one.buf = (uint8_t *)ike_frags_next(&out->frags, &pos, &one.len);
+	CHECK(one.buf && !deliver(&I, &R, &one) && R.sa->frag_rx[0].n == 1);
+	CHECK(ike_frag_shrink_request(I.sa, 3) && I.sa->frag_small);
+	CHECK(out->frags.n >= 4 && longest_frag(out) <= small);
+	CHECK(!ike_frag_shrink_request(I.sa, 4));	/* once */
+	ans = deliver_frags(&I, &R, out, &n);
+	CHECK(ans == &R.sa->resp && ans->frags.n >= 4);
+	CHECK(ans && longest_frag(ans) <= small);
+	converse_frags(&R, ans);
+	CHECK(I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(R.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+	CHECK(ike_frag_budget()->used == 0);
+out:
+	teardown();
+}
+
+/*
+ * The answer in 1280-byte fragments is lost; the initiator goes down to
+ * 576 and retransmits: the responder's cached answer is cut again, under
+ * the keys it was sealed with (the responder has moved on after this
+ * IKE_INTERMEDIATE), and the handshake completes.
+ */
+static void ipv4_answer_follows_a_smaller_retransmission(void)
+{
+	const size_t big = ike_frag_msg_max(AF_INET, true, 1280),
+		     small = ike_frag_msg_max(AF_INET, true, 0);
+	struct ike_out *out, *ans;
+	int n;
+
+	out = fragmented_intermediate(0);
+	CHECK(out && out->frags.n == 2);
+	if (!out || !out->frags.n)
+		goto out;
+	ans = deliver_frags(&I, &R, out, &n);		/* then lost */
+	CHECK(ans == &R.sa->resp && ans->frags.n == 2);
+	CHECK(ans && longest_frag(ans) <= big && longest_frag(ans) > small);
+	/* the same size again: the same answer, not cut */
+	CHECK(deliver_frags(&I, &R, out, &n) == ans &&
+	      ans->frags.max_msg == longest_frag(out));
+	CHECK(ike_frag_shrink_request(I.sa, 3));
+	CHECK(deliver_frags(&I, &R, out, &n) == ans);
+	CHECK(ans->frags.n >= 4 && longest_frag(ans) <= small);
+	CHECK(R.sa->int_auth_n == 1);
+	converse_frags(&R, ans);
+	CHECK(I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(R.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+out:
+	teardown();
+}
+
+/* A configured fragment_size is the size: no probing, no shrinking. */
+static void configured_fragment_size_is_kept(void)
+{
+	struct ike_out *out;
+
+	out = fragmented_intermediate(1280);
+	CHECK(out && out->frags.n == 2);
+	CHECK(I.sa && !ike_frag_shrink_request(I.sa, 5) && !I.sa->frag_small);
+	CHECK(out && out->frags.n == 2);
 	teardown();
 }
 
@@ -1578,6 +1697,9 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(fragmented_intermediate_and_auth),
 	KTAP_CASE(lost_intermediate_answer_is_resent),
 	KTAP_CASE(no_fragments_unless_both_support_them),
+	KTAP_CASE(ipv4_fragments_start_at_1280_then_shrink),
+	KTAP_CASE(ipv4_answer_follows_a_smaller_retransmission),
+	KTAP_CASE(configured_fragment_size_is_kept),
 	KTAP_CASE(child_rekey_with_additional_key_exchanges),
 	KTAP_CASE(ike_rekey_with_additional_key_exchanges),
 	KTAP_CASE(followup_with_a_wrong_link_is_refused),

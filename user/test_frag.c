@@ -356,6 +356,54 @@ static void round_trip_at(size_t max, uint16_t min_frags)
 	CHECK(!f.buf && !f.len && !f.n);
 }
 
+/*
+ * RFC 7383 2.5.2: the kept message cut again smaller, under the key it was
+ * built with even after the caller's key changed; a failed rebuild leaves
+ * the fragments there; clearing forgets the message.
+ */
+static void rebuild_cuts_the_kept_message_smaller(void)
+{
+	static uint8_t chain[IKE_MAX_MSG], cat[IKE_MAX_MSG];
+	struct ike_frags f = { 0 };
+	struct ik_sk_key k, sealed;
+	size_t len, cat_len, big = ike_frag_msg_max(AF_INET, true, 1280),
+	       small = ike_frag_msg_max(AF_INET, true, 0);
+	uint16_t big_n;
+	uint8_t first;
+	struct msgs ms;
+
+	len = big_chain(chain, &first) / 8;
+	key_for(&suites[0], &k);
+	CHECK(ike_frags_build(&f, &k, &auth_hdr, first, chain, len, big) == 0);
+	CHECK(f.max_msg == big && f.plain && f.plen == len);
+	big_n = f.n;
+	sealed = k;
+	ik_sk_key_wipe(&k);	/* the caller moved on; f kept its own */
+	CHECK(ike_frags_rebuild(&f, small) == 0);
+	k = sealed;
+	CHECK(f.max_msg == small && f.n > 2 * big_n - 1);
+	check_fragments(&f, &k, small, first, cat, &cat_len);
+	CHECK(cat_len == len && !memcmp(cat, chain, len));
+	msgs_of(&f, &ms);
+	reassemble_shuffled(&ms, &k, chain, len, first);
+	msgs_free(&ms);
+	/* too small for a byte of payload: refused, fragments intact */
+	CHECK(ike_frags_rebuild(&f, IKE_HDR_LEN + 8) == -1);
+	CHECK(f.max_msg == small);
+	check_fragments(&f, &k, small, first, cat, &cat_len);
+	CHECK(cat_len == len && !memcmp(cat, chain, len));
+	/* kept, not cut: a message that fits today */
+	CHECK(ike_frags_keep(&f, &k, &auth_hdr, first, chain, 300) == 0);
+	CHECK(f.n == 0 && f.len == 0 && f.plain && f.plen == 300);
+	CHECK(ike_frags_rebuild(&f, small) == 0 && f.n == 1);
+	ike_frags_clear(&f);
+	CHECK(!f.plain && !f.n && !f.len && !f.max_msg);
+	CHECK(ike_frags_rebuild(&f, small) == -1);
+	ike_frags_free(&f);
+	ik_sk_key_wipe(&k);
+	ik_sk_key_wipe(&sealed);
+}
+
 static void round_trip_ipv6_default_every_suite(void)
 {
 	round_trip_at(IKE_FRAG_MSG_IP6, 50);
@@ -908,6 +956,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(round_trip_ipv6_default_every_suite),
 	KTAP_CASE(round_trip_ipv4_default_every_suite),
 	KTAP_CASE(round_trip_tiny_fragments_every_suite),
+	KTAP_CASE(rebuild_cuts_the_kept_message_smaller),
 	KTAP_CASE(reassembled_chain_parses_as_the_message),
 	KTAP_CASE(skf_layout_on_the_wire),
 	KTAP_CASE(empty_chain_is_one_fragment),

@@ -182,6 +182,19 @@ static void nat_liveness(const struct ike_engine *e, struct ike_sa *sa,
 		sa->req.over_udp = true;
 }
 
+/*
+ * An authentic datagram of the peer's request: its size bounds our
+ * answer's fragments (frag.h).  Fragment 1 is always full size; the
+ * latest one counts, so a peer that went down to smaller fragments (RFC
+ * 7383 2.5.2) is followed.
+ */
+static void note_request_size(struct ike_sa *sa, const struct ike_msg *m)
+{
+	if (m->has_skf && m->skf.number != 1)
+		return;
+	sa->req_in_len = m->raw.len;
+}
+
 /* Message ID rules and decryption for a message on an existing SA. */
 static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 			    struct ike_effects *fx, char *why, size_t whylen)
@@ -200,8 +213,11 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 		   sa->resp.msgid == m->hdr.msgid) {
 		/* a retransmission: same answer; once per fragmented request,
 		 * on its authentic first fragment (RFC 7383 2.6.1) */
-		if (!m->has_skf || ike_frag_first_authentic(sa, m))
+		if (!m->has_skf || ike_frag_first_authentic(sa, m)) {
+			if (m->has_skf && ike_frag_fit_answer(sa, m->raw.len))
+				fx->answer_recut = sa->resp.frags.max_msg;
 			fx->send = &sa->resp;
+		}
 		return sa;
 	} else if (m->hdr.msgid != sa->peer_msgid) {
 		snprintf(why, whylen, "request %u, expected %u", m->hdr.msgid,
@@ -211,6 +227,8 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 	/* integrity first: a forged message changes nothing (2.21.2) */
 	if (m->has_skf) {
 		rc = ike_frag_input(sa, m, e->plain, e->now);
+		if (rc >= 0 && !response)
+			note_request_size(sa, m);
 		if (rc <= 0) {
 			/* a kept fragment is authentic, but no message yet */
 			fx->authentic = rc == 0;
@@ -224,6 +242,8 @@ static struct ike_sa *on_sa(struct ike_engine *e, struct ike_sa *sa,
 	}
 	sa->why[0] = '\0';
 	fx->authentic = true;
+	if (!m->has_skf && !response)
+		note_request_size(sa, m);
 	if (response) {
 		rc = handle_response(sa, m, fx);
 		if (!rc)

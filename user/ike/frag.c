@@ -138,9 +138,10 @@ static size_t frags_size(const struct ik_sk_key *k, size_t n, size_t per,
 	       IKE_FRAG_HDR_LEN + ik_sk_body_len(k, last);
 }
 
-int ike_frags_build(struct ike_frags *out, const struct ik_sk_key *k,
-		    const struct ike_hdr *h, uint8_t first_inner,
-		    const uint8_t *plain, size_t plen, size_t max_msg)
+/* Cut plain[0..plen) into fragments of at most max_msg bytes into out. */
+static int frags_cut(struct ike_frags *out, const struct ik_sk_key *k,
+		     const struct ike_hdr *h, uint8_t first_inner,
+		     const uint8_t *plain, size_t plen, size_t max_msg)
 {
 	size_t per = ike_frag_payload_max(k, max_msg), n, i, off = 0;
 
@@ -167,6 +168,76 @@ int ike_frags_build(struct ike_frags *out, const struct ik_sk_key *k,
 	out->len = off;
 	out->n = (uint16_t)n;
 	out->msgid = h->msgid;
+	out->max_msg = max_msg;
+	return 0;
+}
+
+static void frags_forget(struct ike_frags *f)
+{
+	if (f->plain)
+		OPENSSL_cleanse(f->plain, f->plen);
+	free(f->plain);
+	f->plain = NULL;
+	f->plen = 0;
+	OPENSSL_cleanse(&f->key, sizeof(f->key));
+}
+
+void ike_frags_clear(struct ike_frags *f)
+{
+	f->len = 0;
+	f->n = 0;
+	f->max_msg = 0;
+	frags_forget(f);
+}
+
+int ike_frags_keep(struct ike_frags *out, const struct ik_sk_key *k,
+		   const struct ike_hdr *h, uint8_t first_inner,
+		   const uint8_t *plain, size_t plen)
+{
+	ike_frags_clear(out);
+	if (!k || !h || (!plain && plen) || plen > IKE_FRAG_MAX_BYTES)
+		return -1;
+	out->plain = malloc(plen ? plen : 1);
+	if (!out->plain)
+		return -1;
+	if (plen)
+		memcpy(out->plain, plain, plen);
+	out->plen = plen;
+	out->key = *k;
+	out->h = *h;
+	out->first = first_inner;
+	return 0;
+}
+
+int ike_frags_build(struct ike_frags *out, const struct ik_sk_key *k,
+		    const struct ike_hdr *h, uint8_t first_inner,
+		    const uint8_t *plain, size_t plen, size_t max_msg)
+{
+	if (ike_frags_keep(out, k, h, first_inner, plain, plen))
+		return -1;
+	return frags_cut(out, &out->key, &out->h, first_inner, out->plain,
+			 plen, max_msg);
+}
+
+int ike_frags_rebuild(struct ike_frags *f, size_t max_msg)
+{
+	struct ike_frags tmp = { 0 };
+
+	if (!f->plain)
+		return -1;
+	/* into a new buffer: a failure leaves the old fragments whole */
+	if (frags_cut(&tmp, &f->key, &f->h, f->first, f->plain, f->plen,
+		      max_msg)) {
+		free(tmp.buf);
+		return -1;
+	}
+	free(f->buf);
+	f->buf = tmp.buf;
+	f->len = tmp.len;
+	f->cap = tmp.cap;
+	f->n = tmp.n;
+	f->msgid = tmp.msgid;
+	f->max_msg = tmp.max_msg;
 	return 0;
 }
 
@@ -189,6 +260,7 @@ const uint8_t *ike_frags_next(const struct ike_frags *f, size_t *pos,
 
 void ike_frags_free(struct ike_frags *f)
 {
+	frags_forget(f);
 	free(f->buf);
 	memset(f, 0, sizeof(*f));
 }

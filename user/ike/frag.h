@@ -85,6 +85,25 @@
 				 IKE_FRAG_UDP_HDR - IKE_FRAG_NON_ESP_MARKER)
 
 /*
+ * Path MTU discovery (RFC 7383 2.5.2) on IPv4, when fragment_size is left
+ * to us: a request's fragments start in datagrams of
+ * IKE_FRAG_IP4_PROBE_DATAGRAM bytes, the IPv6 minimum MTU, which nearly
+ * every IPv4 path carries too.  That is about 30 fragments for a 33 KB
+ * IKE_AUTH instead of 68 at 576 bytes: at 1 % loss, one message in four
+ * loses a fragment instead of one in two, and each such loss costs a
+ * retransmission timeout.  A request still unanswered after
+ * IKE_FRAG_SHRINK_SENDS sends goes out again in 576-byte datagrams, and
+ * the IKE SA keeps that size.  Late on purpose: lost fragments are the
+ * usual reason for no answer, each retransmission fills the holes of the
+ * peer's reassembly, and fragments of a new size start that reassembly
+ * over (2.6.1).  A response's fragments are no larger than the request's
+ * fragment 1 (or whole message), which the path just carried, clamped to
+ * 576..IKE_FRAG_IP4_PROBE_DATAGRAM.
+ */
+#define IKE_FRAG_IP4_PROBE_DATAGRAM	1280
+#define IKE_FRAG_SHRINK_SENDS		3
+
+/*
  * Fragments per message.  At the IPv4 default each fragment carries at
  * least 544 - 36 - 16 (IV) - 32 (ICV) - 16 (padding) = 444 bytes of inner
  * payloads with the widest suite here (AES-CBC + HMAC-SHA2-512), so a
@@ -141,6 +160,18 @@ struct ike_frags {
 	size_t len, cap;
 	uint32_t msgid;
 	uint16_t n;			/* fragments in buf */
+	/*
+	 * What ike_frags_rebuild() cuts again, smaller (RFC 7383 2.5.2): the
+	 * message's header, first inner payload type, plaintext and send key
+	 * (a responder has moved on to new keys by the time a retransmitted
+	 * IKE_INTERMEDIATE wants its answer again), and the max_msg the
+	 * fragments in buf were built for.  plain NULL: nothing kept.
+	 */
+	struct ike_hdr h;
+	struct ik_sk_key key;
+	uint8_t first;
+	uint8_t *plain;
+	size_t plen, max_msg;
 };
 
 /*
@@ -174,6 +205,26 @@ bool ike_frag_needed(const struct ik_sk_key *k, size_t plen, size_t max_msg);
 int ike_frags_build(struct ike_frags *out, const struct ik_sk_key *k,
 		    const struct ike_hdr *h, uint8_t first_inner,
 		    const uint8_t *plain, size_t plen, size_t max_msg);
+
+/* Forget the message (its fragments and what was kept); buf stays. */
+void ike_frags_clear(struct ike_frags *f);
+
+/*
+ * Keep the message ike_frags_build() would cut (out->n and out->len 0),
+ * so that ike_frags_rebuild() can fragment it later: a message that fits
+ * today's datagrams but not the smaller ones of 2.5.2.  0 or -1.
+ */
+int ike_frags_keep(struct ike_frags *out, const struct ik_sk_key *k,
+		   const struct ike_hdr *h, uint8_t first_inner,
+		   const uint8_t *plain, size_t plen);
+
+/*
+ * Build the kept message's fragments again, each at most max_msg bytes
+ * (more and smaller ones: the Total Fragments a peer's reassembly restarts
+ * on).  0, or -1 when nothing is kept or ike_frags_build() would fail (the
+ * fragments already there stay then).
+ */
+int ike_frags_rebuild(struct ike_frags *f, size_t max_msg);
 
 /*
  * Walk the fragments: *pos starts at 0; returns the fragment message at

@@ -174,8 +174,7 @@ static int out_size(struct ike_out *o, size_t need)
 int ike_out_set(struct ike_out *o, const uint8_t *p, size_t len,
 		uint32_t msgid)
 {
-	o->frags.n = 0;
-	o->frags.len = 0;
+	ike_frags_clear(&o->frags);
 	if (!len || out_size(o, len))
 		return -1;
 	memcpy(o->buf, p, len);
@@ -195,23 +194,82 @@ static const struct ik_sk_key *rx_key(const struct ike_sa *sa)
 	return sa->initiator ? &sa->keys.sk_r : &sa->keys.sk_i;
 }
 
+/* Is the fragment size ours to find (RFC 7383 2.5.2, frag.h)? */
+static bool frag_pmtud(const struct ike_sa *sa)
+{
+	return !sa->conn->frag_size && sa->remote.ss_family == AF_INET;
+}
+
+/*
+ * The largest fragment message for sa's next request or response: the
+ * connection's fragment_size, or the family's default, or on IPv4 the
+ * path MTU discovery of frag.h.  0: no fragments for this family.
+ */
+static size_t frag_max(const struct ike_sa *sa, bool response)
+{
+	size_t lo, hi;
+
+	if (!frag_pmtud(sa))
+		return ike_frag_msg_max(sa->remote.ss_family, true,
+					sa->conn->frag_size);
+	lo = ike_frag_msg_max(AF_INET, true, 0);
+	hi = ike_frag_msg_max(AF_INET, true, IKE_FRAG_IP4_PROBE_DATAGRAM);
+	if (!response)
+		return sa->frag_small ? lo : hi;
+	if (sa->req_in_len < lo)
+		return lo;
+	return sa->req_in_len < hi ? sa->req_in_len : hi;
+}
+
 /*
  * The fragments of out, when negotiated and out does not fit a datagram of
- * the connection's fragment size (RFC 7383 2.5); built whatever the
- * transport, the daemon sends them only on UDP.
+ * the size frag_max() chose (RFC 7383 2.5); built whatever the transport,
+ * the daemon sends them only on UDP.  A message that fits but would not
+ * fit 576-byte datagrams is kept for cutting later (2.5.2).
  */
 static int build_frags(struct ike_sa *sa, const struct ike_hdr *h,
-		       const struct ike_wbuf *inner, struct ike_out *out)
+		       bool response, const struct ike_wbuf *inner,
+		       struct ike_out *out)
 {
-	size_t max = ike_frag_msg_max(sa->remote.ss_family, true,
-				      sa->conn->frag_size);
+	size_t max = frag_max(sa, response);
 
-	out->frags.n = 0;
-	out->frags.len = 0;
-	if (!sa->frag_ok || !max || out->len <= max)
+	ike_frags_clear(&out->frags);
+	if (!sa->frag_ok || !max)
 		return 0;
-	return ike_frags_build(&out->frags, tx_key(sa), h, ike_w_first(inner),
-			       inner->p, inner->len, max);
+	if (out->len > max)
+		return ike_frags_build(&out->frags, tx_key(sa), h,
+				       ike_w_first(inner), inner->p,
+				       inner->len, max);
+	if (!frag_pmtud(sa) || out->len <= ike_frag_msg_max(AF_INET, true, 0))
+		return 0;
+	if (ike_frags_keep(&out->frags, tx_key(sa), h, ike_w_first(inner),
+			   inner->p, inner->len))
+		return -1;
+	out->frags.max_msg = max;
+	return 0;
+}
+
+bool ike_frag_shrink_request(struct ike_sa *sa, unsigned int sent)
+{
+	if (!frag_pmtud(sa) || sa->frag_small ||
+	    sent < IKE_FRAG_SHRINK_SENDS || !sa->req.frags.plain ||
+	    ike_frags_rebuild(&sa->req.frags,
+			      ike_frag_msg_max(AF_INET, true, 0)))
+		return false;
+	sa->frag_small = true;
+	return true;
+}
+
+bool ike_frag_fit_answer(struct ike_sa *sa, size_t req_len)
+{
+	size_t lo = ike_frag_msg_max(AF_INET, true, 0);
+
+	if (!frag_pmtud(sa) || !sa->resp.frags.plain)
+		return false;
+	if (req_len < lo)
+		req_len = lo;
+	return req_len < sa->resp.frags.max_msg &&
+	       !ike_frags_rebuild(&sa->resp.frags, req_len);
 }
 
 int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
@@ -247,7 +305,7 @@ int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
 	out->len = w.len;
 	out->msgid = msgid;
 	out->over_udp = false;
-	return build_frags(sa, &h, inner, out);
+	return build_frags(sa, &h, response, inner, out);
 }
 
 int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain)

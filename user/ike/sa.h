@@ -183,6 +183,11 @@ struct ike_sa {
 	uint16_t peer_tcp_port;		/* its IKE_TCP_SUPPORTED; 0: none */
 	bool init_tcp;			/* our IKE_SA_INIT goes over TCP */
 	bool frag_ok;			/* RFC 7383 negotiated */
+	/* RFC 7383 2.5.2 on IPv4 (frag.h): our requests went down to 576-byte
+	 * datagrams; the size of the peer's latest request (its fragment 1),
+	 * in IKE message bytes, which bounds our answer's fragments */
+	bool frag_small;
+	size_t req_in_len;
 	/* the peer's fragmented requests [0] and responses [1] */
 	struct ike_frag_rx frag_rx[2];
 	/* RFC 9242/9370: both sent INTERMEDIATE_EXCHANGE_SUPPORTED; the
@@ -310,6 +315,9 @@ struct ike_effects {
 	bool authentic;			/* the message passed its integrity check */
 	uint16_t frags_in;		/* it was reassembled from so many
 					 * RFC 7383 fragments (0: it was not) */
+	/* the answer resent was cut again into fragments of at most so
+	 * many bytes: the peer's came smaller (RFC 7383 2.5.2); 0: not */
+	uint16_t answer_recut;
 	bool dead;			/* drop the IKE SA (and its children) */
 };
 
@@ -370,6 +378,21 @@ int ike_sk_build(struct ike_sa *sa, uint8_t exchange, bool response,
  * the message is dropped, RFC 7296 2.21.2).
  */
 int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain);
+
+/*
+ * RFC 7383 2.5.2: our request has gone out `sent` times unanswered; on IPv4
+ * without a configured fragment_size, the IKE_FRAG_SHRINK_SENDS-th time
+ * cuts it into 576-byte datagrams for the next send and every later
+ * request.  True when it did.
+ */
+bool ike_frag_shrink_request(struct ike_sa *sa, unsigned int sent);
+
+/*
+ * The peer retransmitted its request in fragments of req_len bytes: when
+ * our cached answer's are larger (the peer went down to smaller datagrams,
+ * 2.5.2), cut the answer again to fit.  True when it did.
+ */
+bool ike_frag_fit_answer(struct ike_sa *sa, size_t req_len);
 
 /*
  * An SKF message (RFC 7383) of this SA, its message ID already accepted:
