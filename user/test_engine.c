@@ -1043,6 +1043,36 @@ out:
 	teardown();
 }
 
+/*
+ * A fragment of the answer came: the request got through and the path
+ * carries big fragments; lost pieces are no reason to shrink (which would
+ * start both reassemblies over).
+ */
+static void no_shrink_once_the_answer_began(void)
+{
+	struct ike_out *out, *ans, one = { 0 };
+	size_t pos = 0;
+	int n;
+
+	out = fragmented_intermediate(0);
+	CHECK(out && out->frags.n == 2);
+	if (!out || !out->frags.n)
+		goto out;
+	ans = deliver_frags(&I, &R, out, &n);
+	CHECK(ans && ans->frags.n == 2);
+	if (!ans || !ans->frags.n)
+		goto out;
+	one.buf = (uint8_t *)ike_frags_next(&ans->frags, &pos, &one.len);
+	CHECK(one.buf && !deliver(&R, &I, &one));
+	CHECK(I.sa->frag_rx[1].active);
+	CHECK(!ike_frag_shrink_request(I.sa, 3) && !I.sa->frag_small);
+	CHECK(out->frags.n == 2);
+	converse_frags(&R, ans);	/* the rest of it, resent */
+	CHECK(I.sa->state == IKE_S_ESTABLISHED);
+out:
+	teardown();
+}
+
 /* A configured fragment_size is the size: no probing, no shrinking. */
 static void configured_fragment_size_is_kept(void)
 {
@@ -1699,6 +1729,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(no_fragments_unless_both_support_them),
 	KTAP_CASE(ipv4_fragments_start_at_1280_then_shrink),
 	KTAP_CASE(ipv4_answer_follows_a_smaller_retransmission),
+	KTAP_CASE(no_shrink_once_the_answer_began),
 	KTAP_CASE(configured_fragment_size_is_kept),
 	KTAP_CASE(child_rekey_with_additional_key_exchanges),
 	KTAP_CASE(ike_rekey_with_additional_key_exchanges),

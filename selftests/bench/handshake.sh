@@ -14,7 +14,8 @@
 #
 #   udp           ike_transport = udp: UDP 500 with RFC 7383 fragmentation
 #                 (iketcpd's defaults: fragments fit 1280-byte datagrams,
-#                 576-byte ones on IPv4 after three unanswered sends)
+#                 576-byte ones on IPv4 after three sends with no
+#                 fragment of the answer back)
 #   tcp           ike_transport = tcp: RFC 9329 from the first message
 #   separate-udp  IKE_SA_INIT over UDP 4500 with SEPARATE_TRANSPORTS, then
 #                 IKE_INTERMEDIATE and IKE_AUTH over TCP 4500

@@ -249,10 +249,24 @@ static int build_frags(struct ike_sa *sa, const struct ike_hdr *h,
 	return 0;
 }
 
+/*
+ * Has a fragment of the answer to our request come?  Then the peer has the
+ * whole request and the path carries its fragments: what is missing was
+ * lost, not too big, and smaller fragments would start the reassembly
+ * over on both sides for nothing.
+ */
+static bool answer_begun(const struct ike_sa *sa)
+{
+	const struct ike_frag_rx *r = &sa->frag_rx[1];
+
+	return r->active && r->msgid == sa->req.msgid;
+}
+
 bool ike_frag_shrink_request(struct ike_sa *sa, unsigned int sent)
 {
 	if (!frag_pmtud(sa) || sa->frag_small ||
 	    sent < IKE_FRAG_SHRINK_SENDS || !sa->req.frags.plain ||
+	    answer_begun(sa) ||
 	    ike_frags_rebuild(&sa->req.frags,
 			      ike_frag_msg_max(AF_INET, true, 0)))
 		return false;

@@ -383,7 +383,8 @@ int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain);
  * RFC 7383 2.5.2: our request has gone out `sent` times unanswered; on IPv4
  * without a configured fragment_size, the IKE_FRAG_SHRINK_SENDS-th time
  * cuts it into 576-byte datagrams for the next send and every later
- * request.  True when it did.
+ * request, unless a fragment of the answer came (then loss, not size, is
+ * what holds it up).  True when it did.
  */
 bool ike_frag_shrink_request(struct ike_sa *sa, unsigned int sent);
 
