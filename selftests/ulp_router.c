@@ -9,7 +9,11 @@
  *
  * Namespace A is the test's own (ikt_netns_new()), B a second one; the
  * veth ikta (A, 10.77.0.1, fd77::1) - iktb (B, 10.77.0.2, fd77::2) joins
- * them, GRO on, GSO and TSO off as on a router.  Both ends of every
+ * them, GRO on, GSO and TSO off as on a router, and gso_max_segs 1: TCP
+ * builds GSO packets whatever ethtool says (GSO is always on for TCP since
+ * Linux 4.19) and segments them after the qdisc, so netem would drop and
+ * reorder whole 64 KB bursts, a few dozen per test, instead of segments
+ * (one run in CI lost and reordered nothing at all).  Both ends of every
  * connection are iketcp sockets: A's connects and is the originator.
  *
  * Fixtures:
@@ -100,8 +104,9 @@ static int link_end(const char *dev, const char *a4, const char *a6,
 {
 	if (run("ip link set lo up && ip link set %s mtu %d up && "
 		"ip addr add %s/24 dev %s && ip addr add %s/64 dev %s nodad && "
-		"ethtool -K %s gro on gso off tso off >/dev/null",
-		dev, mtu, a4, dev, a6, dev, dev))
+		"ethtool -K %s gro on gso off tso off >/dev/null && "
+		"ip link set %s gso_max_segs 1",
+		dev, mtu, a4, dev, a6, dev, dev, dev))
 		return -1;
 	return qdisc ? run("tc qdisc add dev %s root %s", dev, qdisc) : 0;
 }
@@ -369,7 +374,7 @@ FIXTURE_VARIANT(netem)
 	int mtu;
 };
 
-/* Not 9000: a few hundred jumbo frames may all pass netem untouched. */
+/* Not 9000: a few hundred jumbo frames might all pass netem untouched. */
 FIXTURE_VARIANT_ADD(netem, ipv4_rfc9329_mtu1500)
 {
 	.family = AF_INET, .framing = IKETCP_FRAMING_RFC9329, .mtu = 1500,
@@ -515,6 +520,10 @@ static void both_ways(struct __test_metadata *_metadata,
 		.rx_wait_ns = -1,
 	};
 	struct flow ba = ab;
+	uint64_t in_b = counter_in(&self->ns, self->ns.b,
+				   IKETCP_CNT_RX_IKE_MSGS),
+		 in_a = counter_in(&self->ns, self->ns.a,
+				   IKETCP_CNT_RX_IKE_MSGS);
 
 	ba.tx = self->b;
 	ba.rx = self->a;
@@ -522,29 +531,53 @@ static void both_ways(struct __test_metadata *_metadata,
 	ASSERT_EQ(flow_start(&ba), 0);
 	flow_check(_metadata, &ab);
 	flow_check(_metadata, &ba);
-	EXPECT_EQ(counter_in(&self->ns, self->ns.b, IKETCP_CNT_RX_IKE_MSGS),
-		  (uint64_t)count);
-	EXPECT_EQ(counter_in(&self->ns, self->ns.a, IKETCP_CNT_RX_IKE_MSGS),
-		  (uint64_t)count);
+	EXPECT_EQ(counter_in(&self->ns, self->ns.b, IKETCP_CNT_RX_IKE_MSGS) -
+		  in_b, (uint64_t)count);
+	EXPECT_EQ(counter_in(&self->ns, self->ns.a, IKETCP_CNT_RX_IKE_MSGS) -
+		  in_a, (uint64_t)count);
 	expect_stream_clean(_metadata, &self->ns);
+}
+
+/* What netem on dev (current namespace) dropped, from tc -s; -1 unknown. */
+static long long netem_drops(const char *dev)
+{
+	char cmd[64], line[256], *d;
+	long long n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "tc -s qdisc show dev %s 2>/dev/null", dev);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p))
+		if (n < 0 && (d = strstr(line, "(dropped ")))
+			n = atoll(d + strlen("(dropped "));
+	pclose(p);
+	return n;
 }
 
 /*
  * The largest messages, both ways: each spans tens of segments, some lost
  * and retransmitted, some reordered.  The link must really have lost or
- * reordered segments (TCP's retransmission and out-of-order counters).
+ * reordered segments (TCP's retransmission and out-of-order counters);
+ * netem's own drop counts are logged beside them.
  */
 TEST_F_TIMEOUT(netem, largest_messages_both_ways_whole_in_order, 240)
 {
-	long long retrans, ofo;
+	long long retrans, ofo, drop_a, drop_b = -1;
 
 	both_ways(_metadata, self, variant->framing, 12, SZ_LARGEST, 0);
 	retrans = tcp_stat(&self->ns, "snmp", "Tcp", "RetransSegs");
 	ofo = tcp_stat(&self->ns, "netstat", "TcpExt", "TCPOFOQueue");
-	TH_LOG("retransmitted %lld segments, %lld queued out of order",
-	       retrans, ofo);
+	drop_a = netem_drops("ikta");
+	if (!ns_enter(self->ns.b))
+		drop_b = netem_drops("iktb");
+	ASSERT_EQ(ns_enter(self->ns.a), 0);
+	TH_LOG("retransmitted %lld segments, %lld queued out of order; netem dropped %lld and %lld",
+	       retrans, ofo, drop_a, drop_b);
 	/* Either alone may be 0 on a slow host: few segments in flight. */
 	EXPECT_GT(retrans + ofo, 0) TH_LOG("netem lost and reordered nothing");
+	EXPECT_GT(drop_a + drop_b, 0) TH_LOG("netem dropped nothing");
 }
 
 /* Many small messages both ways: records share segments, split anywhere. */
