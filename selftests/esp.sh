@@ -261,15 +261,39 @@ gateways() {
 # Links as on a router: GRO on, GSO and TSO off (ESP then meets whole
 # packets on the way out and aggregates on the way in), MTU 9000 for IPv4
 # and 1280 for IPv6, and 2 ms of delay, 0.5 % loss and a quarter of the
-# packets reordered, in both directions.
+# packets reordered, in both directions.  TCP builds GSO packets whatever
+# ethtool says and segments them after the qdisc: gso_max_segs 1 makes it
+# send single segments, so that netem drops and reorders segments of the
+# stream, not 64 KB bursts of it.
 router_links() {
 	local mtu=$([ "$1" = 4 ] && echo 9000 || echo 1280)
 	n1 ethtool -K veth1 gro on gso off tso off >/dev/null
 	n2 ethtool -K veth2 gro on gso off tso off >/dev/null
-	n1 ip link set veth1 mtu $mtu
-	n2 ip link set veth2 mtu $mtu
+	n1 ip link set veth1 mtu $mtu gso_max_segs 1
+	n2 ip link set veth2 mtu $mtu gso_max_segs 1
 	n1 tc qdisc add dev veth1 root netem delay 2ms loss 0.5% reorder 25% 50%
 	n2 tc qdisc add dev veth2 root netem delay 2ms loss 0.5% reorder 25% 50%
+}
+
+# What netem dropped on a veth since setup.
+netem_dropped() {
+	ip netns exec "$1" tc -s qdisc show dev "$2" |
+		awk '/netem/ { n = 1 } n && /dropped/ {
+			sub(",", "", $7); print $7; exit }'
+}
+
+# The lossy link really lost segments of the stream, and TCP recovered
+# them: netem's drop counts and both ends' retransmissions, as "# ...".
+link_lost_segments() {
+	local d1 d2 r1 r2
+	d1=$(netem_dropped $ns1 veth1)
+	d2=$(netem_dropped $ns2 veth2)
+	r1=$(q1 nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }')
+	r2=$(q2 nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }')
+	echo "# netem dropped ${d1:-?} (veth1) and ${d2:-?} (veth2);" \
+		"TCP retransmitted ${r1:-?} and ${r2:-?} segments"
+	[ "${d1:-0}" -gt 0 ] && [ "${d2:-0}" -gt 0 ] &&
+		[ $((${r1:-0} + ${r2:-0})) -gt 0 ]
 }
 
 # The stream's capture (TCP 4500 on veth1), and every interface captured
@@ -440,6 +464,7 @@ run_combo() {
 	check "${t}_ping_after_switch_to_ip" ping_ok
 	check "${t}_rebind_after_switch" bind_all
 	if [ "$ROUTER" = 1 ]; then
+		check "${t}_lossy_link_lost_segments" link_lost_segments
 		# Both daemons die and both namespaces go while ESP flows.
 		check "${t}_kill_and_delete_netns_with_esp_in_flight" kill_in_flight
 		teardown
