@@ -218,6 +218,8 @@ static const struct key keys[] = {
 	  INHERIT(liveness_interval_ms) },
 	{ "liveness_timeout", C(liveness_timeout_ms), p_dur, RANGE(MS_S, MS_D),
 	  INHERIT(liveness_timeout_ms) },
+	{ "restart_delay", C(restart_delay_ms), p_dur, F(K_ZERO), RANGE(MS_S, MS_D),
+	  DEF("30s") },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -2165,7 +2167,8 @@ bool ik_conn_equal(const struct ik_conn *a, const struct ik_conn *b)
 	       a->ike_lifetime_ms == b->ike_lifetime_ms &&
 	       a->rekey_jitter == b->rekey_jitter &&
 	       a->liveness_interval_ms == b->liveness_interval_ms &&
-	       a->liveness_timeout_ms == b->liveness_timeout_ms;
+	       a->liveness_timeout_ms == b->liveness_timeout_ms &&
+	       a->restart_delay_ms == b->restart_delay_ms;
 }
 
 bool ik_global_equal(const struct ik_global *a, const struct ik_global *b)

@@ -206,6 +206,7 @@ struct ik_conn {
 	uint8_t rekey_jitter;			/* percent taken off rekey times at random */
 	uint64_t liveness_interval_ms;		/* 0: off */
 	uint64_t liveness_timeout_ms;
+	uint64_t restart_delay_ms;		/* start = initiate: 0 never */
 };
 
 struct ik_config {

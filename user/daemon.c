@@ -35,9 +35,16 @@
 #define TICK_MS			200
 #define HALF_OPEN_MS		30000	/* a responder SA waiting for AUTH */
 
+/* What restart_delay needs of a connection (restart_conns()). */
+struct conn_watch {
+	uint64_t down_since;	/* first tick seen without an IKE SA; 0 */
+	bool held;		/* down by `iketcpd down`, until `up` */
+};
+
 struct ik_daemon {
 	struct ik_config *cfg;
 	struct ike_conn_params *params;	/* one per cfg->conns[i] */
+	struct conn_watch *watch;	/* one per cfg->conns[i] */
 	struct ike_engine eng;
 	struct ik_udp udp;
 	struct ik_tcp tcp;
@@ -941,10 +948,16 @@ static void tcp_lost(struct ik_daemon *d, struct ik_tcp_conn *c,
 			continue;
 		}
 		if (sa->initiator && sa->state != IKE_S_ESTABLISHED &&
-		    conn && conn->ike_transport == IK_IKE_SEP_UDP)
+		    conn && conn->ike_transport == IK_IKE_SEP_UDP) {
 			restart_over_udp(d, sa, "TCP connection failed");
-		else if (sa->initiator && sa->state == IKE_S_ESTABLISHED)
+		} else if (sa->initiator && sa->state == IKE_S_ESTABLISHED) {
 			tcp_reconnect(d, sa);
+		} else if (sa->initiator) {
+			/* a TCP start: no fallback; restart_delay tries
+			 * again, without waiting for the give-up */
+			ike_sa_fail(sa, "TCP connection failed: %s", why);
+			sa_dead(d, sa);
+		}
 	}
 	if (!c->dead)
 		ik_tcp_shut(c);
@@ -1554,6 +1567,8 @@ static void on_probe_raw(struct ik_daemon *d, int i)
 	}
 }
 
+static void restart_conns(struct ik_daemon *d, uint64_t now);
+
 static void tick(struct ik_daemon *d)
 {
 	uint64_t now = now_ms();
@@ -1584,6 +1599,7 @@ static void tick(struct ik_daemon *d)
 		}
 	}
 	tcp_tick(d, now);
+	restart_conns(d, now);
 }
 
 /* Where IKE_SA_INIT goes, per ike_transport: UDP 500, UDP 4500
@@ -1843,6 +1859,38 @@ static bool conn_has_sa(struct ik_daemon *d, size_t i)
 }
 
 /*
+ * restart_delay: a connection with start = initiate that has had no IKE SA
+ * for that long is initiated again, whatever ended the last one (it never
+ * came up, its peer was declared dead, its lifetime ran out, the peer
+ * deleted it): an operator who asked for a tunnel wants it back once the
+ * path or the peer is.  Not after `iketcpd down`, until `up`.
+ */
+static void restart_conns(struct ik_daemon *d, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg->n_conns; i++) {
+		const struct ik_conn *c = d->cfg->conns[i];
+		struct conn_watch *w = &d->watch[i];
+
+		if (c->start != IK_START_INITIATE || !c->restart_delay_ms ||
+		    w->held || conn_has_sa(d, i)) {
+			w->down_since = 0;
+			continue;
+		}
+		if (!w->down_since)
+			w->down_since = now;
+		if (now - w->down_since < c->restart_delay_ms)
+			continue;
+		ik_log(IK_LOG_NOTICE, "%s: no IKE SA for %llu s: initiating "
+		       "again (restart_delay)", c->name,
+		       (unsigned long long)(now - w->down_since) / 1000);
+		w->down_since = 0;
+		initiate(d, i);
+	}
+}
+
+/*
  * Reread the config: IKE SAs of connections that did not change stay up
  * (pointed at the new config), those of changed or removed ones are
  * deleted, new connections with start = initiate start.  A config that
@@ -1851,6 +1899,7 @@ static bool conn_has_sa(struct ik_daemon *d, size_t i)
 static int reload(struct ik_daemon *d, char *err, size_t errlen)
 {
 	struct ike_conn_params *params;
+	struct conn_watch *watch;
 	struct ik_config *cfg;
 	struct ike_sa *sa, *next;
 	ssize_t j;
@@ -1867,7 +1916,10 @@ static int reload(struct ik_daemon *d, char *err, size_t errlen)
 		}
 		transport_params(cfg, i, &params[i]);
 	}
-	if (!params) {
+	watch = calloc(cfg->n_conns + 1, sizeof(*watch));
+	if (!params || !watch) {
+		free_params(params, cfg->n_conns);
+		free(watch);
 		ik_config_free(cfg);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1898,8 +1950,10 @@ static int reload(struct ik_daemon *d, char *err, size_t errlen)
 		       "the control socket change only on restart");
 	free_params(d->params, d->cfg->n_conns);
 	ik_config_free(d->cfg);
+	free(d->watch);
 	d->cfg = cfg;
 	d->params = params;
+	d->watch = watch;
 	ik_log_setup(cfg->global.log_level);
 	d->eng.cookie_threshold = cfg->global.cookie_threshold;
 	for (i = 0; i < cfg->n_conns; i++)
@@ -1932,6 +1986,7 @@ static void ctl_answer(void *ctx, const char *cmd, FILE *f)
 			return;
 		}
 		ik_log(IK_LOG_NOTICE, "control: %s", cmd);
+		d->watch[i].held = !up;
 		if (up) {
 			initiate(d, i);
 			fprintf(f, "ok\ninitiating %s\n", cmd + 3);
@@ -1969,7 +2024,8 @@ static int setup(struct ik_daemon *d, const char *path)
 	}
 	ik_log_setup(d->cfg->global.log_level);
 	d->params = calloc(d->cfg->n_conns + 1, sizeof(*d->params));
-	if (!d->params)
+	d->watch = calloc(d->cfg->n_conns + 1, sizeof(*d->watch));
+	if (!d->params || !d->watch)
 		return -1;
 	for (i = 0; i < d->cfg->n_conns; i++) {
 		if (ik_conn_params(d->cfg->conns[i], &d->params[i], err,
@@ -2071,6 +2127,7 @@ static void teardown(struct ik_daemon *d)
 	if (d->lockfd >= 0)
 		close(d->lockfd);
 	free_params(d->params, d->cfg ? d->cfg->n_conns : 0);
+	free(d->watch);
 	ik_config_free(d->cfg);
 }
 

@@ -257,8 +257,9 @@ static const char full[] =
 	"rekey_jitter = 5%\n"
 	"liveness_interval = 10s\n"
 	"liveness_timeout = 45s\n"
+	"restart_delay = 0\n"
 	"\n"
-	"[conn roadwarriors]\n"				/* line 47 */
+	"[conn roadwarriors]\n"				/* line 48 */
 	"local = 2001:db8::1\n"
 	"remote = %any\n"
 	"local_id = dn:C=CH, O=Example, CN=gw-a.example.com\n"
@@ -272,7 +273,7 @@ static const char full[] =
 	"ike_transport = tcp\n"
 	"esp_transport = tcp\n"
 	"\n"
-	"[conn branch]\n"				/* line 61 */
+	"[conn branch]\n"				/* line 62 */
 	"local = 192.0.2.1\n"
 	"remote = 203.0.113.7\n"
 	"local_id = 192.0.2.1\n"
@@ -351,9 +352,10 @@ static void full_config_every_field(void)
 	CHECK(c->rekey_jitter == 5);
 	CHECK(c->liveness_interval_ms == 10000);
 	CHECK(c->liveness_timeout_ms == 45000);
+	CHECK(c->restart_delay_ms == 0);
 
 	c = cfg->conns[1];
-	CHECK(strcmp(c->name, "roadwarriors") == 0 && c->line == 47);
+	CHECK(strcmp(c->name, "roadwarriors") == 0 && c->line == 48);
 	CHECK(c->local.family == AF_INET6 &&
 	      ip_is(c->local.a, AF_INET6, "2001:db8::1"));
 	CHECK(c->remote.family == AF_UNSPEC);
@@ -378,7 +380,7 @@ static void full_config_every_field(void)
 	CHECK(c->fragmentation && c->fragment_size == 0);
 
 	c = cfg->conns[2];
-	CHECK(strcmp(c->name, "branch") == 0 && c->line == 61);
+	CHECK(strcmp(c->name, "branch") == 0 && c->line == 62);
 	CHECK(id_is(&c->local_id, IKE_ID_IPV4_ADDR, v4, 4));
 	CHECK(id_is(&c->remote_id, IKE_ID_RFC822_ADDR, "peer@example.net", 16));
 	for (i = 0; i < sizeof(file_psk); i++)
@@ -447,6 +449,7 @@ static void defaults_and_what_connections_inherit(void)
 	      c->ike_lifetime_ms == 4 * 4320000ULL);
 	CHECK(c->rekey_jitter == 10);
 	CHECK(c->liveness_interval_ms == 5000 && c->liveness_timeout_ms == 60000);
+	CHECK(c->restart_delay_ms == 30000);
 out:
 	ik_config_free(cfg);
 }
