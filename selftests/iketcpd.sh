@@ -94,16 +94,6 @@ status_text_ok() {
 		grep -q "child [0-9a-f]\{8\}/$2 " "$1"
 }
 
-# wait_count FILE PATTERN N [SECONDS]: until PATTERN is in N lines
-wait_count() {
-	local i
-	for i in $(seq 1 $((${4:-20} * 5))); do
-		[ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # caps_limited PID LOG: its permitted and effective sets are CAP_NET_ADMIN
 # and CAP_NET_BIND_SERVICE, nothing inheritable or ambient, and it said so
 caps_limited() {

@@ -34,7 +34,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..316"
+echo "1..566"
 
 # IKE start x responder x NAT x block
 cell udp_only 4 - - udp ip "ike_transport=udp" ""
@@ -81,6 +81,45 @@ cell sep_udp_no_echo_nat_tcp_blocked 4 random tcp4500 udp4500 udp "ike_transport
 cell tcp500_no_echo_nat 4 random - tcp500-nat udp "ike_transport=tcp500" "global.separate_transports=no"
 cell tcp500_nat_tcp_blocked 4 random tcp4500 tcp500-nat udp "ike_transport=tcp500" ""
 cell udp_only_nat_tcp_blocked 4 random tcp4500 udp udp "ike_transport=udp" ""
+# The rest of the matrix.  NO="global.separate_transports=no": the
+# responder without separate transports (no echo).
+NO="global.separate_transports=no"
+# Blocks that the chosen transports do not use
+cell sep_udp_no_echo_nat_esp_blocked 4 random esp udp4500 udp "ike_transport=separate-udp" "$NO"
+cell sep_tcp_no_echo_nat_esp_blocked 4 random esp tcp tcp "ike_transport=separate-tcp" "$NO"
+cell sep_tcp_no_echo_udp_blocked 4 - udp4500 tcp tcp "ike_transport=separate-tcp" "$NO"
+cell sep_tcp_no_echo_nat_udp_blocked 4 random udp4500 tcp tcp "ike_transport=separate-tcp" "$NO"
+cell udp_only_no_sep 4 - - udp ip "ike_transport=udp" "$NO"
+cell udp_only_no_sep_nat 4 random - udp udp "ike_transport=udp" "$NO"
+cell udp_only_no_sep_tcp_blocked 4 - tcp4500 udp ip "ike_transport=udp" "$NO"
+cell udp_only_no_sep_nat_tcp_blocked 4 random tcp4500 udp udp "ike_transport=udp" "$NO"
+cell udp_only_no_sep_nat_esp_blocked 4 random esp udp udp "ike_transport=udp" "$NO"
+cell tcp500_no_echo_tcp4500_blocked 4 - tcp4500 tcp500 ip "ike_transport=tcp500" "$NO"
+cell tcp500_no_echo_nat_tcp4500_blocked 4 random tcp4500 tcp500-nat udp "ike_transport=tcp500" "$NO"
+cell tcp500_no_echo_nat_esp_blocked 4 random esp tcp500-nat udp "ike_transport=tcp500" "$NO"
+# Bare ESP blocked with no NAT, and no RFC 9329 connection to move into
+cell_stuck sep_udp_no_echo_esp_blocked 4 - esp udp4500 ip "ike_transport=separate-udp" "$NO"
+cell_stuck udp_only_esp_blocked 4 - esp udp ip "ike_transport=udp" ""
+cell_stuck udp_only_no_sep_esp_blocked 4 - esp udp ip "ike_transport=udp" "$NO"
+cell_stuck tcp500_esp_blocked 4 - esp tcp500 ip "ike_transport=tcp500" ""
+cell_stuck tcp500_no_echo_esp_blocked 4 - esp tcp500 ip "ike_transport=tcp500" "$NO"
+# UDP 4500 blocked once the tunnel is up
+cell_midblock sep_udp_udp_blocked 4 - udp4500 sep-udp ip stays "ike_transport=separate-udp" ""
+cell_midblock sep_udp_no_echo_udp_blocked 4 - udp4500 udp4500 ip stays "ike_transport=separate-udp" "$NO"
+cell_midblock udp_only_udp_blocked 4 - udp4500 udp ip stays "ike_transport=udp" ""
+cell_midblock udp_only_no_sep_udp_blocked 4 - udp4500 udp ip stays "ike_transport=udp" "$NO"
+cell_midblock tcp500_udp_blocked 4 - udp4500 tcp500 ip stays "ike_transport=tcp500" ""
+cell_midblock tcp500_no_echo_udp_blocked 4 - udp4500 tcp500 ip stays "ike_transport=tcp500" "$NO"
+cell_midblock tcp500_nat_udp_blocked 4 random udp4500 tcp500-nat udp stuck "ike_transport=tcp500" ""
+cell_midblock tcp500_no_echo_nat_udp_blocked 4 random udp4500 tcp500-nat udp stuck "ike_transport=tcp500" "$NO"
+cell_midblock sep_udp_no_echo_nat_udp_blocked 4 random udp4500 udp4500 udp dead "ike_transport=separate-udp" "$NO"
+cell_midblock udp_only_nat_udp_blocked 4 random udp4500 udp udp dead "ike_transport=udp" ""
+cell_midblock udp_only_no_sep_nat_udp_blocked 4 random udp4500 udp udp dead "ike_transport=udp" "$NO"
+# TCP 4500 blocked on a TCP start: no fallback, down until unblocked
+cell_down sep_tcp_tcp_blocked 4 - "ike_transport=separate-tcp" ""
+cell_down sep_tcp_nat_tcp_blocked 4 random "ike_transport=separate-tcp" ""
+cell_down sep_tcp_no_echo_tcp_blocked 4 - "ike_transport=separate-tcp" "$NO"
+cell_down sep_tcp_no_echo_nat_tcp_blocked 4 random "ike_transport=separate-tcp" "$NO"
 
 # After a TCP start with the echo, the initiator probes ESP's own path
 # (net/probe.h; draft -04's reachability verification).  Nothing blocked:

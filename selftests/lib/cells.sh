@@ -206,3 +206,156 @@ cell() {
 	check "$t.nothing_left" test "$(ours ip -n $na)" = 0 -a "$(ours ip -n $nb)" = 0 \
 		-a "$(bindings $na)" = 0 -a "$(bindings $nb)" = 0
 }
+
+# The cells where something does not simply come up (iketcpd.conf(5),
+# "When a path is blocked").
+
+# esp_blackholed KIND: pings get no answer, and the router saw their ESP on
+# KIND (ip or udp) and dropped it; nothing went into a TCP connection
+esp_blackholed() {
+	local sent
+	mid_zero
+	qa ping -c 5 -i 0.2 -W 1 -I "$IA" "$IB" > /dev/null 2>&1 && return 1
+	case $1 in ip) sent=$(mid_count esp) ;; udp) sent=$(mid_count espudp) ;; esac
+	echo "# ESP over $1 blocked: $(mid_counts)"
+	[ "${sent:-0}" -ge 5 ] && [ "$(mid_count dropped)" -ge 5 ] && [ "$(mid_count tcp4500)" = 0 ]
+}
+
+# The IKE SA is still up on the initiator, no peer was declared dead, and
+# ESP stayed on KIND: it has nowhere else to go
+ike_up_esp_stays() {
+	st_a | grep -q ": IKE SA .*established" && st_a | grep -q "esp over $1 (" &&
+		! grep -q "peer silent\|ESP moves into" "$work/a.log"
+}
+
+# cell_up_checks T IKE ESP: the checks of a tunnel that came up (4 lines)
+cell_up_checks() {
+	local t=$1 ike=$2 esp=$3
+	if wait_log "$work/a.log" "Child SA up" 30 && wait_log "$work/b.log" "Child SA up" 10; then
+		ok "$t.up"
+	else
+		fail "$t.up"; return 1
+	fi
+	check "$t.ike_over_$ike" expect_ike "$t" "$ike"
+	check "$t.status_says_esp_over_$esp" eval 'st_a | grep -q "esp over $esp (" && st_b | grep -q "esp over $esp ("'
+	check "$t.kernel_state_for_esp_$esp" expect_state "$esp" "$ike"
+}
+
+# cell_end T FAILED: logs on failure, both daemons stopped, nothing left
+cell_end() {
+	[ "$nfail" = "$2" ] || dump_logs
+	stop_daemons
+	check "$1.nothing_left" test "$(ours ip -n $na)" = 0 -a "$(ours ip -n $nb)" = 0 \
+		-a "$(bindings $na)" = 0 -a "$(bindings $nb)" = 0
+}
+
+# cell_stuck NAME FAM NAT BLOCK IKE ESP "INITIATOR KEYS" "RESPONDER KEYS"
+#   BLOCK blocks ESP's transport from the start, and IKE rides no RFC 9329
+#   connection ESP could move into (UDP only, TCP 500, or UDP discovery
+#   without the echo): the tunnel comes up, its ESP is dropped where the
+#   choice put it, and the IKE SA stays up (7 lines)
+cell_stuck() {
+	local name=$1 fam=$2 nat=$3 block=$4 ike=$5 esp=$6 t=cell.$1 failed=$nfail x
+	mid_topo "$fam" $NET || { fail "$t.topology"; return; }
+	[ "$nat" = - ] || mid_nat "$nat"
+	# shellcheck disable=SC2046
+	mid_block $(echo "$block" | tr , ' ')
+	mid_zero
+	start_pair "$7" "$8"
+	if cell_up_checks "$t" "$ike" "$esp"; then
+		check "$t.esp_over_${esp}_blackholed" esp_blackholed "$esp"
+		# longer than esp_fail_timeout: nothing moves it
+		sleep 4
+		check "$t.ike_sa_up_esp_stays_on_$esp" ike_up_esp_stays "$esp"
+	else
+		for x in "ike_over_$ike" "status_says_esp_over_$esp" "kernel_state_for_esp_$esp" \
+			"esp_over_${esp}_blackholed" "ike_sa_up_esp_stays_on_$esp"; do fail "$t.$x"; done
+	fi
+	cell_end "$t" "$failed"
+}
+
+# cell_midblock NAME FAM NAT BLOCK IKE ESP OUTCOME "INITIATOR KEYS" "RESPONDER KEYS"
+#   The tunnel comes up with nothing blocked and pings cross; then BLOCK
+#   starts (UDP after the echo).  OUTCOME:
+#     stays  ESP did not use what is blocked: pings still cross on ESP
+#     stuck  ESP's transport is blocked, IKE's (TCP 500) is not, and there
+#            is no RFC 9329 connection for ESP: the IKE SA stays up
+#     dead   IKE and ESP both rode it: the liveness check (2 s, then 4 s)
+#            declares the peer dead and the Child SA's states go; once
+#            the block is lifted, restart_delay (2 s) brings it back
+#   (9 lines)
+cell_midblock() {
+	local name=$1 fam=$2 nat=$3 block=$4 ike=$5 esp=$6 out=$7 t=cell.$1 failed=$nfail x
+	local ka=$8 kb=$9
+	[ "$out" = dead ] && ka+=" liveness_interval=2s liveness_timeout=4s restart_delay=2s" &&
+		kb+=" liveness_interval=2s liveness_timeout=4s"
+	mid_topo "$fam" $NET || { fail "$t.topology"; return; }
+	[ "$nat" = - ] || mid_nat "$nat"
+	mid_zero
+	start_pair "$ka" "$kb"
+	if cell_up_checks "$t" "$ike" "$esp"; then
+		mid_zero
+		check "$t.ping_both_ways" pings
+		# shellcheck disable=SC2046
+		mid_block $(echo "$block" | tr , ' ')
+		case $out in
+		stays)
+			mid_zero
+			check "$t.blocked.ping_both_ways" pings
+			check "$t.blocked.esp_still_rode_$esp" expect_esp "$esp"
+			check "$t.blocked.status_still_says_esp_over_$esp" eval \
+				'st_a | grep -q "esp over $esp (" && ! grep -q "ESP moves into" "$work/a.log"' ;;
+		stuck)
+			check "$t.blocked.esp_over_${esp}_blackholed" esp_blackholed "$esp"
+			sleep 4
+			check "$t.blocked.ike_sa_up_esp_stays_on_$esp" ike_up_esp_stays "$esp"
+			check "$t.blocked.child_sa_kept" test "$(ours ip -n $na)" -gt 0 ;;
+		dead)
+			check "$t.blocked.esp_over_${esp}_blackholed" esp_blackholed "$esp"
+			check "$t.blocked.peer_dead_child_sa_removed" eval \
+				'wait_log "$work/a.log" "peer silent for [0-9]* s: dead" 30 &&
+				 wait_log "$work/a.log" "IKE SA gone" 5 && test "$(ours ip -n $na)" = 0'
+			mid_unblock
+			check "$t.unblocked.restarts_and_pings_cross" eval \
+				'wait_count "$work/a.log" "Child SA up" 2 40 && pings' ;;
+		esac
+	else
+		for x in "ike_over_$ike" "status_says_esp_over_$esp" "kernel_state_for_esp_$esp" \
+			ping_both_ways blocked.1 blocked.2 blocked.3; do fail "$t.$x"; done
+	fi
+	cell_end "$t" "$failed"
+}
+
+# cell_down NAME FAM NAT "INITIATOR KEYS" "RESPONDER KEYS"
+#   IKE from the start over TCP 4500 (tcp, separate-tcp), and TCP 4500
+#   blocked: there is no fallback to UDP (the operator asked for TCP), the
+#   connect times out, the IKE SA fails at once and nothing is installed;
+#   restart_delay (2 s) tries again, and once the block is lifted the
+#   tunnel comes up over TCP (8 lines)
+cell_down() {
+	local name=$1 fam=$2 nat=$3 t=cell.$1 failed=$nfail x
+	mid_topo "$fam" $NET || { fail "$t.topology"; return; }
+	[ "$nat" = - ] || mid_nat "$nat"
+	mid_block tcp4500
+	mid_zero
+	start_pair "$4 restart_delay=2s" "$5"
+	if wait_log "$work/a.log" "IKE SA gone: TCP connection failed: connect timed out" 20; then
+		ok "$t.connect_times_out_ike_sa_fails"
+		check "$t.tries_again_still_down" eval \
+			'wait_log "$work/a.log" "initiating again (restart_delay)" 10 &&
+			 ! grep -q "Child SA up" "$work/a.log" "$work/b.log"'
+		check "$t.syns_dropped" test "$(mid_count tcp4500)" -ge 2 -a "$(mid_count dropped)" -ge 2
+		check "$t.no_udp_tried" test "$(mid_count udp500)" = 0 -a "$(mid_count ike4500)" = 0
+		check "$t.nothing_installed" test "$(ours ip -n $na)" = 0 -a "$(ours ip -n $nb)" = 0
+		mid_unblock
+		check "$t.up_once_unblocked" eval 'wait_log "$work/a.log" "Child SA up" 30 &&
+			wait_log "$work/b.log" "Child SA up" 10 &&
+			grep -q "IKE SA up with .*, over TCP" "$work/a.log"'
+		check "$t.ping_both_ways" pings
+	else
+		fail "$t.connect_times_out_ike_sa_fails"
+		for x in tries_again_still_down syns_dropped no_udp_tried nothing_installed \
+			up_once_unblocked ping_both_ways; do fail "$t.$x"; done
+	fi
+	cell_end "$t" "$failed"
+}

@@ -55,6 +55,16 @@ wait_log() {
 	return 1
 }
 
+# wait_count FILE PATTERN N [SECONDS]: until PATTERN is in N lines
+wait_count() {
+	local i
+	for i in $(seq 1 $((${4:-20} * 5))); do
+		[ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # Counts in a namespace ("ip -n NS" as the command prefix).
 nstates() { "$@" xfrm state | grep -c '^src'; }
 # SA policies; a running daemon's own socket policies (IKE bypasses
