@@ -67,11 +67,13 @@ modprobe -q veth 2>/dev/null || true
 rc=0
 jobs=()
 charon=
+first=
 for t in "${tests[@]}"; do
 	if [ "$lanes" -gt 1 ] && daemon_test "$t"; then
 		case $t in
 		interop|interop_cert) charon="$charon $t" ;;
 		# the longest first, so the lanes end together
+		iketcpd_matrix) first="$t" ;;
 		iketcpd_transport) jobs=("$t" "${jobs[@]}") ;;
 		*) jobs+=("$t") ;;
 		esac
@@ -80,6 +82,7 @@ for t in "${tests[@]}"; do
 	run_one "$t" || rc=1
 done
 [ -n "$charon" ] && jobs+=("$charon")
+[ -n "$first" ] && jobs=("$first" "${jobs[@]}")
 if [ ${#jobs[@]} -gt 0 ]; then
 	q=$(mktemp)
 	echo 0 > "$q.next"
