@@ -2090,7 +2090,7 @@ TEST_F(ulp, close_with_queued_data_both_sides)
 	struct gsa_netns ni;
 	struct gsa_sock si;
 	uint8_t msg[8000];
-	uint32_t rec;
+	uint32_t rec, dropped;
 	bool found;
 	int i;
 
@@ -2113,10 +2113,22 @@ TEST_F(ulp, close_with_queued_data_both_sides)
 	self->ike = -1;
 	ASSERT_EQ(ikt_get_netns(&ni), 0);
 	EXPECT_EQ(ni.nr_sockets, 0u);
-	/* Every record still queued at close is counted as dropped. */
+	/*
+	 * Every record still queued at close is counted as dropped.  TCP can
+	 * take some between the count above and close() (fill_send_queue():
+	 * window probes, the peer collapsing its receive queue; seen in CI: 7
+	 * of 14): nothing is queued after the count, so the queue only
+	 * shrinks and the count bounds the drops, and the queue was not empty
+	 * at close (the peer's window stayed closed).
+	 */
 	rec = sizeof(msg) +
 	      (variant->framing == IKETCP_FRAMING_RFC9329 ? IKT_RFC_HDR : 0);
-	EXPECT_EQ(ni.cnt[IKETCP_CNT_TX_DROP_CLOSE], si.tx_queued / rec);
+	dropped = ni.cnt[IKETCP_CNT_TX_DROP_CLOSE];
+	if (dropped != si.tx_queued / rec)
+		TH_LOG("TCP took %u records between the count and close()",
+		       si.tx_queued / rec - dropped);
+	EXPECT_GE(dropped, 1u);
+	EXPECT_LE(dropped, si.tx_queued / rec);
 	/* The peer sees a reset (unread data at close), not a hang. */
 	EXPECT_TRUE(wait_peer_error(self->peer, ECONNRESET));
 }
