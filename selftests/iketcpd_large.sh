@@ -13,7 +13,8 @@
 #    memory bounded, the tunnel unharmed;
 #  - a four-certificate RSA-4096 chain (a large IKE_AUTH) over UDP with
 #    RFC 7383 fragmentation, over TCP and over separate transports, and
-#    over UDP through a path MTU black hole (2.5.2);
+#    over UDP through a path MTU black hole and through a 1000-byte path
+#    whose router sends ICMP and drops IP fragments (2.5.2);
 #  - Child SA rekeys with x25519 + ML-KEM-768 PFS and IKE SA rekeys of a
 #    hybrid IKE SA, their additional key exchanges in IKE_FOLLOWUP_KE.
 #
@@ -147,6 +148,49 @@ pmtu_black_hole() {
 	mid_unblock
 }
 
+# A path whose link carries IPv4 datagrams of at most 1000 bytes, behind a
+# router that says so (ICMP "fragmentation needed", as routers do for DF
+# datagrams) and drops IP fragments (as many middleboxes do: the reason for
+# RFC 7383).  The RSA-4096 chain's IKE_AUTH in 1280-byte fragments draws
+# the ICMP; the kernel keeps the path MTU, and the initiator's first
+# retransmission is cut to fit it, so the tunnel comes up without the
+# blind search down to 576 bytes (pmtu_black_hole).
+pmtu_icmp() {
+	local t=pmtu_icmp icmp frags
+	mid_topo 4 $NET || { fail "$t.topology"; return; }
+	qm ip route replace "198.51.$NET.0/24" dev to-b src "$MB" mtu 1000 &&
+		qm ip route replace "192.168.$NET.0/24" dev to-a src "$MA" mtu 1000 &&
+		qm nft -f - <<'NFT' || { fail "$t.router_rules"; return; }
+table ip pmtu {
+	counter frag_needed { }
+	counter fragments { }
+	chain pre {
+		type filter hook prerouting priority -450; policy accept;
+		ip frag-off & 0x3fff != 0 counter name fragments drop
+	}
+	chain out {
+		type filter hook output priority filter; policy accept;
+		icmp type destination-unreachable icmp code frag-needed counter name frag_needed
+	}
+}
+NFT
+	start_pair "ike_transport=udp global.retransmit_timeout=200ms $(cert_keys a)" \
+		"global.retransmit_timeout=200ms $(cert_keys b)"
+	check "$t.request_fitted_to_the_path" wait_log "$work/a.log" \
+		"carries IPv4 datagrams of 1000 bytes at most (ICMP)" 30
+	check "$t.up" wait_log "$work/a.log" "Child SA up" 30
+	check "$t.no_blind_search_to_576" \
+		eval "! grep -q 'again in 544-byte fragments' '$work/a.log'"
+	icmp=$(qm nft list counter ip pmtu frag_needed | awk '$1 == "packets" { print $2 }')
+	frags=$(qm nft list counter ip pmtu fragments | awk '$1 == "packets" { print $2 }')
+	echo "# $t: the router sent ${icmp:-?} ICMP frag-needed, dropped ${frags:-?} IP fragments"
+	check "$t.router_sent_frag_needed" test "${icmp:-0}" -gt 0
+	check "$t.ping_both_ways" pings
+	[ "$nfail" = 0 ] || dump_logs
+	stop_daemons
+	qm nft delete table ip pmtu
+}
+
 # certificate keys for a (initiator) and b: the RSA-4096 chain of four
 cert_keys() {
 	echo "auth=pubkey cert=$pki/rsa4096/$1.pem key=$pki/rsa4096/$1.key ca=$pki/rsa4096/root.pem"
@@ -157,7 +201,7 @@ for m in esp4 esp6 xfrm_user dummy veth nf_tables nft_nat nft_masq nft_reject \
 	modprobe -q $m 2>/dev/null
 done
 echo "TAP version 13"
-echo "1..77"
+echo "1..82"
 
 # A PKI made on the host (make check-vm: IKETCP_TEST_PKI), copied: the
 # daemon wants its keys private.
@@ -188,6 +232,7 @@ cell cert_chain_tcp 4 - - tcp tcp "ike_transport=tcp $(cert_keys a)" "$(cert_key
 cell cert_chain_sep_udp 4 - - sep-udp ip "ike_transport=separate-udp $(cert_keys a)" "$(cert_keys b)"
 pure_mlkem_over_udp_is_not_offered
 pmtu_black_hole
+pmtu_icmp
 fragment_flood
 rekeys_with_addke child_rekey_x25519_mlkem768 \
 	"esp=aes256gcm16-x25519-mlkem768 rekey_time=5s" "esp=aes256gcm16-x25519-mlkem768" \

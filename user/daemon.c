@@ -1153,6 +1153,19 @@ static void on_udp(struct ik_daemon *d, enum ik_udp_slot s)
 	}
 }
 
+/*
+ * A request of ours went unanswered over UDP: if its fragments are larger
+ * than the path MTU the kernel learnt since (from an ICMP "fragmentation
+ * needed"), cut it again to fit, rather than let the kernel send IP
+ * fragments that middleboxes drop, the very thing RFC 7383 avoids.
+ */
+static bool fit_path_mtu(struct ike_sa *sa)
+{
+	if (!sa->frag_ok || sa->remote.ss_family != AF_INET)
+		return false;
+	return ike_frag_fit_path(sa, ik_udp_path_mtu(&sa->remote));
+}
+
 static void retransmit(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 {
 	uint64_t wait = ik_retransmit_delay_ms(&d->cfg->global,
@@ -1171,7 +1184,12 @@ static void retransmit(struct ik_daemon *d, struct ike_sa *sa, uint64_t now)
 	}
 	sa->rtx_n++;
 	sa->rtx_at = now + wait;
-	if (ike_frag_shrink_request(sa, sa->rtx_n))
+	if (fit_path_mtu(sa))
+		SA_LOG(IK_LOG_INFO, sa, "request %u unanswered; the path "
+		       "carries IPv4 datagrams of %u bytes at most (ICMP): "
+		       "again in %zu-byte fragments (RFC 7383 2.5.2)",
+		       sa->req.msgid, sa->path_mtu, sa->req.frags.max_msg);
+	else if (ike_frag_shrink_request(sa, sa->rtx_n))
 		SA_LOG(IK_LOG_INFO, sa, "request %u unanswered after %u sends: "
 		       "again in %zu-byte fragments from now on (RFC 7383 "
 		       "2.5.2)", sa->req.msgid, sa->rtx_n,

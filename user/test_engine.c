@@ -972,6 +972,20 @@ static void converse_frags(struct side *from, struct ike_out *out)
 }
 
 /*
+ * The responder's fragmented answer ans goes to the initiator, and the
+ * conversation runs to its end: both SAs up, the same Child SA keys, no
+ * reassembly memory left.
+ */
+static void up_from_answer(struct ike_out *ans)
+{
+	converse_frags(&R, ans);
+	CHECK(I.sa->state == IKE_S_ESTABLISHED);
+	CHECK(R.sa->state == IKE_S_ESTABLISHED);
+	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+	CHECK(ike_frag_budget()->used == 0);
+}
+
+/*
  * RFC 7383 2.5.2 on IPv4 with no fragment_size: a request's fragments fit
  * 1280-byte datagrams; unanswered after 3 sends, 576-byte ones from then
  * on, which restart the peer's reassembly, and its answer follows them.
@@ -999,11 +1013,38 @@ static void ipv4_fragments_start_at_1280_then_shrink(void)
 	ans = deliver_frags(&I, &R, out, &n);
 	CHECK(ans == &R.sa->resp && ans->frags.n >= 4);
 	CHECK(ans && longest_frag(ans) <= small);
-	converse_frags(&R, ans);
-	CHECK(I.sa->state == IKE_S_ESTABLISHED);
-	CHECK(R.sa->state == IKE_S_ESTABLISHED);
-	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
-	CHECK(ike_frag_budget()->used == 0);
+	up_from_answer(ans);
+out:
+	teardown();
+}
+
+/*
+ * RFC 7383 2.5.2 with ICMP: the kernel learnt that the path carries 1000-
+ * byte IPv4 datagrams.  Only a size between 576 and the 1280 probe counts;
+ * the request is cut once to fit it (into more fragments than before), the
+ * answer follows it, and the SA keeps the bound; the blind search to 576
+ * is not needed.
+ */
+static void ipv4_fragments_fit_the_path_mtu(void)
+{
+	const size_t fit = ike_frag_msg_max(AF_INET, true, 1000);
+	struct ike_out *out, *ans;
+	int n;
+
+	out = fragmented_intermediate(0);
+	CHECK(out && out == &I.sa->req && out->frags.n == 2);
+	if (!out || !out->frags.n)
+		goto out;
+	CHECK(!ike_frag_fit_path(I.sa, 0) && !ike_frag_fit_path(I.sa, 575));
+	CHECK(!ike_frag_fit_path(I.sa, 1280) && !ike_frag_fit_path(I.sa, 1500));
+	CHECK(out->frags.n == 2 && !I.sa->path_mtu);
+	CHECK(ike_frag_fit_path(I.sa, 1000) && I.sa->path_mtu == 1000);
+	CHECK(out->frags.n >= 3 && longest_frag(out) <= fit);
+	CHECK(!ike_frag_fit_path(I.sa, 1000));		/* it fits now */
+	CHECK(!ike_frag_shrink_request(I.sa, 2) && !I.sa->frag_small);
+	ans = deliver_frags(&I, &R, out, &n);
+	CHECK(ans == &R.sa->resp && ans && longest_frag(ans) <= fit);
+	up_from_answer(ans);
 out:
 	teardown();
 }
@@ -1035,10 +1076,7 @@ static void ipv4_answer_follows_a_smaller_retransmission(void)
 	CHECK(deliver_frags(&I, &R, out, &n) == ans);
 	CHECK(ans->frags.n >= 4 && longest_frag(ans) <= small);
 	CHECK(R.sa->int_auth_n == 1);
-	converse_frags(&R, ans);
-	CHECK(I.sa->state == IKE_S_ESTABLISHED);
-	CHECK(R.sa->state == IKE_S_ESTABLISHED);
-	CHECK(I.child && R.child && keys_mirror(I.child, R.child));
+	up_from_answer(ans);
 out:
 	teardown();
 }
@@ -1073,7 +1111,10 @@ out:
 	teardown();
 }
 
-/* A configured fragment_size is the size: no probing, no shrinking. */
+/*
+ * A configured fragment_size is the size: no probing, no shrinking, and
+ * no path MTU from ICMP either.
+ */
 static void configured_fragment_size_is_kept(void)
 {
 	struct ike_out *out;
@@ -1081,6 +1122,7 @@ static void configured_fragment_size_is_kept(void)
 	out = fragmented_intermediate(1280);
 	CHECK(out && out->frags.n == 2);
 	CHECK(I.sa && !ike_frag_shrink_request(I.sa, 5) && !I.sa->frag_small);
+	CHECK(I.sa && !ike_frag_fit_path(I.sa, 1000) && !I.sa->path_mtu);
 	CHECK(out && out->frags.n == 2);
 	teardown();
 }
@@ -1728,6 +1770,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(lost_intermediate_answer_is_resent),
 	KTAP_CASE(no_fragments_unless_both_support_them),
 	KTAP_CASE(ipv4_fragments_start_at_1280_then_shrink),
+	KTAP_CASE(ipv4_fragments_fit_the_path_mtu),
 	KTAP_CASE(ipv4_answer_follows_a_smaller_retransmission),
 	KTAP_CASE(no_shrink_once_the_answer_began),
 	KTAP_CASE(configured_fragment_size_is_kept),

@@ -404,6 +404,45 @@ static void rebuild_cuts_the_kept_message_smaller(void)
 	ik_sk_key_wipe(&sealed);
 }
 
+/*
+ * RFC 7383 2.6: the peer restarts its reassembly only on a larger Total
+ * Fragments.  A cut at a size that alone gives as many fragments as
+ * before (2 at 1280, 2 again a little smaller) is made into one more,
+ * every piece still within the size, and still the same message.
+ */
+static void rebuild_always_grows_the_total(void)
+{
+	static uint8_t chain[IKE_MAX_MSG], cat[IKE_MAX_MSG];
+	struct ike_frags f = { 0 };
+	struct ik_sk_key k;
+	size_t len, cat_len, big = ike_frag_msg_max(AF_INET, true, 1280),
+	       less = big - 32, per;
+	uint8_t first;
+	struct msgs ms;
+
+	big_chain(chain, &first);
+	key_for(&suites[0], &k);
+	per = ike_frag_payload_max(&k, big);
+	len = per + 10;
+	CHECK(ike_frags_build(&f, &k, &auth_hdr, first, chain, len, big) == 0);
+	CHECK(f.n == 2);
+	/* the size alone would give 2 again */
+	CHECK((len + ike_frag_payload_max(&k, less) - 1) /
+	      ike_frag_payload_max(&k, less) == 2);
+	CHECK(ike_frags_rebuild(&f, less) == 0);
+	CHECK(f.n == 3 && f.max_msg == less);
+	check_fragments(&f, &k, less, first, cat, &cat_len);
+	CHECK(cat_len == len && !memcmp(cat, chain, len));
+	msgs_of(&f, &ms);
+	reassemble_shuffled(&ms, &k, chain, len, first);
+	msgs_free(&ms);
+	/* a first cut of a kept message has no such bound: 1 is fine */
+	CHECK(ike_frags_keep(&f, &k, &auth_hdr, first, chain, 300) == 0);
+	CHECK(ike_frags_rebuild(&f, big) == 0 && f.n == 1);
+	ike_frags_free(&f);
+	ik_sk_key_wipe(&k);
+}
+
 static void round_trip_ipv6_default_every_suite(void)
 {
 	round_trip_at(IKE_FRAG_MSG_IP6, 50);
@@ -957,6 +996,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(round_trip_ipv4_default_every_suite),
 	KTAP_CASE(round_trip_tiny_fragments_every_suite),
 	KTAP_CASE(rebuild_cuts_the_kept_message_smaller),
+	KTAP_CASE(rebuild_always_grows_the_total),
 	KTAP_CASE(reassembled_chain_parses_as_the_message),
 	KTAP_CASE(skf_layout_on_the_wire),
 	KTAP_CASE(empty_chain_is_one_fragment),

@@ -138,10 +138,16 @@ static size_t frags_size(const struct ik_sk_key *k, size_t n, size_t per,
 	       IKE_FRAG_HDR_LEN + ik_sk_body_len(k, last);
 }
 
-/* Cut plain[0..plen) into fragments of at most max_msg bytes into out. */
+/*
+ * Cut plain[0..plen) into fragments of at most max_msg bytes into out, at
+ * least min_n of them when plen allows: fewer bytes a fragment then, so
+ * that each piece still carries one byte or more (per <= plen / min_n
+ * makes ceil(plen / per) >= min_n).
+ */
 static int frags_cut(struct ike_frags *out, const struct ik_sk_key *k,
 		     const struct ike_hdr *h, uint8_t first_inner,
-		     const uint8_t *plain, size_t plen, size_t max_msg)
+		     const uint8_t *plain, size_t plen, size_t max_msg,
+		     size_t min_n)
 {
 	size_t per = ike_frag_payload_max(k, max_msg), n, i, off = 0;
 
@@ -150,6 +156,12 @@ static int frags_cut(struct ike_frags *out, const struct ik_sk_key *k,
 	if (!per || !h || (!plain && plen) || plen > IKE_FRAG_MAX_BYTES)
 		return -1;
 	n = plen ? (plen + per - 1) / per : 1;
+	if (n < min_n) {
+		if (plen < min_n)
+			return -1;
+		per = plen / min_n;
+		n = (plen + per - 1) / per;
+	}
 	if (n > IKE_FRAG_MAX_FRAGS ||
 	    frags_reserve(out, frags_size(k, n, per, plen - (n - 1) * per)))
 		return -1;
@@ -216,7 +228,7 @@ int ike_frags_build(struct ike_frags *out, const struct ik_sk_key *k,
 	if (ike_frags_keep(out, k, h, first_inner, plain, plen))
 		return -1;
 	return frags_cut(out, &out->key, &out->h, first_inner, out->plain,
-			 plen, max_msg);
+			 plen, max_msg, 1);
 }
 
 int ike_frags_rebuild(struct ike_frags *f, size_t max_msg)
@@ -225,9 +237,14 @@ int ike_frags_rebuild(struct ike_frags *f, size_t max_msg)
 
 	if (!f->plain)
 		return -1;
-	/* into a new buffer: a failure leaves the old fragments whole */
+	/*
+	 * Into a new buffer: a failure leaves the old fragments whole.  A
+	 * set already sent is replaced by one with a larger Total
+	 * Fragments: the peer keeps a reassembly on an equal Total (2.6),
+	 * and pieces cut at other boundaries would join it.
+	 */
 	if (frags_cut(&tmp, &f->key, &f->h, f->first, f->plain, f->plen,
-		      max_msg)) {
+		      max_msg, f->n ? (size_t)f->n + 1 : 1)) {
 		free(tmp.buf);
 		return -1;
 	}

@@ -221,10 +221,12 @@ int ike_frags_keep(struct ike_frags *out, const struct ik_sk_key *k,
 		   const uint8_t *plain, size_t plen);
 
 /*
- * Build the kept message's fragments again, each at most max_msg bytes
- * (more and smaller ones: the Total Fragments a peer's reassembly restarts
- * on).  0, or -1 when nothing is kept or ike_frags_build() would fail (the
- * fragments already there stay then).
+ * Build the kept message's fragments again, each at most max_msg bytes,
+ * and more of them than before (RFC 7383 2.6: a peer's reassembly restarts
+ * only on a larger Total Fragments; on an equal one it would mix the two
+ * cuts): when max_msg alone would give as many, the pieces are made
+ * smaller still.  0, or -1 when nothing is kept or ike_frags_build() would
+ * fail (the fragments already there stay then).
  */
 int ike_frags_rebuild(struct ike_frags *f, size_t max_msg);
 

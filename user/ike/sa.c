@@ -213,7 +213,8 @@ static size_t frag_max(const struct ike_sa *sa, bool response)
 		return ike_frag_msg_max(sa->remote.ss_family, true,
 					sa->conn->frag_size);
 	lo = ike_frag_msg_max(AF_INET, true, 0);
-	hi = ike_frag_msg_max(AF_INET, true, IKE_FRAG_IP4_PROBE_DATAGRAM);
+	hi = ike_frag_msg_max(AF_INET, true, sa->path_mtu ? sa->path_mtu :
+			      IKE_FRAG_IP4_PROBE_DATAGRAM);
 	if (!response)
 		return sa->frag_small ? lo : hi;
 	if (sa->req_in_len < lo)
@@ -271,6 +272,24 @@ bool ike_frag_shrink_request(struct ike_sa *sa, unsigned int sent)
 			      ike_frag_msg_max(AF_INET, true, 0)))
 		return false;
 	sa->frag_small = true;
+	return true;
+}
+
+bool ike_frag_fit_path(struct ike_sa *sa, unsigned int mtu)
+{
+	const struct ike_frags *f = &sa->req.frags;
+	size_t max = ike_frag_msg_max(AF_INET, true, mtu);
+
+	if (!frag_pmtud(sa) || sa->frag_small || mtu < IKE_FRAG_IP4_DATAGRAM ||
+	    mtu >= IKE_FRAG_IP4_PROBE_DATAGRAM || !f->plain ||
+	    answer_begun(sa))
+		return false;
+	/* fragments already that small, or a whole message that fits */
+	if (f->n ? f->max_msg <= max : sa->req.len <= max)
+		return false;
+	if (ike_frags_rebuild(&sa->req.frags, max))
+		return false;
+	sa->path_mtu = (uint16_t)mtu;
 	return true;
 }
 

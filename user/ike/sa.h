@@ -188,6 +188,10 @@ struct ike_sa {
 	 * in IKE message bytes, which bounds our answer's fragments */
 	bool frag_small;
 	size_t req_in_len;
+	/* ... and the IPv4 datagram the kernel says the path carries (an
+	 * ICMP "fragmentation needed" taught it), when below the probe
+	 * size; 0: none known.  Bounds every later fragment of ours. */
+	uint16_t path_mtu;
 	/* the peer's fragmented requests [0] and responses [1] */
 	struct ike_frag_rx frag_rx[2];
 	/* RFC 9242/9370: both sent INTERMEDIATE_EXCHANGE_SUPPORTED; the
@@ -387,6 +391,18 @@ int ike_sk_open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain);
  * what holds it up).  True when it did.
  */
 bool ike_frag_shrink_request(struct ike_sa *sa, unsigned int sent);
+
+/*
+ * RFC 7383 2.5.2 with the path MTU the kernel learnt from ICMP: our
+ * request is still unanswered and the path to the peer carries IPv4
+ * datagrams of at most mtu bytes, fewer than our fragments'.  On IPv4
+ * without a configured fragment_size, with mtu at least 576 (below that
+ * the blind search of ike_frag_shrink_request() stays in charge) and no
+ * fragment of the answer come: cut the request again into fragments that
+ * fit mtu, and keep that bound for every later message of the SA.  True
+ * when it did.
+ */
+bool ike_frag_fit_path(struct ike_sa *sa, unsigned int mtu);
 
 /*
  * The peer retransmitted its request in fragments of req_len bytes: when

@@ -306,3 +306,24 @@ int ik_udp_send(struct ik_udp *u, const struct ik_addrs *a,
 		return -errno;
 	return 0;
 }
+
+unsigned int ik_udp_path_mtu(const struct sockaddr_storage *remote)
+{
+	int fd, mtu = 0;
+	socklen_t sl = sizeof(mtu);
+
+	if (remote->ss_family != AF_INET)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	/* connect() looks the route up, and a transport-mode policy toward
+	 * the peer would put its SA's MTU in the way, as for IKE itself */
+	if (ik_bypass_policies(fd, AF_INET) ||
+	    connect(fd, (const struct sockaddr *)remote,
+		    sizeof(struct sockaddr_in)) ||
+	    getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &sl) || mtu < 0)
+		mtu = 0;
+	close(fd);
+	return (unsigned int)mtu;
+}

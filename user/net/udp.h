@@ -79,6 +79,16 @@ union ik_pktinfo_buf {
 size_t ik_pktinfo_cmsg(union ik_pktinfo_buf *cbuf,
 		       const struct sockaddr_storage *local);
 
+/*
+ * The largest IPv4 datagram the kernel believes the path to remote carries:
+ * the route's MTU, lowered by any ICMP "fragmentation needed" the kernel
+ * received for remote (its path MTU cache; IKE datagrams leave with DF
+ * set, as every UDP socket's do under the default IP_PMTUDISC_WANT).  A
+ * connected throw-away socket asks for it; nothing is sent.  0 for IPv6
+ * and on any failure.
+ */
+unsigned int ik_udp_path_mtu(const struct sockaddr_storage *remote);
+
 /* The slot for family and port kind. */
 enum ik_udp_slot ik_udp_slot_for(int family, bool natt);
 
