@@ -236,6 +236,9 @@ unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 # legs, whose VMs leave the CPUs idle much of the time, and is waited for
 # before the ref leg; its output goes to build/kernel-ref.log.
 # CHECK_LEGS picks the legs: unit, harness, vm (default all three).
+# esp_router's share of each series (ROUTER_COMBOS_*) reaches the VM in
+# the environment, IKETCP_ROUTER_COMBOS, not as a make argument: a failed
+# leg's name stays the make command (selftests/verdict checks it).
 # A leg that exits non-zero (it did not build, its VM died, a test failed)
 # becomes a "not ok N leg ..." line after the "check: ..." line, so that the
 # summary fails even when the leg never printed a result.
@@ -261,11 +264,11 @@ check: deps
 			leg kernel-ref && \
 			leg check-vm KERNEL=ref TESTS="$(REF_TESTS)" || v=1; \
 		elif [ $$k = default ]; then leg check-vm || v=1; \
-		elif [ $$k = $(DAEMON_KERNEL) ]; then leg check-vm KERNEL=$$k \
-			TESTS="$(strip $(call leg_tests,$(DAEMON_KERNEL)))" \
-			IKETCP_ROUTER_COMBOS="$$(router_combos $$k)" || v=1; \
-		else leg check-vm KERNEL=$$k TESTS="$(strip $(call leg_tests,$$k))" \
-			IKETCP_ROUTER_COMBOS="$$(router_combos $$k)" || v=1; fi; done;) \
+		elif [ $$k = $(DAEMON_KERNEL) ]; then \
+			IKETCP_ROUTER_COMBOS="$$(router_combos $$k)" leg check-vm \
+			KERNEL=$$k TESTS="$(strip $(call leg_tests,$(DAEMON_KERNEL)))" || v=1; \
+		else IKETCP_ROUTER_COMBOS="$$(router_combos $$k)" leg check-vm \
+			KERNEL=$$k TESTS="$(strip $(call leg_tests,$$k))" || v=1; fi; done;) \
 	  echo "check: unit exit $$u, harness exit $$h, vm exit $$v"; \
 	  for i in "$${!failed[@]}"; do \
 		echo "not ok $$((i + 1)) leg $${failed[i]}"; done; } 2>&1 | \
