@@ -94,6 +94,9 @@
  * retransmission timeout.  A request still unanswered after
  * IKE_FRAG_SHRINK_SENDS sends, with not one fragment of its answer come,
  * goes out again in 576-byte datagrams, and the IKE SA keeps that size.
+ * Sooner when the kernel learnt a smaller path MTU from an ICMP
+ * "fragmentation needed": the next retransmission is cut to fit it
+ * (ike_frag_fit_path(), sa.h), and the IKE SA keeps that bound.
  * Late and only then on purpose: lost fragments are the usual reason for
  * no answer, each retransmission fills the holes of the peer's reassembly
  * (and of ours, of its answer), and fragments of a new size start those
