@@ -65,6 +65,19 @@ wait_count() {
 	return 1
 }
 
+# wait_until SECONDS CMD...: until CMD succeeds, polled every 0.2 s.  For
+# counts that a timer's exchange changes for a round trip now and then:
+# a fixed pause can land in one, and what was never cleaned up stays.
+wait_until() {
+	local i n=$(($1 * 5))
+	shift
+	for i in $(seq 1 $n); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # Counts in a namespace ("ip -n NS" as the command prefix).
 nstates() { "$@" xfrm state | grep -c '^src'; }
 # SA policies; a running daemon's own socket policies (IKE bypasses
