@@ -74,9 +74,9 @@ rekeys_with_addke() {
 	mid_zero
 	start_pair "ike_transport=udp rekey_jitter=0% $ka" "$kb"
 	check "$t.up" wait_log "$work/a.log" "Child SA up" 30
-	check "$t.rekeyed_twice_on_both_sides" eval "sleep 12;
-		[ \$(grep -c '$what' '$work/a.log') -ge 2 ] &&
-		[ \$(grep -c '$what' '$work/b.log') -ge 2 ]"
+	# two rekeys 5 s apart: polled, since each takes its round trips
+	check "$t.rekeyed_twice_on_both_sides" eval \
+		'wait_count "$work/a.log" "$what" 2 20 && wait_count "$work/b.log" "$what" 2 5'
 	check "$t.ping_both_ways" pings
 	check "$t.no_failure_logged" eval "! grep -q 'refused\\|failed\\|unacceptable' '$work/a.log' '$work/b.log'"
 	[ "$nfail" = 0 ] || dump_logs
