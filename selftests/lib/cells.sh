@@ -181,30 +181,22 @@ expect_state() {
 #   IKE/ESP: what expect_ike/expect_esp must see
 cell() {
 	local name=$1 fam=$2 nat=$3 block=$4 ike=$5 esp=$6 ka=$7 kb=$8 t=cell.$1
-	local failed=$nfail
-	if ! mid_topo "$fam" $NET; then
-		fail "$t.topology"; return
-	fi
+	local failed=$nfail x
+	mid_topo "$fam" $NET || { fail "$t.topology"; return; }
 	[ "$nat" = - ] || mid_nat "$nat"
 	# shellcheck disable=SC2046
 	[ "$block" = - ] || mid_block $(echo "$block" | tr , ' ')
 	mid_zero
 	start_pair "$ka" "$kb"
-	if wait_log "$work/a.log" "Child SA up" 30 && wait_log "$work/b.log" "Child SA up" 10; then
-		ok "$t.up"
+	if cell_up_checks "$t" "$ike" "$esp"; then
+		mid_zero
+		check "$t.ping_both_ways" pings
+		check "$t.esp_rode_$esp" expect_esp "$esp"
 	else
-		fail "$t.up"; dump_logs; stop_daemons; return
+		for x in "ike_over_$ike" "status_says_esp_over_$esp" "kernel_state_for_esp_$esp" \
+			ping_both_ways "esp_rode_$esp"; do fail "$t.$x"; done
 	fi
-	check "$t.ike_over_$ike" expect_ike "$t" "$ike"
-	check "$t.status_says_esp_over_$esp" eval 'st_a | grep -q "esp over $esp (" && st_b | grep -q "esp over $esp ("'
-	check "$t.kernel_state_for_esp_$esp" expect_state "$esp" "$ike"
-	mid_zero
-	check "$t.ping_both_ways" pings
-	check "$t.esp_rode_$esp" expect_esp "$esp"
-	[ "$nfail" = "$failed" ] || dump_logs
-	stop_daemons
-	check "$t.nothing_left" test "$(ours ip -n $na)" = 0 -a "$(ours ip -n $nb)" = 0 \
-		-a "$(bindings $na)" = 0 -a "$(bindings $nb)" = 0
+	cell_end "$t" "$failed"
 }
 
 # The cells where something does not simply come up (iketcpd.conf(5),
